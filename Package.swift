@@ -1,0 +1,75 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "theta-console",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "theta-console", targets: ["theta-console"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // System libraries: a module map and a shim header each, nothing else.
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+
+        // epoll and eventfd, which Glibc's module does not export.
+        .systemLibrary(name: "CLinux"),
+
+        // Knows HTTP, knows nothing about keys.
+        .target(
+            name: "HTTPServer",
+            dependencies: ["CLinux", .product(name: "Logging", package: "swift-log")]
+        ),
+
+        // Knows keys, knows nothing about HTTP.
+        .target(
+            name: "KeyStore",
+            dependencies: ["CSQLite", "COpenSSL"],
+            plugins: ["EmbedAssets"]
+        ),
+
+        // Turns migrations/*.sql, docs/openapi.yaml and public/ into Swift source at build time,
+        // so the binary carries its schema, API description and console, and runs from any folder.
+        .executableTarget(name: "AssetEmbedder"),
+        .plugin(
+            name: "EmbedAssets",
+            capability: .buildTool(),
+            dependencies: ["AssetEmbedder"]
+        ),
+
+        // Wires the two: admin API, emulated Theta One API, configuration.
+        .target(
+            name: "ThetaConsole",
+            dependencies: [
+                "HTTPServer", "KeyStore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            plugins: ["EmbedAssets"]
+        ),
+
+        .executableTarget(
+            name: "theta-console",
+            dependencies: [
+                "ThetaConsole", "KeyStore", "HTTPServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
+        .testTarget(name: "KeyStoreTests", dependencies: ["KeyStore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["theta-console"]),
+    ]
+)

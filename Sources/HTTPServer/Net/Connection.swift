@@ -1,0 +1,328 @@
+import CLinux
+import Glibc
+import Logging
+
+/// One client connection. Owned by one EventLoop and touched only on its thread.
+///
+/// Requests are handled one at a time: the next pipelined request is not parsed until the current
+/// one has been answered, so responses go out in request order. Reading stops while too much
+/// output is waiting for the peer.
+final class Connection {
+    let fd: Int32
+    let remoteAddress: String
+    unowned let loop: EventLoop
+
+    private var input = InputBuffer()
+    private var parser: HTTPRequestParser
+    private var output: [UInt8] = []
+    private var outputIndex = 0
+    private var interest: UInt32 = EPOLLIN.rawValue | EPOLLRDHUP.rawValue
+
+    /// The request being read, from its head to its end.
+    private struct Exchange {
+        var head: RequestHead
+        var sink: (any BodySink)?
+        var limit: Int
+        var received = 0
+        var responded = false
+    }
+    private var exchange: Exchange?
+
+    private enum Phase {
+        case open
+        /// The final response is queued; close once it is written.
+        case closing
+        /// Written and half-closed; reading and discarding until the peer closes or time runs out.
+        case lingering(until: UInt64)
+        case closed
+    }
+    private var phase = Phase.open
+    private var readingPaused = false
+    private var peerClosed = false
+
+    // Deadlines, in monotonic nanoseconds.
+    private var headStartedAt: UInt64?
+    private var lastRead: UInt64
+    private var lastWrite: UInt64
+
+    /// Output past this stops reading, so a pipelining peer that never reads cannot grow memory.
+    private static let outputHighWater = 256 * 1024
+
+    init(fd: Int32, remoteAddress: String, loop: EventLoop) {
+        self.fd = fd
+        self.remoteAddress = remoteAddress
+        self.loop = loop
+        self.parser = HTTPRequestParser(limits: loop.core.configuration.limits)
+        let now = monotonicNanoseconds()
+        lastRead = now
+        lastWrite = now
+    }
+
+    private var configuration: ServerConfiguration { loop.core.configuration }
+
+    // MARK: - Events
+
+    func handle(events: UInt32) {
+        if events & EPOLLOUT.rawValue != 0 { flush() }
+        if events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 { readAvailable() }
+    }
+
+    private func readAvailable() {
+        // Bounded per wake-up so one fast peer cannot starve the others on this loop.
+        for _ in 0..<8 {
+            if case .closed = phase { return }
+            if readingPaused { return }
+            let (n, bytes) = loop.read(from: fd)
+            if n > 0 {
+                lastRead = monotonicNanoseconds()
+                if case .lingering = phase { continue }
+                if case .closing = phase { continue }
+                if exchange == nil && headStartedAt == nil { headStartedAt = lastRead }
+                input.append(bytes)
+                process()
+                if n < EventLoop.readBufferSize { return }
+            } else if n == 0 {
+                peerClosed = true
+                if exchange == nil && outputIndex < output.count, case .open = phase {
+                    // A half-closed peer may still read what it asked for: finish writing, then close.
+                    phase = .closing
+                    updateInterest()
+                } else if case .lingering = phase {
+                    close()
+                } else if outputIndex == output.count || exchange != nil {
+                    close()
+                }
+                return
+            } else {
+                if errno == EINTR { continue }
+                if errno == EAGAIN || errno == EWOULDBLOCK { return }
+                close()
+                return
+            }
+        }
+    }
+
+    /// Parses and handles buffered input until it needs more bytes, a response blocks, or it closes.
+    private func process() {
+        while case .open = phase {
+            if output.count - outputIndex > Self.outputHighWater {
+                readingPaused = true
+                updateInterest()
+                break
+            }
+            let event: ParseEvent?
+            do {
+                event = try parser.next(&input)
+            } catch {
+                fail(status: error.status, detail: error.reason)
+                break
+            }
+            guard let event else { break }
+            switch event {
+            case .head(let head): begin(head)
+            case .body(let bytes): receive(bytes)
+            case .end: end()
+            }
+        }
+        input.compact()
+    }
+
+    // MARK: - One request
+
+    private func begin(_ head: RequestHead) {
+        headStartedAt = nil
+        let info = RequestInfo(head: head, remoteAddress: remoteAddress)
+        var exchange = Exchange(head: head, sink: nil, limit: configuration.maxDiscardBytes)
+        let hasBody = head.framing != .none && head.framing != .length(0)
+        switch loop.core.router.decide(info) {
+        case .respond(let response):
+            self.exchange = exchange
+            // Answered before the body: refuse a body the peer has not sent yet (100-continue)
+            // or one too large to discard.
+            var close = false
+            if hasBody {
+                if head.expectsContinue { close = true }
+                if case .length(let n) = head.framing, n > configuration.maxDiscardBytes { close = true }
+            }
+            respond(response, close: close)
+        case .consume(let sink, let limit):
+            exchange.sink = sink
+            exchange.limit = limit
+            self.exchange = exchange
+            if case .length(let n) = head.framing, n > limit {
+                // Refuse before reading any of it (RFC 9110 §15.5.14).
+                respond(.error(HTTPError(413, "request body too large (limit \(limit) bytes)")), close: true)
+                return
+            }
+            if head.expectsContinue && hasBody {
+                // RFC 9110 §10.1.1: the client waits for this before sending the body.
+                output.append(contentsOf: "HTTP/1.1 100 Continue\r\n\r\n".utf8)
+                flush()
+            }
+        }
+    }
+
+    private func receive(_ bytes: ArraySlice<UInt8>) {
+        guard exchange != nil else { return }
+        exchange!.received += bytes.count
+        let current = exchange!
+        if current.responded {
+            // Answered early: discard the rest, up to a point.
+            if current.received > configuration.maxDiscardBytes {
+                phase = .closing
+                flush()
+            }
+            return
+        }
+        guard let sink = current.sink else { return }
+        if current.received > current.limit {
+            respond(.error(HTTPError(413, "request body too large (limit \(current.limit) bytes)")), close: true)
+            return
+        }
+        do {
+            try sink.consume(bytes)
+        } catch {
+            respond(.error(error), close: false)
+        }
+    }
+
+    private func end() {
+        guard let current = exchange else { return }
+        if !current.responded, let sink = current.sink {
+            respond(sink.finish(), close: false)
+        }
+        exchange = nil
+        if input.readableCount > 0 { headStartedAt = monotonicNanoseconds() }
+    }
+
+    /// Queues the response to the current request and starts writing it.
+    private func respond(_ original: Response, close forceClose: Bool) {
+        guard var current = exchange, !current.responded else { return }
+        current.responded = true
+        current.sink = nil
+        exchange = current
+
+        var response = original
+        loop.core.router.finalize(current.head, &response)
+        if !response.hasValidHeaders {
+            loop.core.logger.error("handler produced an invalid header; sent 500 instead", metadata: ["path": "\(current.head.path)"])
+            response = .error(HTTPError(500, "internal server error"))
+        }
+        let close = forceClose || !current.head.keepAlive || loop.core.isDraining || peerClosed
+        response.encode(into: &output, date: loop.date(), headOnly: current.head.method == .HEAD, close: close)
+        if close { phase = .closing }
+        flush()
+    }
+
+    /// A parse error or timeout: answer if no response has started for this request, then close.
+    private func fail(status: Int, detail: String) {
+        let responseStarted = exchange?.responded ?? false
+        if !responseStarted {
+            if exchange == nil {
+                exchange = Exchange(head: RequestHead(method: .GET, target: "/"), sink: nil, limit: 0)
+            }
+            let response = Response.error(HTTPError(status, detail))
+            response.encode(into: &output, date: loop.date(), headOnly: false, close: true)
+            exchange?.responded = true
+        }
+        phase = .closing
+        flush()
+    }
+
+    // MARK: - Writing and closing
+
+    private func flush() {
+        while outputIndex < output.count {
+            let n = output.withUnsafeBytes { buffer in
+                send(fd, buffer.baseAddress! + outputIndex, buffer.count - outputIndex, Int32(MSG_NOSIGNAL))
+            }
+            if n > 0 {
+                outputIndex += n
+                lastWrite = monotonicNanoseconds()
+            } else if n < 0 && errno == EINTR {
+                continue
+            } else if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                updateInterest()
+                return
+            } else {
+                close()
+                return
+            }
+        }
+        output.removeAll(keepingCapacity: output.capacity <= 64 * 1024)
+        outputIndex = 0
+        switch phase {
+        case .closing where exchange == nil || exchange!.responded:
+            beginLinger()
+        default:
+            updateInterest()
+            if readingPaused {
+                readingPaused = false
+                updateInterest()
+                process()
+            }
+        }
+    }
+
+    /// Half-close and drain for a moment, so the peer reads our last response instead of a reset.
+    private func beginLinger() {
+        if peerClosed { close(); return }
+        shutdown(fd, Int32(SHUT_WR))
+        phase = .lingering(until: monotonicNanoseconds() + UInt64(configuration.lingerTimeout * 1e9))
+        readingPaused = false
+        updateInterest()
+    }
+
+    private func updateInterest() {
+        var wanted: UInt32 = EPOLLRDHUP.rawValue
+        if !readingPaused && !peerClosed { wanted |= EPOLLIN.rawValue }
+        if outputIndex < output.count { wanted |= EPOLLOUT.rawValue }
+        if case .closed = phase { return }
+        if wanted != interest {
+            interest = wanted
+            loop.modify(fd, events: wanted)
+        }
+    }
+
+    func close() {
+        if case .closed = phase { return }
+        phase = .closed
+        loop.forget(fd)
+        Glibc.close(fd)
+    }
+
+    /// For graceful shutdown: close now if between requests; otherwise the next response closes.
+    func closeIfIdle() {
+        if exchange == nil && input.readableCount == 0 && outputIndex == output.count {
+            close()
+        }
+    }
+
+    // MARK: - Deadlines
+
+    func checkDeadlines(now: UInt64) {
+        func passed(_ since: UInt64, _ seconds: Double) -> Bool {
+            now > since && Double(now - since) / 1e9 >= seconds
+        }
+        switch phase {
+        case .closed:
+            return
+        case .lingering(let until):
+            if now >= until { close() }
+            return
+        case .open, .closing:
+            break
+        }
+        if outputIndex < output.count {
+            if passed(lastWrite, configuration.writeTimeout) { close() }
+        } else if let current = exchange, !current.responded {
+            if passed(lastRead, configuration.bodyTimeout) { fail(status: 408, detail: "request body timed out") }
+        } else if exchange != nil {
+            if passed(lastRead, configuration.bodyTimeout) { close() }
+        } else if let started = headStartedAt {
+            if passed(started, configuration.headerTimeout) { fail(status: 408, detail: "request header timed out") }
+        } else if passed(max(lastRead, lastWrite), configuration.idleTimeout) {
+            close()
+        }
+    }
+}

@@ -1,0 +1,197 @@
+import CLinux
+import Glibc
+import Logging
+import Synchronization
+
+/// One thread with one epoll instance. Every connection belongs to exactly one loop from accept to
+/// close, and only that loop's thread touches it, so connection state needs no locks. Other threads
+/// talk to a loop only through `execute`, which queues a task and wakes the loop with an eventfd.
+final class EventLoop: @unchecked Sendable {
+    let core: ServerCore
+    let index: Int
+    private let epfd: Int32
+    private let wakeFD: Int32
+    private let tasks = Mutex<[@Sendable (EventLoop) -> Void]>([])
+    // Loop-thread state from here down.
+    private var connections: [Int32: Connection] = [:]
+    private var listener: Int32 = -1
+    private var running = true
+    private let readBuffer: UnsafeMutableRawBufferPointer
+    private var cachedDate: (second: Int, text: String) = (0, "")
+    private var nextSweep: UInt64 = 0
+
+    static let readBufferSize = 64 * 1024
+
+    init(core: ServerCore, index: Int) throws {
+        self.core = core
+        self.index = index
+        epfd = epoll_create1(Int32(EPOLL_CLOEXEC))
+        guard epfd >= 0 else { throw SocketError("epoll_create1") }
+        wakeFD = eventfd(0, Int32(EFD_NONBLOCK) | Int32(EFD_CLOEXEC))
+        guard wakeFD >= 0 else {
+            let error = SocketError("eventfd")
+            close(epfd)
+            throw error
+        }
+        readBuffer = .allocate(byteCount: Self.readBufferSize, alignment: 16)
+        register(wakeFD, events: EPOLLIN.rawValue)
+    }
+
+    deinit {
+        readBuffer.deallocate()
+        close(wakeFD)
+        close(epfd)
+    }
+
+    /// Runs a task on this loop's thread. Safe from any thread.
+    func execute(_ task: @escaping @Sendable (EventLoop) -> Void) {
+        tasks.withLock { $0.append(task) }
+        var one: UInt64 = 1
+        _ = write(wakeFD, &one, 8)
+    }
+
+    // MARK: - The loop
+
+    func run() {
+        var events = [epoll_event](repeating: epoll_event(), count: 256)
+        while running {
+            let count = epoll_wait(epfd, &events, Int32(events.count), 250)
+            if count < 0 {
+                if errno == EINTR { continue }
+                core.logger.critical("epoll_wait failed", metadata: ["error": "\(SocketError("epoll_wait"))"])
+                break
+            }
+            for i in 0..<Int(count) {
+                let fd = events[i].data.fd
+                let flags = events[i].events
+                if fd == wakeFD {
+                    var value: UInt64 = 0
+                    _ = Glibc.read(wakeFD, &value, 8)
+                    runTasks()
+                } else if fd == listener {
+                    acceptPending()
+                } else if let connection = connections[fd] {
+                    connection.handle(events: flags)
+                }
+            }
+            let now = monotonicNanoseconds()
+            if now >= nextSweep {
+                nextSweep = now + 250_000_000
+                for connection in Array(connections.values) { connection.checkDeadlines(now: now) }
+            }
+        }
+        for connection in Array(connections.values) { connection.close() }
+    }
+
+    private func runTasks() {
+        let pending = tasks.withLock { tasks in
+            defer { tasks.removeAll() }
+            return tasks
+        }
+        for task in pending { task(self) }
+    }
+
+    // MARK: - Accepting
+
+    func startListening(_ fd: Int32) {
+        listener = fd
+        // EPOLLEXCLUSIVE: one loop wakes per pending connection, not all of them.
+        register(fd, events: EPOLLIN.rawValue | EPOLLEXCLUSIVE.rawValue)
+    }
+
+    func stopListening() {
+        guard listener >= 0 else { return }
+        epoll_ctl(epfd, EPOLL_CTL_DEL, listener, nil)
+        listener = -1
+    }
+
+    private func acceptPending() {
+        for _ in 0..<64 {
+            guard listener >= 0, let (fd, address) = Socket.accept(listener) else { return }
+            guard core.admitConnection() else {
+                // Over the cap: a short 503, then close. The peer may retry later.
+                let body = #"{"detail":"too many connections"}"#
+                let text = "HTTP/1.1 503 Service Unavailable\r\nDate: \(date())\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: \(body.utf8.count)\r\nRetry-After: 1\r\nConnection: close\r\n\r\n\(body)"
+                _ = text.withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+                Glibc.close(fd)
+                continue
+            }
+            // Spread connections over the loops in turn.
+            let target = core.nextLoop()
+            if target === self {
+                adopt(fd: fd, address: address)
+            } else {
+                target.execute { $0.adopt(fd: fd, address: address) }
+            }
+        }
+    }
+
+    func adopt(fd: Int32, address: String) {
+        if core.isDraining {
+            Glibc.close(fd)
+            core.releaseConnection()
+            return
+        }
+        let connection = Connection(fd: fd, remoteAddress: address, loop: self)
+        connections[fd] = connection
+        register(fd, events: EPOLLIN.rawValue | EPOLLRDHUP.rawValue)
+    }
+
+    // MARK: - Draining and stopping
+
+    /// Stops accepting and closes the connections that are between requests. The rest close after
+    /// their current response.
+    func drain() {
+        stopListening()
+        for connection in Array(connections.values) { connection.closeIfIdle() }
+    }
+
+    func stop() {
+        running = false
+    }
+
+    var connectionCount: Int { connections.count }
+
+    // MARK: - For connections
+
+    func register(_ fd: Int32, events: UInt32) {
+        var event = epoll_event()
+        event.events = events
+        event.data.fd = fd
+        epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &event)
+    }
+
+    func modify(_ fd: Int32, events: UInt32) {
+        var event = epoll_event()
+        event.events = events
+        event.data.fd = fd
+        epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &event)
+    }
+
+    func forget(_ fd: Int32) {
+        epoll_ctl(epfd, EPOLL_CTL_DEL, fd, nil)
+        connections[fd] = nil
+        core.releaseConnection()
+    }
+
+    /// Reads into the loop's shared buffer; the connection copies what it keeps.
+    func read(from fd: Int32) -> (count: Int, bytes: UnsafeRawBufferPointer) {
+        let n = Glibc.read(fd, readBuffer.baseAddress, readBuffer.count)
+        return (n, UnsafeRawBufferPointer(start: readBuffer.baseAddress, count: max(n, 0)))
+    }
+
+    /// The IMF-fixdate for the Date header (RFC 9110 §5.6.7), cached for the current second.
+    func date() -> String {
+        var now = time(nil)
+        if Int(now) == cachedDate.second { return cachedDate.text }
+        var parts = tm()
+        gmtime_r(&now, &parts)
+        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        let text = "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
+        cachedDate = (Int(now), text)
+        return text
+    }
+}

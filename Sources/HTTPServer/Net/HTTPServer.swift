@@ -1,0 +1,82 @@
+import Foundation
+import Glibc
+import Logging
+import Synchronization
+
+/// An HTTP/1.1 server on non-blocking POSIX sockets, with one epoll event loop per thread.
+/// It knows nothing about what it serves: the Router decides.
+public final class HTTPServer: Sendable {
+    let core: ServerCore
+    private let state = ServerState()
+
+    public init(configuration: ServerConfiguration, router: Router, logger: Logger) {
+        core = ServerCore(configuration: configuration, router: router, logger: logger)
+    }
+
+    /// Binds, starts the loop threads and returns the bound port.
+    public func start() throws -> Int {
+        // A peer reset must never kill the process: sends use MSG_NOSIGNAL, and SIGPIPE is ignored too.
+        signal(SIGPIPE, SIG_IGN)
+        let fileLimit = Socket.raiseFileLimit()
+        if fileLimit < core.configuration.maxConnections + 64 {
+            core.logger.warning("open-file limit is below the connection cap", metadata: [
+                "limit": "\(fileLimit)", "max_connections": "\(core.configuration.maxConnections)",
+            ])
+        }
+        let (listener, port) = try Socket.listen(host: core.configuration.host, port: core.configuration.port)
+        let count = core.configuration.threads > 0 ? core.configuration.threads : max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let loops = try (0..<count).map { try EventLoop(core: core, index: $0) }
+        core.setLoops(loops)
+        state.set(listener: listener)
+        for loop in loops {
+            loop.execute { $0.startListening(listener) }
+            let thread = Thread { [state] in
+                loop.run()
+                state.loopFinished()
+            }
+            thread.name = "http-loop-\(loop.index)"
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+        return port
+    }
+
+    /// Stops accepting, lets requests in flight finish for up to `grace` seconds, then stops the
+    /// loops and closes every connection. Blocks until done.
+    public func shutdown(grace: Double) {
+        core.beginDraining()
+        let loops = core.loops
+        for loop in loops { loop.execute { $0.drain() } }
+        let deadline = Date().addingTimeInterval(grace)
+        while core.connectionCount > 0 && Date() < deadline {
+            usleep(10_000)
+        }
+        for loop in loops { loop.execute { $0.stop() } }
+        state.waitForLoops(count: loops.count)
+        state.closeListener()
+    }
+
+    /// Open connections right now (for tests and metrics).
+    public var connectionCount: Int { core.connectionCount }
+}
+
+/// The listener descriptor and loop completion, shared with the loop threads.
+private final class ServerState: Sendable {
+    private let listener = Mutex<Int32>(-1)
+    private let finished = DispatchSemaphore(value: 0)
+
+    func set(listener fd: Int32) { listener.withLock { $0 = fd } }
+
+    func loopFinished() { finished.signal() }
+
+    func waitForLoops(count: Int) {
+        for _ in 0..<count { finished.wait() }
+    }
+
+    func closeListener() {
+        listener.withLock { fd in
+            if fd >= 0 { Glibc.close(fd) }
+            fd = -1
+        }
+    }
+}

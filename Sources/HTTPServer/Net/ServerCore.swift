@@ -1,0 +1,53 @@
+import Logging
+import Synchronization
+
+/// What every loop shares: configuration, the frozen router, and a few atomic counters.
+final class ServerCore: Sendable {
+    let configuration: ServerConfiguration
+    let router: Router
+    let logger: Logger
+    private let openConnections = Atomic<Int>(0)
+    private let draining = Atomic<Bool>(false)
+    private let roundRobin = Atomic<Int>(0)
+    private let loopsBox = Mutex<[EventLoop]>([])
+
+    init(configuration: ServerConfiguration, router: Router, logger: Logger) {
+        self.configuration = configuration
+        self.router = router
+        self.logger = logger
+    }
+
+    var loops: [EventLoop] {
+        get { loopsBox.withLock { $0 } }
+    }
+
+    func setLoops(_ loops: [EventLoop]) {
+        loopsBox.withLock { $0 = loops }
+    }
+
+    /// Counts a new connection; false when the cap is reached.
+    func admitConnection() -> Bool {
+        let now = openConnections.wrappingAdd(1, ordering: .relaxed).newValue
+        if now > configuration.maxConnections {
+            openConnections.wrappingSubtract(1, ordering: .relaxed)
+            return false
+        }
+        return true
+    }
+
+    func releaseConnection() {
+        openConnections.wrappingSubtract(1, ordering: .relaxed)
+    }
+
+    var connectionCount: Int { openConnections.load(ordering: .relaxed) }
+
+    var isDraining: Bool { draining.load(ordering: .relaxed) }
+
+    func beginDraining() { draining.store(true, ordering: .relaxed) }
+
+    func nextLoop() -> EventLoop {
+        let all = loops
+        let i = roundRobin.wrappingAdd(1, ordering: .relaxed).oldValue
+        return all[abs(i % all.count)]
+    }
+}

@@ -1,0 +1,20 @@
+/// A request method. Only the methods RFC 9110 §9 and RFC 5789 define are recognised; any other
+/// well-formed token is answered with 501 (RFC 9110 §9.1).
+public enum HTTPMethod: String, Sendable, CaseIterable {
+    case GET, HEAD, POST, PUT, DELETE, CONNECT, OPTIONS, TRACE, PATCH
+
+    init?(bytes: ArraySlice<UInt8>) {
+        switch bytes.count {
+        case 3:
+            if bytes.elementsEqual("GET".utf8) { self = .GET; return }
+            if bytes.elementsEqual("PUT".utf8) { self = .PUT; return }
+        case 4:
+            if bytes.elementsEqual("POST".utf8) { self = .POST; return }
+            if bytes.elementsEqual("HEAD".utf8) { self = .HEAD; return }
+        default:
+            break
+        }
+        guard let method = HTTPMethod(rawValue: String(decoding: bytes, as: UTF8.self)) else { return nil }
+        self = method
+    }
+}

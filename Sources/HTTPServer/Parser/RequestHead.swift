@@ -1,0 +1,54 @@
+/// The parsed request line and header section of one request.
+public struct RequestHead: Sendable {
+    public enum Framing: Sendable, Equatable {
+        case none
+        case length(Int)
+        case chunked
+    }
+
+    public var method: HTTPMethod
+    /// The request target as sent (origin-form, or the path of an absolute-form target).
+    public var target: String
+    public var versionMinor: Int
+    public var headers: HTTPHeaders
+    public var framing: Framing
+    /// `Expect: 100-continue` was sent on an HTTP/1.1 request.
+    public var expectsContinue: Bool
+
+    public init(method: HTTPMethod, target: String, versionMinor: Int = 1, headers: HTTPHeaders = HTTPHeaders(),
+                framing: Framing = .none, expectsContinue: Bool = false) {
+        self.method = method
+        self.target = target
+        self.versionMinor = versionMinor
+        self.headers = headers
+        self.framing = framing
+        self.expectsContinue = expectsContinue
+    }
+
+    /// The path part of the target, without the query.
+    public var path: Substring {
+        target.firstIndex(of: "?").map { target[..<$0] } ?? target[...]
+    }
+
+    /// The query part of the target, without the `?`.
+    public var query: Substring? {
+        target.firstIndex(of: "?").map { target[target.index(after: $0)...] }
+    }
+
+    /// Whether the connection stays open after this request (RFC 9112 §9.3).
+    public var keepAlive: Bool {
+        let tokens = headers.values("Connection").flatMap { $0.split(separator: ",") }
+            .map { $0.trimmingSpaces().lowercased() }
+        if tokens.contains("close") { return false }
+        return versionMinor >= 1 || tokens.contains("keep-alive")
+    }
+}
+
+extension Substring {
+    func trimmingSpaces() -> Substring {
+        var s = self
+        while let c = s.first, c == " " || c == "\t" { s.removeFirst() }
+        while let c = s.last, c == " " || c == "\t" { s.removeLast() }
+        return s
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+
+/// What the store knows about a key: everything except the secret, which it never had.
+public struct APIKeyRecord: Sendable, Equatable {
+    public let id: String
+    public let name: String
+    /// `sk-theta-abcd…wxyz`: enough to recognise a key, useless to an attacker.
+    public let hint: String
+    public let createdAt: Date
+    public let expiresAt: Date?
+    public let rateLimitRPM: Int
+    public let deactivatedAt: Date?
+    public let lastUsedAt: Date?
+
+    public init(
+        id: String, name: String, hint: String, createdAt: Date, expiresAt: Date?, rateLimitRPM: Int,
+        deactivatedAt: Date?, lastUsedAt: Date?
+    ) {
+        self.id = id
+        self.name = name
+        self.hint = hint
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.rateLimitRPM = rateLimitRPM
+        self.deactivatedAt = deactivatedAt
+        self.lastUsedAt = lastUsedAt
+    }
+
+    /// Deactivation is final; the schema's triggers enforce it.
+    public var isDeactivated: Bool { deactivatedAt != nil }
+
+    /// Inactive wins over expired; a key expires at the instant `now` reaches `expiresAt`.
+    public func status(at now: Date) -> KeyStatus {
+        if isDeactivated { return .inactive }
+        if let expiresAt, expiresAt <= now { return .expired }
+        return .active
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+
+/// A validated request for a new key; shared by the admin API and the CLI so both enforce one rule set.
+public struct KeySpec: Sendable, Equatable {
+    public static let maxNameLength = 100
+    public static let defaultMaxRPM = 100
+
+    public let name: String
+    /// Whole seconds, as stored; nil for a key that never expires.
+    public let expiresAt: Date?
+    public let rateLimitRPM: Int
+
+    /// An unchecked spec; input from users goes through `validate` instead.
+    public init(name: String, expiresAt: Date? = nil, rateLimitRPM: Int = KeySpec.defaultMaxRPM) {
+        self.name = name
+        self.expiresAt = expiresAt?.wholeSeconds
+        self.rateLimitRPM = rateLimitRPM
+    }
+
+    /// Checks raw request fields and returns a spec, or the first rule broken (name, then expires_at, then rpm).
+    ///
+    /// - `name`: required; trimmed; 1…100 Characters; no control characters (Cc), line/paragraph
+    ///   separators or bidi overrides, which could disguise a name in a log or a terminal.
+    /// - `expiresAt`: RFC 3339 date-time, or `YYYY-MM-DD` meaning the end of that day UTC
+    ///   (the next day's 00:00:00Z); stored in whole seconds and must then still be after `now`.
+    /// - `rateLimitRPM`: 1…`maxRPM`; absent means min(100, maxRPM).
+    public static func validate(
+        name: String?, expiresAt: String?, rateLimitRPM: Int?, now: Date, maxRPM: Int = defaultMaxRPM
+    ) throws(KeySpecError) -> KeySpec {
+        precondition(maxRPM >= 1, "maxRPM must be at least 1; the configuration should have refused it")
+        guard let name else { throw .nameRequired }
+        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...maxNameLength).contains(trimmed.count) else { throw .nameLength }
+        guard !trimmed.unicodeScalars.contains(where: isForbiddenInName) else { throw .nameControlCharacters }
+
+        var expiry: Date?
+        if let expiresAt {
+            guard let parsed = RFC3339.date(from: expiresAt)
+                ?? RFC3339.startOfDay(from: expiresAt).map({ $0.addingTimeInterval(86_400) })
+            else { throw .expiresAtFormat }
+            // Compare what will be stored: a fraction of a second ahead would read back as already expired.
+            guard parsed.wholeSeconds > now else { throw .expiresAtPast }
+            expiry = parsed
+        }
+
+        let rpm = rateLimitRPM ?? min(defaultMaxRPM, maxRPM)
+        guard (1...maxRPM).contains(rpm) else { throw .rateLimitRange(maxRPM: maxRPM) }
+        return KeySpec(name: trimmed, expiresAt: expiry, rateLimitRPM: rpm)
+    }
+
+    private static func isForbiddenInName(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x2028, 0x2029: true  // line and paragraph separators (Zl, Zp)
+        case 0x202A...0x202E, 0x2066...0x2069: true  // bidi embeddings, overrides and isolates
+        default: scalar.properties.generalCategory == .control
+        }
+    }
+}

@@ -1,0 +1,27 @@
+/// A rejected field of a key request. `message` names the field, so it can be shown as is.
+public struct KeySpecError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The request field, as spelled in the API: `name`, `expires_at`, `rate_limit_rpm`.
+    public let field: String
+    public let message: String
+
+    public init(field: String, message: String) {
+        self.field = field
+        self.message = message
+    }
+
+    public var description: String { message }
+
+    public static let nameRequired = KeySpecError(field: "name", message: "name is required")
+    public static let nameLength = KeySpecError(
+        field: "name", message: "name must be 1 to \(KeySpec.maxNameLength) characters")
+    public static let nameControlCharacters = KeySpecError(
+        field: "name", message: "name must not contain control characters")
+    public static let expiresAtFormat = KeySpecError(
+        field: "expires_at", message: "expires_at must be RFC 3339 or YYYY-MM-DD")
+    public static let expiresAtPast = KeySpecError(field: "expires_at", message: "expires_at must be in the future")
+
+    /// Also for a rate limit of the wrong JSON type, so both read the same.
+    public static func rateLimitRange(maxRPM: Int) -> KeySpecError {
+        KeySpecError(field: "rate_limit_rpm", message: "rate_limit_rpm must be an integer from 1 to \(maxRPM)")
+    }
+}

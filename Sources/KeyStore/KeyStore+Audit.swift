@@ -1,0 +1,47 @@
+import Foundation
+
+extension KeyStore {
+    /// Appends an event to the audit log. Callers must not put secrets or tokens in `detail`.
+    @discardableResult
+    public func recordAudit(
+        action: String, keyID: String? = nil, actor: String, remoteAddress: String? = nil, detail: String? = nil
+    ) throws -> AuditEvent {
+        let event = AuditEvent(
+            id: try APIKeyFormat.generateEventID(), at: clock.now().wholeSeconds, action: action, keyID: keyID,
+            actor: actor, remoteAddress: remoteAddress, detail: detail)
+        try write { db in try Self.insert(event, into: db) }
+        return event
+    }
+
+    /// Audit events newest first. `after` is the id of the last event of the previous page.
+    public func auditEvents(limit: Int = 50, after cursor: String? = nil) throws -> Page<AuditEvent> {
+        try Self.checkLimit(limit)
+        return try read { db in
+            try db.transaction(.deferred) {
+                let start = try Self.sequence(after: cursor, in: "audit_events", db)
+                let rows = try db.rows(
+                    """
+                    SELECT id, at, action, key_id, actor, remote_addr, detail FROM audit_events
+                    WHERE seq < ? ORDER BY seq DESC LIMIT ?
+                    """,
+                    [start, limit + 1])
+                return Self.page(try rows.map(Self.event), limit: limit, id: \.id)
+            }
+        }
+    }
+
+    static func insert(_ event: AuditEvent, into db: Connection) throws {
+        try db.run(
+            """
+            INSERT INTO audit_events (id, at, action, key_id, actor, remote_addr, detail)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """,
+            [event.id, event.at.unixSeconds, event.action, event.keyID, event.actor, event.remoteAddress, event.detail])
+    }
+
+    private static func event(_ row: Row) throws -> AuditEvent {
+        AuditEvent(
+            id: try row[0], at: Date(unixSeconds: try row[1]), action: try row[2], keyID: try row[3],
+            actor: try row[4], remoteAddress: try row[5], detail: try row[6])
+    }
+}

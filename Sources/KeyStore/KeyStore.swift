@@ -1,0 +1,119 @@
+import Foundation
+import Synchronization
+
+/// The keys, the audit log and the admin token, in one SQLite file.
+///
+/// Sendable because it serializes access itself: one writer connection behind a mutex, and a few
+/// reader connections, each behind its own mutex, so reads go on while a write waits for fsync (WAL).
+/// Another process (the CLI) may use the same file at the same time; nothing is cached in memory.
+public final class KeyStore: Sendable {
+    /// The largest `limit` a listing accepts.
+    public static let maxPageSize = 1000
+    /// Reader connections per store.
+    public static let readerCount = 4
+
+    public let path: String
+    let clock: any Clock
+    private let writer: Mutex<Connection?>
+    private let readers: [ReaderSlot]
+    private let nextReader = Atomic<UInt>(0)
+
+    /// Opens (creating if needed) and migrates the database at `path`.
+    ///
+    /// - Parameter maxDatabaseBytes: caps the file size through `max_page_count`; writes past it fail
+    ///   with a `DatabaseError` whose `isFull` is true, like a full disk.
+    public init(
+        path: String, clock: any Clock = SystemClock(),
+        migrations: [(name: String, sql: String)] = embeddedMigrations, maxDatabaseBytes: Int64? = nil
+    ) throws {
+        let writer = try Connection(path: path)
+        try Migrator(migrations: migrations).migrate(writer, now: clock.now())
+        if let maxDatabaseBytes {
+            let pageSize: Int64 = try writer.value("PRAGMA page_size") ?? 4096
+            try writer.run("PRAGMA max_page_count = \(max(1, maxDatabaseBytes / pageSize))")
+        }
+        // Each in-memory (or temporary, "") connection is its own private database, so a separate
+        // reader would see an empty one; such stores read through the writer.
+        var readers: [ReaderSlot] = []
+        if path != ":memory:" && !path.isEmpty {
+            for _ in 0..<Self.readerCount {
+                let reader = try Connection(path: path)
+                try reader.run("PRAGMA query_only = ON")  // a read path that writes is a bug; make it fail
+                readers.append(ReaderSlot(reader))
+            }
+        }
+        self.path = path
+        self.clock = clock
+        self.writer = Mutex(writer)
+        self.readers = readers
+    }
+
+    /// Runs `PRAGMA integrity_check`; "ok" when the file is sound.
+    public func integrityCheck() throws -> String {
+        try read { db in
+            try db.rows("PRAGMA integrity_check").map { row -> String in try row[0] }.joined(separator: "\n")
+        }
+    }
+
+    /// Closes every connection; later calls throw `KeyStoreError.closed`. Waits for calls in progress.
+    public func close() throws {
+        var errors: [any Error] = []
+        for slot in readers {
+            if let error = slot.connection.withLock({ Self.closeAndClear(&$0) }) { errors.append(error) }
+        }
+        // The writer closes last, so it is the last connection and checkpoints the WAL into the file.
+        if let error = writer.withLock({ Self.closeAndClear(&$0) }) { errors.append(error) }
+        if let first = errors.first { throw first }
+    }
+
+    // MARK: - Connection access
+
+    /// Runs `body` in an IMMEDIATE transaction on the writer.
+    func write<T: Sendable>(_ body: @Sendable (Connection) throws -> T) throws -> T {
+        try writer.withLock { connection in
+            guard let connection else { throw KeyStoreError.closed }
+            return try connection.transaction(.immediate) { try body(connection) }
+        }
+    }
+
+    /// Runs `body` on a free reader, or waits for one. Each statement sees the latest commit.
+    ///
+    /// `body` is @Sendable so that it cannot tie the connection to outside state: the connection
+    /// must stay behind its mutex.
+    func read<T: Sendable>(_ body: @Sendable (Connection) throws -> T) throws -> T {
+        guard !readers.isEmpty else {
+            return try writer.withLock { connection in try Self.use(connection, body) }
+        }
+        for slot in readers {
+            if let result = try slot.connection.withLockIfAvailable({ connection in try Self.use(connection, body) }) {
+                return result
+            }
+        }
+        let slot = readers[Int(nextReader.wrappingAdd(1, ordering: .relaxed).oldValue % UInt(readers.count))]
+        return try slot.connection.withLock { connection in try Self.use(connection, body) }
+    }
+
+    private static func use<T>(_ connection: Connection?, _ body: @Sendable (Connection) throws -> T) throws -> T {
+        guard let connection else { throw KeyStoreError.closed }
+        return try body(connection)
+    }
+
+    private static func closeAndClear(_ connection: inout Connection?) -> (any Error)? {
+        defer { connection = nil }
+        do {
+            try connection?.close()
+            return nil
+        } catch {
+            return error
+        }
+    }
+}
+
+/// One reader connection and the mutex that is its owner while a read runs.
+private final class ReaderSlot: Sendable {
+    let connection: Mutex<Connection?>
+
+    init(_ connection: sending Connection) {
+        self.connection = Mutex(connection)
+    }
+}

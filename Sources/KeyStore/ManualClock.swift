@@ -1,0 +1,23 @@
+import Foundation
+import Synchronization
+
+/// A clock that moves only when told to; for tests.
+public final class ManualClock: Clock {
+    private let current: Mutex<Date>
+
+    public init(_ start: Date) {
+        current = Mutex(start)
+    }
+
+    public func now() -> Date {
+        current.withLock { $0 }
+    }
+
+    public func set(_ date: Date) {
+        current.withLock { $0 = date }
+    }
+
+    public func advance(by interval: TimeInterval) {
+        current.withLock { $0 += interval }
+    }
+}

@@ -1,0 +1,150 @@
+import Foundation
+import HTTPServer
+import KeyStore
+import Logging
+
+/// The admin REST API under `/v1/`: keys and the audit log. Every route needs the admin token.
+struct AdminAPI: Sendable {
+    let store: KeyStore
+    let clock: any Clock
+    let auth: AdminAuth
+    let maxKeyRPM: Int
+    let logger: Logger
+
+    static let maxBody = 64 * 1024
+    static let keyFields: Set<String> = ["name", "expires_at", "rate_limit_rpm"]
+
+    func register(in router: inout RouterBuilder) {
+        route(&router, .POST, "/v1/keys", createKey)
+        route(&router, .GET, "/v1/keys", listKeys)
+        route(&router, .GET, "/v1/keys/{id}", getKey)
+        route(&router, .DELETE, "/v1/keys/{id}", deactivateKey)
+        route(&router, .GET, "/v1/audit-events", listAuditEvents)
+    }
+
+    /// Authenticates from the head, before any body is read; JSON bodies are checked for type there too.
+    private func route(_ router: inout RouterBuilder, _ method: HTTPMethod, _ path: String,
+                       _ handler: @escaping RequestHandler) {
+        router.on(method, path) { [self] info in
+            if let refusal = auth.check(info) { return .respond(.error(refusal)) }
+            if method == .POST, let refusal = JSONBody.requireJSONContentType(info.head) {
+                return .respond(.error(refusal))
+            }
+            return Router.buffer(info, maxBody: Self.maxBody) { request in
+                do {
+                    return try handler(request)
+                } catch let error as DatabaseError {
+                    throw Self.httpError(for: error, logger: logger)
+                }
+            }
+        }
+    }
+
+    // MARK: - Keys
+
+    private func createKey(_ request: Request) throws -> Response {
+        let body = try JSONBody.object(request.body, allowed: Self.keyFields)
+        let name = try optionalString(body, "name")
+        let expiresAt = try optionalString(body, "expires_at")
+        var rpm: Int?
+        if let value = body["rate_limit_rpm"], !value.isNull {
+            guard let int = value.intValue else {
+                throw HTTPError(422, "rate_limit_rpm must be an integer from 1 to \(maxKeyRPM)")
+            }
+            rpm = int
+        }
+        let spec: KeySpec
+        do {
+            spec = try KeySpec.validate(name: name, expiresAt: expiresAt, rateLimitRPM: rpm, now: clock.now(), maxRPM: maxKeyRPM)
+        } catch {
+            throw HTTPError(422, error.message)
+        }
+        let created = try store.createKey(spec, actor: "api", remoteAddress: request.remoteAddress)
+        var json = JSONWriter()
+        created.record.writeJSON(to: &json, now: clock.now(), secret: created.secret)
+        return .json(201, json.bytes, headers: HTTPHeaders([("Location", "/v1/keys/\(created.record.id)")]))
+    }
+
+    private func listKeys(_ request: Request) throws -> Response {
+        let query = request.info.query
+        var status: KeyStatus?
+        if let raw = query["status"], !raw.isEmpty {
+            guard let parsed = KeyStatus(rawValue: raw) else {
+                throw HTTPError(422, "status must be one of active, inactive, expired")
+            }
+            status = parsed
+        }
+        let limit = try Self.limit(query)
+        let page: Page<APIKeyRecord>
+        do {
+            page = try store.listKeys(status: status, limit: limit, after: query["after"].flatMap { $0.isEmpty ? nil : $0 })
+        } catch KeyStoreError.unknownCursor {
+            throw HTTPError(422, "after does not name a key")
+        }
+        let now = clock.now()
+        return .json(200, page.json { record, json in record.writeJSON(to: &json, now: now) })
+    }
+
+    private func getKey(_ request: Request) throws -> Response {
+        guard let id = request.parameters["id"], let record = try store.key(id: id) else {
+            throw HTTPError(404, "key not found")
+        }
+        var json = JSONWriter()
+        record.writeJSON(to: &json, now: clock.now())
+        return .json(200, json.bytes)
+    }
+
+    private func deactivateKey(_ request: Request) throws -> Response {
+        guard let id = request.parameters["id"],
+              let record = try store.deactivateKey(id: id, actor: "api", remoteAddress: request.remoteAddress) else {
+            throw HTTPError(404, "key not found")
+        }
+        var json = JSONWriter()
+        record.writeJSON(to: &json, now: clock.now())
+        return .json(200, json.bytes)
+    }
+
+    // MARK: - Audit
+
+    private func listAuditEvents(_ request: Request) throws -> Response {
+        let query = request.info.query
+        let limit = try Self.limit(query)
+        let page: Page<AuditEvent>
+        do {
+            page = try store.auditEvents(limit: limit, after: query["after"].flatMap { $0.isEmpty ? nil : $0 })
+        } catch KeyStoreError.unknownCursor {
+            throw HTTPError(422, "after does not name an audit event")
+        }
+        return .json(200, page.json { event, json in event.writeJSON(to: &json) })
+    }
+
+    // MARK: - Helpers
+
+    private func optionalString(_ body: JSONValue, _ field: String) throws -> String? {
+        guard let value = body[field], !value.isNull else { return nil }
+        guard let string = value.stringValue else { throw HTTPError(422, "\(field) must be a string") }
+        return string
+    }
+
+    /// `limit` from 1 to 100, default 20.
+    static func limit(_ query: QueryParameters) throws -> Int {
+        guard let raw = query["limit"], !raw.isEmpty else { return 20 }
+        guard let limit = Int(raw), (1...100).contains(limit) else {
+            throw HTTPError(422, "limit must be an integer from 1 to 100")
+        }
+        return limit
+    }
+
+    /// Storage failures: a full disk is 507 with nothing written; a locked database is 503.
+    static func httpError(for error: DatabaseError, logger: Logger) -> HTTPError {
+        if error.isFull {
+            logger.error("database is full; write refused")
+            return HTTPError(507, "storage is full: nothing was written; free space and retry")
+        }
+        if error.isBusy {
+            return HTTPError(503, "the database is busy; retry", headers: HTTPHeaders([("Retry-After", "1")]))
+        }
+        logger.error("database error", metadata: ["error": "\(error)"])
+        return HTTPError(500, "internal server error")
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import HTTPServer
+import KeyStore
+import Synchronization
+
+/// Checks `Authorization: Bearer <admin token>` on every `/v1/…` request, in constant time.
+/// The token is never held in memory as text past this check, and never logged.
+struct AdminAuth: Sendable {
+    let store: KeyStore
+    /// The hash of a token given on the command line or in the environment; otherwise the hash
+    /// stored in the database is read on each request, so `admin-token rotate` takes effect at once.
+    let fixedTokenHash: [UInt8]?
+    let failures = FailureAuditor()
+
+    static let challenge = HTTPHeaders([("WWW-Authenticate", "Bearer")])
+
+    /// nil when the request carries the admin token; otherwise the 401 to answer with.
+    func check(_ info: RequestInfo) -> HTTPError? {
+        guard let header = info.head.headers["Authorization"] else {
+            return refuse(info, reason: "missing bearer token")
+        }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            return refuse(info, reason: "not a bearer token")
+        }
+        let presented = KeyStore.hashToken(String(parts[1].trimmingCharacters(in: .whitespaces)))
+        let expected: [UInt8]?
+        do {
+            expected = try fixedTokenHash ?? store.adminTokenHash()
+        } catch {
+            return HTTPError(503, "the database is unavailable", headers: HTTPHeaders([("Retry-After", "1")]))
+        }
+        guard let expected, constantTimeEquals(presented, expected) else {
+            return refuse(info, reason: "wrong bearer token")
+        }
+        return nil
+    }
+
+    private func refuse(_ info: RequestInfo, reason: String) -> HTTPError {
+        if failures.shouldRecord() {
+            let suppressed = failures.takeSuppressed()
+            let detail = suppressed > 0 ? "\(reason) (and \(suppressed) more not recorded)" : reason
+            _ = try? store.recordAudit(action: "admin.auth_failed", actor: "api", remoteAddress: info.remoteAddress, detail: detail)
+        }
+        return HTTPError(401, "missing or invalid admin token", headers: Self.challenge)
+    }
+}
+
+/// Records at most a few auth failures a second, so a flood of bad tokens cannot turn into a
+/// flood of durable writes. The ones not written are counted into the next one that is.
+final class FailureAuditor: Sendable {
+    private struct State {
+        var second = 0
+        var recorded = 0
+        var suppressed = 0
+    }
+    private let state = Mutex(State())
+    static let perSecond = 10
+
+    func shouldRecord() -> Bool {
+        let now = Int(Date().timeIntervalSince1970)
+        return state.withLock { s in
+            if s.second != now {
+                s.second = now
+                s.recorded = 0
+            }
+            guard s.recorded < Self.perSecond else {
+                s.suppressed += 1
+                return false
+            }
+            s.recorded += 1
+            return true
+        }
+    }
+
+    func takeSuppressed() -> Int {
+        state.withLock { s in
+            defer { s.suppressed = 0 }
+            return s.suppressed
+        }
+    }
+}

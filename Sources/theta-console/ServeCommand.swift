@@ -1,0 +1,141 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import HTTPServer
+import KeyStore
+import Logging
+import ThetaConsole
+
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the console and its admin API.",
+        discussion: """
+            When ready it prints one line to stdout, 'theta-console listening on http://HOST:PORT'.
+            On a new database without --admin-token, it first prints a generated admin token, once.
+            Logs go to stderr. SIGINT or SIGTERM stops accepting, lets requests in flight finish,
+            closes the database and exits 0.
+            """
+    )
+
+    @Option(help: "The address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "The port to listen on; 0 picks a free one.")
+    var port = 8080
+
+    @OptionGroup var database: DatabaseOption
+
+    @Option(help: "The admin token for /v1/ routes (default: $THETA_CONSOLE_ADMIN_TOKEN, else the database's).")
+    var adminToken: String?
+
+    @Option(help: "The highest rate limit a key may have, in requests per minute (raise for a 'separate contract').")
+    var maxKeyRPM = 100
+
+    @Option(help: "Serve the console from this folder instead of the copy built into the binary.")
+    var publicDir: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    @Option(help: "Close connections beyond this many with 503.")
+    var maxConnections = 10_000
+
+    @Option(help: "Seconds a client has to send a whole request head.")
+    var headerTimeout = 10.0
+
+    @Option(help: "Seconds an idle keep-alive connection stays open.")
+    var idleTimeout = 60.0
+
+    @Option(help: "Seconds a request body may go without progress.")
+    var bodyTimeout = 30.0
+
+    @Option(help: "Seconds in-flight requests get to finish after SIGINT or SIGTERM.")
+    var shutdownGrace = 10.0
+
+    @Option(help: "Event-loop threads (0: one per core).")
+    var threads = 0
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
+        guard maxKeyRPM >= 1 else { throw ValidationError("--max-key-rpm must be at least 1") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
+        guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
+        guard headerTimeout > 0, idleTimeout > 0, bodyTimeout > 0, shutdownGrace >= 0 else {
+            throw ValidationError("timeouts must be positive")
+        }
+        if let token = resolvedAdminToken, token.count < 16 {
+            throw ValidationError("the admin token must be at least 16 characters")
+        }
+    }
+
+    private var resolvedAdminToken: String? {
+        adminToken ?? ProcessInfo.processInfo.environment["THETA_CONSOLE_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    func run() throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "theta-console")
+
+        var configuration = AppConfiguration()
+        configuration.databasePath = database.db
+        configuration.adminToken = resolvedAdminToken
+        configuration.maxKeyRPM = maxKeyRPM
+        configuration.publicDirectory = publicDir
+        configuration.server.host = host
+        configuration.server.port = port
+        configuration.server.maxConnections = maxConnections
+        configuration.server.headerTimeout = headerTimeout
+        configuration.server.idleTimeout = idleTimeout
+        configuration.server.bodyTimeout = bodyTimeout
+        configuration.server.threads = threads
+
+        try runReportingFailures {
+            let store = try KeyStore(path: database.db)
+            let app = ThetaConsoleApp(store: store, configuration: configuration, logger: logger)
+            if let token = try app.ensureAdminToken() {
+                emit("admin token (shown once, store it now): \(token)")
+            }
+            let server = HTTPServer(configuration: configuration.server, router: app.makeRouter(), logger: logger)
+            let boundPort = try server.start()
+            installSignalHandlers(server: server, store: store, logger: logger, grace: shutdownGrace)
+            let shownHost = host.contains(":") ? "[\(host)]" : host
+            logger.info("serving", metadata: ["db": "\(database.db)", "port": "\(boundPort)"])
+            emit("theta-console listening on http://\(shownHost):\(boundPort)")
+        }
+        dispatchMain()
+    }
+
+    private func installSignalHandlers(server: HTTPServer, store: KeyStore, logger: Logger, grace: Double) {
+        let queue = DispatchQueue(label: "theta-console.signals")
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
+            source.setEventHandler {
+                logger.info("shutting down", metadata: ["signal": "\(signalNumber)"])
+                server.shutdown(grace: grace)
+                do {
+                    try store.close()
+                } catch {
+                    logger.error("closing the database failed", metadata: ["error": "\(error)"])
+                    Foundation.exit(1)
+                }
+                logger.info("stopped")
+                Foundation.exit(0)
+            }
+            source.resume()
+            SignalSources.keep(source)
+        }
+    }
+}
+
+/// Signal sources must outlive the function that made them.
+enum SignalSources {
+    nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
+    static func keep(_ source: any DispatchSourceSignal) { sources.append(source) }
+}

@@ -1,0 +1,19 @@
+import ArgumentParser
+
+@main
+struct ThetaConsoleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "theta-console",
+        abstract: "A local emulator of the Theta One API console: sk-theta- keys, their admin API, and a browser console.",
+        discussion: """
+            Exit codes: 0 on success, 64 for a usage error, 1 for any other failure.
+            """,
+        subcommands: [ServeCommand.self, KeysCommand.self, AdminTokenCommand.self]
+    )
+}
+
+/// The database option every subcommand shares.
+struct DatabaseOption: ParsableArguments {
+    @Option(name: .long, help: "The SQLite database file (':memory:' keeps nothing).")
+    var db: String = "./theta-console.sqlite3"
+}

@@ -1,0 +1,249 @@
+import Testing
+@testable import HTTPServer
+
+@Suite("HTTP/1.1 request parser (RFC 9112)")
+struct HTTPRequestParserTests {
+    // MARK: Valid requests, each also fed one byte at a time
+
+    @Test func simpleGet_parsesMethodTargetAndHeaders() {
+        let run = parseBothWays("GET /v1/keys?limit=5 HTTP/1.1\r\nHost: x\r\nAccept: */*\r\n\r\n")
+        #expect(run.error == nil)
+        #expect(run.heads.count == 1 && run.ends == 1)
+        let head = run.heads[0]
+        #expect(head.method == .GET)
+        #expect(head.path == "/v1/keys")
+        #expect(head.query == "limit=5")
+        #expect(head.headers["host"] == "x")
+        #expect(head.framing == .none)
+        #expect(head.keepAlive)
+    }
+
+    @Test func contentLengthBody_isDelivered() {
+        let run = parseBothWays("POST /v1/keys HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\nhello world")
+        #expect(run.error == nil)
+        #expect(run.heads.first?.framing == .length(11))
+        #expect(run.body == "hello world")
+        #expect(run.ends == 1)
+    }
+
+    @Test func chunkedBody_isDecoded() {
+        let run = parseBothWays("POST /u HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\n\r\n")
+        #expect(run.error == nil)
+        #expect(run.body == "hello world")
+        #expect(run.ends == 1)
+    }
+
+    @Test func chunkedBody_withTrailers_isDecoded() {
+        let run = parseBothWays("POST /u HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: Chunked\r\n\r\nA\r\n0123456789\r\n0\r\nX-Sum: 1\r\n\r\n")
+        #expect(run.error == nil)
+        #expect(run.body == "0123456789")
+    }
+
+    @Test func pipelinedRequests_areParsedInOrder() {
+        let run = parseBothWays("GET /a HTTP/1.1\r\nHost: x\r\n\r\nPOST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhiGET /c HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(run.error == nil)
+        #expect(run.heads.map { String($0.path) } == ["/a", "/b", "/c"])
+        #expect(run.bodies.map { String(decoding: $0, as: UTF8.self) } == ["", "hi", ""])
+        #expect(run.ends == 3)
+    }
+
+    @Test func http10_withoutHost_isAccepted_andNotKeptAlive() {
+        let run = parseBothWays("GET / HTTP/1.0\r\n\r\n")
+        #expect(run.error == nil)
+        #expect(run.heads.first?.keepAlive == false)
+    }
+
+    @Test func connectionClose_endsKeepAlive() {
+        let run = parseBothWays("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        #expect(run.heads.first?.keepAlive == false)
+    }
+
+    @Test func expect100Continue_isRecognised() {
+        let run = parseBothWays("POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\nabc")
+        #expect(run.heads.first?.expectsContinue == true)
+        #expect(run.body == "abc")
+    }
+
+    @Test func leadingEmptyLine_isIgnored() {
+        // RFC 9112 §2.2
+        let run = parseBothWays("\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(run.error == nil && run.heads.count == 1)
+    }
+
+    @Test func absoluteFormTarget_isReducedToItsPath() {
+        let run = parseBothWays("GET http://example.com/healthz?x=1 HTTP/1.1\r\nHost: example.com\r\n\r\n")
+        #expect(run.heads.first?.target == "/healthz?x=1")
+    }
+
+    @Test func duplicateHeaders_areKeptInOrder() {
+        let run = parseBothWays("GET / HTTP/1.1\r\nHost: x\r\nX-A: 1\r\nX-A: 2\r\n\r\n")
+        #expect(run.heads.first?.headers.values("x-a") == ["1", "2"])
+    }
+
+    @Test func fieldValueWhitespace_isTrimmed() {
+        let run = parseBothWays("GET / HTTP/1.1\r\nHost: \t x \t\r\n\r\n")
+        #expect(run.heads.first?.headers["Host"] == "x")
+    }
+
+    // MARK: Framing rules (RFC 9112 §6)
+
+    @Test func contentLengthWithTransferEncoding_isRejected() {
+        let run = parseBothWays("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+        #expect(run.error?.status == 400)
+    }
+
+    @Test func duplicateContentLength_isRejected() {
+        #expect(parseBothWays("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc").error?.status == 400)
+    }
+
+    @Test func contentLengthList_isRejected() {
+        #expect(parseBothWays("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3, 3\r\n\r\nabc").error?.status == 400)
+    }
+
+    @Test(arguments: ["-1", "+3", "3a", "", "0x10", "1 2", "99999999999999999999"])
+    func invalidContentLength_isRejected(value: String) {
+        #expect(parseBothWays("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: \(value)\r\n\r\n").error?.status == 400)
+    }
+
+    @Test(arguments: ["gzip", "gzip, chunked", "chunked, gzip", "identity", "chunked, chunked"])
+    func transferEncodingOtherThanChunked_isRejected(value: String) {
+        let status = parseBothWays("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: \(value)\r\n\r\n").error?.status
+        #expect(status == 501)
+    }
+
+    @Test func transferEncodingOnHTTP10_isRejected() {
+        #expect(parseBothWays("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n").error?.status == 400)
+    }
+
+    @Test func obsFold_isRejected() {
+        #expect(parseBothWays("GET / HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n 2\r\n\r\n").error?.status == 400)
+    }
+
+    @Test func whitespaceBeforeColon_isRejected() {
+        #expect(parseBothWays("GET / HTTP/1.1\r\nHost : x\r\n\r\n").error?.status == 400)
+    }
+
+    @Test func missingHostOnHTTP11_isRejected() {
+        #expect(parseBothWays("GET / HTTP/1.1\r\nAccept: */*\r\n\r\n").error?.status == 400)
+    }
+
+    @Test func duplicateHost_isRejected() {
+        #expect(parseBothWays("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n").error?.status == 400)
+    }
+
+    @Test func bareLF_isRejected() {
+        #expect(parseBothWays("GET / HTTP/1.1\nHost: x\n\n").error?.status == 400)
+    }
+
+    @Test func bareCR_isRejected() {
+        #expect(parseBothWays("GET / HTTP/1.1\r\nHost: x\rY\r\n\r\n").error?.status == 400)
+    }
+
+    @Test(arguments: ["\u{0}", "\u{1}", "\u{7F}"])
+    func controlCharacterInValue_isRejected(char: String) {
+        #expect(parseBothWays("GET / HTTP/1.1\r\nHost: x\r\nX-A: a\(char)b\r\n\r\n").error?.status == 400)
+    }
+
+    @Test func invalidFieldName_isRejected() {
+        #expect(parseBothWays("GET / HTTP/1.1\r\nHost: x\r\nX(A): 1\r\n\r\n").error?.status == 400)
+    }
+
+    @Test(arguments: ["GET /\r\n", "GET  / HTTP/1.1\r\n", "GET / HTTP/1.1 \r\n", "GET / HTTP/1\r\n", "GET / http/1.1\r\n", "GET x HTTP/1.1\r\n", "G@T / HTTP/1.1\r\n"])
+    func malformedRequestLine_isRejected(line: String) {
+        #expect(parseBothWays(line + "Host: x\r\n\r\n").error?.status == 400)
+    }
+
+    @Test func unknownMethod_gets501() {
+        #expect(parseBothWays("BREW /pot HTTP/1.1\r\nHost: x\r\n\r\n").error?.status == 501)
+    }
+
+    @Test(arguments: ["HTTP/2.0", "HTTP/0.9", "HTTP/3.0"])
+    func otherHTTPVersion_gets505(version: String) {
+        #expect(parseBothWays("GET / \(version)\r\nHost: x\r\n\r\n").error?.status == 505)
+    }
+
+    @Test func unsupportedExpectation_gets417() {
+        #expect(parseBothWays("POST / HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\nContent-Length: 0\r\n\r\n").error?.status == 417)
+    }
+
+    @Test func malformedChunkSize_isRejected() {
+        #expect(parseBothWays("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n").error?.status == 400)
+    }
+
+    @Test func chunkDataWithoutCRLF_isRejected() {
+        #expect(parseBothWays("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcXY0\r\n\r\n").error?.status == 400)
+    }
+
+    @Test func hugeChunkSize_isRejectedWithoutOverflow() {
+        #expect(parseBothWays("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\n").error?.status == 400)
+    }
+
+    // MARK: Limits
+
+    @Test func requestLineOverLimit_gets414() {
+        let target = "/" + String(repeating: "a", count: 8 * 1024)
+        #expect(parseBothWays("GET \(target) HTTP/1.1\r\nHost: x\r\n\r\n").error?.status == 414)
+    }
+
+    @Test func unterminatedRequestLineOverLimit_gets414_beforeItEnds() {
+        let run = parse("GET /" + String(repeating: "a", count: 9 * 1024))
+        #expect(run.error?.status == 414)
+    }
+
+    @Test func requestLineAtLimit_isAccepted() {
+        let target = "/" + String(repeating: "a", count: 8 * 1024 - "GET  HTTP/1.1".count - 1)
+        #expect(parse("GET \(target) HTTP/1.1\r\nHost: x\r\n\r\n").error == nil)
+    }
+
+    @Test func headerSectionOverLimit_gets431() {
+        let big = String(repeating: "v", count: 8000)
+        let fields = (0..<5).map { "X-\($0): \(big)\r\n" }.joined()
+        #expect(parse("GET / HTTP/1.1\r\nHost: x\r\n\(fields)\r\n").error?.status == 431)
+    }
+
+    @Test func unterminatedHeaderSectionOverLimit_gets431() {
+        let run = parse("GET / HTTP/1.1\r\nHost: x\r\nX-A: " + String(repeating: "v", count: 33 * 1024))
+        #expect(run.error?.status == 431)
+    }
+
+    @Test func tooManyHeaderFields_gets431() {
+        let fields = (0..<100).map { "X-\($0): 1\r\n" }.joined()
+        #expect(parse("GET / HTTP/1.1\r\nHost: x\r\n\(fields)\r\n").error?.status == 431)
+    }
+
+    @Test func hundredHeaderFields_areAccepted() {
+        let fields = (0..<99).map { "X-\($0): 1\r\n" }.joined()
+        #expect(parse("GET / HTTP/1.1\r\nHost: x\r\n\(fields)\r\n").error == nil)
+    }
+
+    @Test func chunkExtensionOverLimit_isRejected() {
+        let ext = ";" + String(repeating: "e", count: 5000)
+        #expect(parse("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1\(ext)\r\na\r\n0\r\n\r\n").error?.status == 400)
+    }
+
+    @Test func trailersOverLimit_get431() {
+        let trailers = (0..<20).map { "X-\($0): \(String(repeating: "t", count: 500))\r\n" }.joined()
+        #expect(parse("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\(trailers)\r\n").error?.status == 431)
+    }
+
+    @Test func tooManyLeadingEmptyLines_areRejected() {
+        #expect(parse(String(repeating: "\r\n", count: 20) + "GET / HTTP/1.1\r\nHost: x\r\n\r\n").error?.status == 400)
+    }
+
+    @Test func largeBody_streamsInPieces_withoutBuffering() {
+        // The parser hands body bytes through as they arrive: no event holds more than one read.
+        var parser = HTTPRequestParser()
+        var input = InputBuffer(Array("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n".utf8))
+        var largest = 0, total = 0
+        if case .head = try? parser.next(&input) {} else { Issue.record("no head") }
+        for _ in 0..<100 {
+            input.append([UInt8](repeating: 7, count: 10_000))
+            while let event = try? parser.next(&input) {
+                if case .body(let bytes) = event { largest = max(largest, bytes.count); total += bytes.count }
+            }
+            input.compact()
+            #expect(input.bytes.count <= 10_000)
+        }
+        #expect(total == 1_000_000 && largest == 10_000)
+    }
+}
