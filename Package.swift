@@ -68,8 +68,11 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
+        // Shared by the test targets: a raw-socket HTTP client and the server-process fixture.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
         .testTarget(name: "KeyStoreTests", dependencies: ["KeyStore"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["theta-console"]),
+        // Drives the real binary over real sockets; depending on it makes `swift test` build it.
+        .testTarget(name: "EndToEndTests", dependencies: ["theta-console", "TestSupport"]),
     ]
 )

@@ -20,7 +20,8 @@ func read(_ path: String) -> String {
 /// A raw string literal with enough #s that nothing in the text can end it early.
 func literal(_ text: String) -> String {
     var hashes = "#"
-    while text.contains("\"" + hashes) { hashes += "#" }
+    // `"#` would end the literal early and `\#` would start an interpolation or escape.
+    while text.contains("\"" + hashes) || text.contains("\\" + hashes) { hashes += "#" }
     return "\(hashes)\"\"\"\n\(text)\n\"\"\"\(hashes)"
 }
 

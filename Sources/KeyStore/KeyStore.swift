@@ -30,7 +30,7 @@ public final class KeyStore: Sendable {
         try Migrator(migrations: migrations).migrate(writer, now: clock.now())
         if let maxDatabaseBytes {
             let pageSize: Int64 = try writer.value("PRAGMA page_size") ?? 4096
-            try writer.run("PRAGMA max_page_count = \(max(1, maxDatabaseBytes / pageSize))")
+            try writer.execute("PRAGMA max_page_count = \(max(1, maxDatabaseBytes / pageSize))")
         }
         // Each in-memory (or temporary, "") connection is its own private database, so a separate
         // reader would see an empty one; such stores read through the writer.
@@ -38,7 +38,7 @@ public final class KeyStore: Sendable {
         if path != ":memory:" && !path.isEmpty {
             for _ in 0..<Self.readerCount {
                 let reader = try Connection(path: path)
-                try reader.run("PRAGMA query_only = ON")  // a read path that writes is a bug; make it fail
+                try reader.execute("PRAGMA query_only = ON")  // a read path that writes is a bug; make it fail
                 readers.append(ReaderSlot(reader))
             }
         }

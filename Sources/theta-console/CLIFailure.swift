@@ -15,6 +15,9 @@ func runReportingFailures(_ body: () throws -> Void) throws {
     } catch let error as DatabaseError where error.isFull {
         printError("theta-console: the database is full; nothing was written")
         throw ExitCode.failure
+    } catch let error as DatabaseError where error.primaryCode == 14 /* SQLITE_CANTOPEN */ {
+        printError("theta-console: cannot open the database file; check the --db path and that its folder exists")
+        throw ExitCode.failure
     } catch let error as DatabaseError where error.isBusy {
         printError("theta-console: the database is locked by another process; try again")
         throw ExitCode.failure

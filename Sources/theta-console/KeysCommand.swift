@@ -21,11 +21,15 @@ struct KeysCommand: ParsableCommand {
         @Option(help: "The highest --rpm allowed (a 'separate contract').") var maxKeyRPM = 100
         @Flag(help: "Print the API's JSON, including the secret.") var json = false
 
+        func validate() throws {
+            guard maxKeyRPM >= 1 else { throw ValidationError("--max-key-rpm must be at least 1") }
+        }
+
         func run() throws {
             try runReportingFailures {
+                let spec = try KeySpec.validate(name: name, expiresAt: expiresAt, rateLimitRPM: rpm, now: Date(), maxRPM: maxKeyRPM)
                 let store = try KeyStore(path: database.db)
                 defer { try? store.close() }
-                let spec = try KeySpec.validate(name: name, expiresAt: expiresAt, rateLimitRPM: rpm, now: Date(), maxRPM: maxKeyRPM)
                 let created = try store.createKey(spec, actor: "cli", remoteAddress: nil)
                 if json {
                     emit(RecordJSON.key(created.record, now: Date(), secret: created.secret))

@@ -35,16 +35,18 @@ public final class Connection {
         db = handle
         try check(sqlite3_extended_result_codes(handle, 1))
         try check(sqlite3_busy_timeout(handle, busyTimeoutMilliseconds))
-        try run("PRAGMA foreign_keys = ON")
+        // One-off statements run uncached (`execute`, `uncachedText`): the cache is for hot SQL.
+        try execute("PRAGMA foreign_keys = ON")
         // WAL lets readers go on while a writer fsyncs. SQLite answers with the mode it really set:
         // in-memory databases stay "memory"; anything else means WAL is unavailable here.
-        let mode: String? = try value("PRAGMA journal_mode = WAL")
-        guard let mode = mode?.lowercased(), mode == "wal" || mode == "memory" else {
+        let journal = "PRAGMA journal_mode = WAL"
+        let mode = try uncachedText(journal)?.lowercased()
+        guard let mode, mode == "wal" || mode == "memory" else {
             throw DatabaseError(code: SQLITE_ERROR, message: "journal_mode is \(mode ?? "unknown"), expected wal",
-                                sql: "PRAGMA journal_mode = WAL")
+                                sql: journal)
         }
         // Durability promise: a create or deactivation is on disk before its response is sent.
-        try run("PRAGMA synchronous = FULL")
+        try execute("PRAGMA synchronous = FULL")
     }
 
     deinit {
@@ -142,6 +144,14 @@ public final class Connection {
 
     private func check(_ rc: Int32, on handle: OpaquePointer? = nil) throws {
         guard rc == SQLITE_OK else { throw DatabaseError.last(on: handle ?? db, code: rc, sql: nil) }
+    }
+
+    /// The first column of the first row of a statement that runs once, e.g. at open.
+    private func uncachedText(_ sql: String) throws -> String? {
+        let statement = try Statement(db: try open(), sql: sql)
+        defer { statement.finalize() }
+        guard try statement.step() else { return nil }
+        return String(databaseValue: statement.currentValues()[0])
     }
 
     /// Prepares `sql` once per connection and reuses it; always resets it afterwards.

@@ -49,7 +49,7 @@ struct AdminAPI: Sendable {
         var rpm: Int?
         if let value = body["rate_limit_rpm"], !value.isNull {
             guard let int = value.intValue else {
-                throw HTTPError(422, "rate_limit_rpm must be an integer from 1 to \(maxKeyRPM)")
+                throw HTTPError(422, KeySpecError.rateLimitRange(maxRPM: maxKeyRPM).message)
             }
             rpm = int
         }

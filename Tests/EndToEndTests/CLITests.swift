@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+import TestSupport
+
+@Suite("CLI: keys and admin-token, alone and beside a running server")
+struct CLITests {
+    @Test func keysCommands_workOnADatabase_withoutAServer() throws {
+        let directory = TemporaryDirectory()
+        let db = directory.file("cli.sqlite3")
+        let created = try runCLI(["keys", "create", "--name", "nightly", "--rpm", "7", "--expires-at", "2099-01-01", "--json", "--db", db])
+        #expect(created.status == 0, "\(created.stderr)")
+        let record = try #require(try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: Any])
+        let id = try #require(record["id"] as? String)
+        #expect((record["key"] as? String)?.hasPrefix("sk-theta-") == true)
+        #expect(record["rate_limit_rpm"] as? Int == 7)
+
+        let list = try runCLI(["keys", "list", "--db", db])
+        #expect(list.status == 0)
+        #expect(list.stdout.contains(id) && list.stdout.contains("nightly") && list.stdout.contains("active"))
+        #expect(!list.stdout.contains(record["key"] as! String))
+
+        let shown = try runCLI(["keys", "show", id, "--json", "--db", db])
+        #expect(shown.status == 0 && shown.stdout.contains(#""status":"active""#))
+
+        let deactivated = try runCLI(["keys", "deactivate", id, "--db", db])
+        #expect(deactivated.status == 0)
+        #expect(try runCLI(["keys", "list", "--status", "inactive", "--json", "--db", db]).stdout.contains(id))
+        #expect(try runCLI(["keys", "list", "--status", "active", "--json", "--db", db]).stdout == "[]\n")
+    }
+
+    @Test func exitCodes_are64ForUsage_and1ForFailure() throws {
+        let directory = TemporaryDirectory()
+        let db = directory.file("codes.sqlite3")
+        #expect(try runCLI(["keys", "create", "--db", db]).status == 64)
+        #expect(try runCLI(["keys", "create", "--name", "x", "--rpm", "500", "--db", db]).status == 64)
+        #expect(try runCLI(["keys", "create", "--name", "x", "--expires-at", "yesterday", "--db", db]).status == 64)
+        #expect(try runCLI(["keys", "list", "--status", "gone", "--db", db]).status == 64)
+        #expect(try runCLI(["nonsense"]).status == 64)
+        let missing = try runCLI(["keys", "show", "key_nothing", "--db", db])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("no key with id key_nothing"))
+        #expect(try runCLI(["keys", "deactivate", "key_nothing", "--db", db]).status == 1)
+        #expect(try runCLI(["keys", "list", "--db", "/nonexistent-folder/x.sqlite3"]).status == 1)
+        #expect(try runCLI(["--help"]).status == 0)
+    }
+
+    @Test func cliAgainstTheServersDatabase_isSeenByTheServerAtOnce() throws {
+        let server = try ServerProcess()
+        let created = try runCLI(["keys", "create", "--name", "made by cli", "--json", "--db", server.databasePath])
+        #expect(created.status == 0, "\(created.stderr)")
+        let id = try #require((try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: Any])?["id"] as? String)
+        #expect(try server.get("/v1/keys/\(id)").object["status"] as? String == "active")
+
+        let apiKey = try server.createKey(name: "made by api")
+        #expect(try runCLI(["keys", "show", apiKey.id, "--db", server.databasePath]).stdout.contains("made by api"))
+
+        #expect(try runCLI(["keys", "deactivate", apiKey.id, "--db", server.databasePath]).status == 0)
+        #expect(try server.get("/v1/keys/\(apiKey.id)").object["status"] as? String == "inactive")
+        let audit = try server.get("/v1/audit-events").object["data"] as? [[String: Any]] ?? []
+        #expect(audit.first?["action"] as? String == "key.deactivated")
+        #expect(audit.first?["actor"] as? String == "cli")
+    }
+}

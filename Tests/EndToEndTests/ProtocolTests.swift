@@ -1,0 +1,161 @@
+import Foundation
+import Glibc
+import Testing
+import TestSupport
+
+/// HTTP/1.1 behaviour of the real server, byte by byte over a real socket.
+@Suite("HTTP/1.1 on the wire")
+struct ProtocolTests {
+    @Test func keepAlive_andPipelining_answerInRequestOrder() throws {
+        let server = try ServerProcess()
+        let client = try RawHTTPClient(port: server.port)
+        let auth = "Authorization: Bearer \(server.adminToken!)\r\n"
+        try client.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /v1/keys/key_nope HTTP/1.1\r\nHost: x\r\n\(auth)\r\nGET /nowhere HTTP/1.1\r\nHost: x\r\n\r\nPUT /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+        #expect(try client.readResponse().status == 200)
+        #expect(try client.readResponse().status == 404)
+        #expect(try client.readResponse().status == 404)
+        let wrongMethod = try client.readResponse()
+        #expect(wrongMethod.status == 405)
+        #expect(wrongMethod.header("Allow") == "GET, HEAD")
+        // The same connection still serves.
+        #expect(try client.request("GET", "/healthz").status == 200)
+    }
+
+    @Test func head_hasHeadersButNoBody() throws {
+        let server = try ServerProcess()
+        let client = try RawHTTPClient(port: server.port)
+        let head = try client.request("HEAD", "/healthz")
+        #expect(head.status == 200)
+        #expect(head.header("Content-Length") == "15")
+        #expect(head.body.isEmpty)
+        #expect(try client.request("GET", "/healthz").text == #"{"status":"ok"}"#)
+    }
+
+    @Test func responses_carryDateLengthAndCharset() throws {
+        let server = try ServerProcess()
+        let response = try RawHTTPClient.request(port: server.port, "GET", "/healthz")
+        #expect(response.header("Date")?.hasSuffix(" GMT") == true)
+        #expect(response.header("Content-Type") == "application/json; charset=utf-8")
+        #expect(response.header("Content-Length") == "\(response.body.count)")
+        let missing = try RawHTTPClient.request(port: server.port, "GET", "/v1/nothing", headers: server.authorization)
+        #expect(missing.header("Cache-Control") == "no-store")
+    }
+
+    @Test(arguments: [
+        ("BREW /pot HTTP/1.1\r\nHost: x\r\n\r\n", 501),
+        ("GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505),
+        ("GET / HTTP/1.1\r\n\r\n", 400),
+        ("POST /v1/keys HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: x\r\nX: a\r\n b\r\n\r\n", 400),
+        ("GET /\(String(repeating: "a", count: 9000)) HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+        ("GET / HTTP/1.1\r\nHost: x\r\nX: \(String(repeating: "a", count: 33000))\r\n\r\n", 431),
+    ])
+    func protocolErrors_getTheirStatus_thenClose(wire: String, status: Int) throws {
+        let server = try ServerProcess()
+        let client = try RawHTTPClient(port: server.port)
+        try client.send(wire)
+        let response = try client.readResponse()
+        #expect(response.status == status)
+        #expect(response.header("Connection") == "close")
+        #expect(response.detail != nil)
+        #expect(client.waitForClose())
+    }
+
+    @Test func expect100Continue_getsContinue_thenTheResponse() throws {
+        let server = try ServerProcess()
+        let client = try RawHTTPClient(port: server.port)
+        let body = #"{"name": "continued"}"#
+        try client.send("POST /v1/keys HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(server.adminToken!)\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: \(body.utf8.count)\r\n\r\n")
+        #expect(try client.readResponse().status == 100)
+        try client.send(body)
+        #expect(try client.readResponse().status == 201)
+    }
+
+    @Test func expect100Continue_withRefusal_answersAtOnce() throws {
+        let server = try ServerProcess()
+        let client = try RawHTTPClient(port: server.port)
+        try client.send("POST /v1/keys HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: 20\r\n\r\n")
+        let response = try client.readResponse()
+        #expect(response.status == 401)
+    }
+
+    @Test func chunkedRequestBody_isAccepted() throws {
+        let server = try ServerProcess()
+        let client = try RawHTTPClient(port: server.port)
+        try client.send("POST /v1/keys HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(server.adminToken!)\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n9\r\n{\"name\": \r\n9\r\n\"chunky\"}\r\n0\r\n\r\n")
+        let response = try client.readResponse()
+        #expect(response.status == 201)
+        #expect(response.object["name"] as? String == "chunky")
+    }
+
+    @Test func chunkedBodyOverTheLimit_gets413() throws {
+        let server = try ServerProcess()
+        let client = try RawHTTPClient(port: server.port)
+        try client.send("POST /v1/keys HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(server.adminToken!)\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+        let chunk = String(repeating: " ", count: 16 * 1024)
+        for _ in 0..<5 { try? client.send("4000\r\n\(chunk)\r\n") }
+        #expect(try client.readResponse().status == 413)
+    }
+
+    @Test func slowHeader_isCutOffAtTheDeadline_with408() throws {
+        let server = try ServerProcess(arguments: ["--header-timeout", "1"])
+        let client = try RawHTTPClient(port: server.port)
+        try client.send("GET /healthz HTTP/1.1\r\nHo")
+        let response = try client.readResponse()
+        #expect(response.status == 408)
+        #expect(client.waitForClose())
+    }
+
+    @Test func idleKeepAlive_isClosedAfterTheIdleTimeout() throws {
+        let server = try ServerProcess(arguments: ["--idle-timeout", "1"])
+        let client = try RawHTTPClient(port: server.port)
+        #expect(try client.request("GET", "/healthz").status == 200)
+        #expect(client.waitForClose())
+    }
+
+    @Test func connectionsOverTheCap_get503() throws {
+        let server = try ServerProcess(arguments: ["--max-connections", "2"])
+        let a = try RawHTTPClient(port: server.port)
+        let b = try RawHTTPClient(port: server.port)
+        #expect(try a.request("GET", "/healthz").status == 200)
+        #expect(try b.request("GET", "/healthz").status == 200)
+        let c = try RawHTTPClient(port: server.port)
+        try? c.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try c.readResponse().status == 503)
+        withExtendedLifetime((a, b)) {}
+    }
+
+    @Test func staticConsole_hasSecurityHeaders_andRevalidatesWithETag() throws {
+        let server = try ServerProcess()
+        let page = try RawHTTPClient.request(port: server.port, "GET", "/")
+        #expect(page.status == 200)
+        #expect(page.header("Content-Type") == "text/html; charset=utf-8")
+        #expect(page.header("Content-Security-Policy") == "default-src 'self'")
+        #expect(page.header("X-Content-Type-Options") == "nosniff")
+        #expect(page.header("X-Frame-Options") == "DENY")
+        #expect(page.header("Referrer-Policy") == "no-referrer")
+        let etag = try #require(page.header("ETag"))
+        let again = try RawHTTPClient.request(port: server.port, "GET", "/index.html", headers: ["If-None-Match": etag])
+        #expect(again.status == 304)
+        #expect(again.body.isEmpty)
+    }
+
+    @Test func staticFilesFromAFolder_refuseTraversalAndSymlinkEscapes() throws {
+        let directory = TemporaryDirectory()
+        let root = directory.file("public")
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        try "<p>hi</p>".write(toFile: root + "/index.html", atomically: true, encoding: .utf8)
+        try "body{}".write(toFile: root + "/app.css", atomically: true, encoding: .utf8)
+        try "secret".write(toFile: directory.file("outside.txt"), atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: root + "/escape.txt", withDestinationPath: directory.file("outside.txt"))
+        let server = try ServerProcess(arguments: ["--public-dir", root])
+        #expect(try RawHTTPClient.request(port: server.port, "GET", "/").text == "<p>hi</p>")
+        let css = try RawHTTPClient.request(port: server.port, "GET", "/app.css")
+        #expect(css.header("Content-Type") == "text/css; charset=utf-8")
+        for path in ["/../outside.txt", "/%2e%2e/outside.txt", "/escape.txt", "/..%2Foutside.txt", "/.hidden"] {
+            let response = try RawHTTPClient.request(port: server.port, "GET", path)
+            #expect(response.status == 404, "\(path)")
+            #expect(!response.text.contains("secret"))
+        }
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+import Glibc
+
+/// A parsed HTTP response, as a test reads it off the wire.
+public struct WireResponse: Sendable {
+    public var status: Int
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+
+    public func header(_ name: String) -> String? {
+        headers.first { $0.name.lowercased() == name.lowercased() }?.value
+    }
+
+    public var text: String { String(decoding: body, as: UTF8.self) }
+
+    /// The body parsed as a JSON object (or array), for assertions.
+    public var json: Any? { try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed]) }
+
+    public var object: [String: Any] { json as? [String: Any] ?? [:] }
+
+    public var detail: String? { object["detail"] as? String }
+}
+
+public struct ClientError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// A blocking HTTP/1.1 client on a raw socket, so tests control every byte: pipelining,
+/// trickled heads, half-sent bodies. Every read has a timeout; nothing waits forever.
+public final class RawHTTPClient {
+    public let fd: Int32
+    private var buffer: [UInt8] = []
+
+    public init(port: Int, host: String = "127.0.0.1", timeout: Double = 10) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw ClientError("socket failed") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        inet_pton(AF_INET, host, &address.sin_addr)
+        let ok = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard ok == 0 else {
+            let code = errno
+            Glibc.close(fd)
+            throw ClientError("connect to port \(port) failed: errno \(code)")
+        }
+        setTimeout(timeout)
+    }
+
+    deinit { Glibc.close(fd) }
+
+    public func setTimeout(_ seconds: Double) {
+        var tv = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - floor(seconds)) * 1_000_000))
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    public func send(_ text: String) throws { try send(Array(text.utf8)) }
+
+    public func send(_ bytes: [UInt8]) throws {
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL)) }
+            guard n > 0 else { throw ClientError("send failed: errno \(errno)") }
+            sent += n
+        }
+    }
+
+    /// Reads until the peer closes or the timeout passes; true if it closed.
+    public func waitForClose() -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = recv(fd, &chunk, chunk.count, 0)
+            if n == 0 { return true }
+            if n < 0 { return errno == ECONNRESET }
+            buffer += chunk[0..<n]
+        }
+    }
+
+    private func fill() throws {
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        let n = recv(fd, &chunk, chunk.count, 0)
+        if n == 0 { throw ClientError("connection closed by server") }
+        if n < 0 { throw ClientError(errno == EAGAIN ? "timed out waiting for the server" : "recv failed: errno \(errno)") }
+        buffer += chunk[0..<n]
+    }
+
+    /// Reads one response. `headRequest` means no body follows even with a Content-Length.
+    public func readResponse(headRequest: Bool = false) throws -> WireResponse {
+        var headEnd: Int?
+        while headEnd == nil {
+            if let range = findCRLFCRLF() { headEnd = range } else { try fill() }
+        }
+        let head = String(decoding: buffer[0..<headEnd!], as: UTF8.self)
+        buffer.removeFirst(headEnd! + 4)
+        var lines = head.components(separatedBy: "\r\n")
+        let statusLine = lines.removeFirst().split(separator: " ", maxSplits: 2)
+        guard statusLine.count >= 2, let status = Int(statusLine[1]) else { throw ClientError("bad status line: \(head)") }
+        let headers = lines.compactMap { line -> (name: String, value: String)? in
+            guard let colon = line.firstIndex(of: ":") else { return nil }
+            return (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+        }
+        var response = WireResponse(status: status, headers: headers, body: [])
+        if headRequest || status == 204 || status == 304 || (100..<200).contains(status) { return response }
+        guard let lengthText = response.header("Content-Length"), let length = Int(lengthText) else {
+            throw ClientError("response without Content-Length")
+        }
+        while buffer.count < length { try fill() }
+        response.body = Array(buffer[0..<length])
+        buffer.removeFirst(length)
+        return response
+    }
+
+    private func findCRLFCRLF() -> Int? {
+        guard buffer.count >= 4 else { return nil }
+        for i in 0...(buffer.count - 4) where buffer[i] == 13 && buffer[i + 1] == 10 && buffer[i + 2] == 13 && buffer[i + 3] == 10 {
+            return i
+        }
+        return nil
+    }
+
+    /// Sends one request and reads its response.
+    public func request(_ method: String, _ path: String, headers: [String: String] = [:], body: [UInt8]? = nil) throws -> WireResponse {
+        var text = "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\n"
+        for (name, value) in headers.sorted(by: { $0.key < $1.key }) { text += "\(name): \(value)\r\n" }
+        if let body { text += "Content-Length: \(body.count)\r\n" }
+        text += "\r\n"
+        try send(Array(text.utf8) + (body ?? []))
+        return try readResponse(headRequest: method == "HEAD")
+    }
+
+    /// One request on a new connection.
+    public static func request(port: Int, _ method: String, _ path: String, headers: [String: String] = [:],
+                               body: [UInt8]? = nil) throws -> WireResponse {
+        try RawHTTPClient(port: port).request(method, path, headers: headers, body: body)
+    }
+
+    public static func request(port: Int, _ method: String, _ path: String, headers: [String: String] = [:],
+                               json: String) throws -> WireResponse {
+        var headers = headers
+        headers["Content-Type"] = headers["Content-Type"] ?? "application/json"
+        return try request(port: port, method, path, headers: headers, body: Array(json.utf8))
+    }
+}

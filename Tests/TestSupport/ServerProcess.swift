@@ -1,0 +1,155 @@
+import Foundation
+import Glibc
+
+/// The real theta-console binary, built by `swift test` next to the test bundle.
+public enum Binary {
+    public static var path: String {
+        if let override = ProcessInfo.processInfo.environment["THETA_CONSOLE_BINARY"] { return override }
+        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var folder = (me as NSString).deletingLastPathComponent
+        // On Linux the test bundle is a file in the build folder; elsewhere it may be a bundle directory.
+        while !folder.isEmpty && folder != "/" {
+            let candidate = folder + "/theta-console"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            folder = (folder as NSString).deletingLastPathComponent
+        }
+        return "theta-console"
+    }
+}
+
+/// What a finished CLI run printed.
+public struct CLIResult: Sendable {
+    public let status: Int32
+    public let stdout: String
+    public let stderr: String
+}
+
+/// Runs `theta-console ARGS…` to completion.
+public func runCLI(_ arguments: [String], environment: [String: String] = [:]) throws -> CLIResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: Binary.path)
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return CLIResult(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                     stderr: String(decoding: stderr, as: UTF8.self))
+}
+
+/// `theta-console serve` on port 0, started the way a test suite would use it as a fixture:
+/// wait for the listening line, read the port (and the admin token if one was generated).
+public final class ServerProcess: @unchecked Sendable {
+    public let process = Process()
+    public let directory: TemporaryDirectory
+    public let databasePath: String
+    public private(set) var port = 0
+    public private(set) var adminToken: String?
+    public let stdoutPath: String
+    public let stderrPath: String
+
+    /// Starts a server. `databasePath` defaults to a new file in a new temporary folder.
+    public init(arguments: [String] = [], databasePath: String? = nil, adminToken: String? = "test-admin-token-0123456789",
+                directory: TemporaryDirectory = TemporaryDirectory(), environment: [String: String] = [:]) throws {
+        self.directory = directory
+        self.databasePath = databasePath ?? directory.file("theta.sqlite3")
+        stdoutPath = directory.file("stdout-\(UUID().uuidString.prefix(6)).log")
+        stderrPath = directory.file("stderr-\(UUID().uuidString.prefix(6)).log")
+        _ = FileManager.default.createFile(atPath: stdoutPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
+
+        var args = ["serve", "--port", "0", "--db", self.databasePath]
+        if let adminToken { args += ["--admin-token", adminToken] }
+        process.executableURL = URL(fileURLWithPath: Binary.path)
+        process.arguments = args + arguments
+        var env = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        env.removeValue(forKey: "THETA_CONSOLE_ADMIN_TOKEN")
+        if let value = environment["THETA_CONSOLE_ADMIN_TOKEN"] { env["THETA_CONSOLE_ADMIN_TOKEN"] = value }
+        process.environment = env
+        process.standardOutput = FileHandle(forWritingAtPath: stdoutPath)
+        process.standardError = FileHandle(forWritingAtPath: stderrPath)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        self.adminToken = adminToken
+
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let out = stdout
+            if let range = out.range(of: "theta-console listening on http://") {
+                let rest = out[range.upperBound...].prefix { $0 != "\n" }
+                if out[range.upperBound...].contains("\n"), let colon = rest.lastIndex(of: ":"), let p = Int(rest[rest.index(after: colon)...]) {
+                    port = p
+                    if let token = out.range(of: #"theta-admin-[A-Za-z0-9]+"#, options: .regularExpression) {
+                        self.adminToken = String(out[token])
+                    }
+                    return
+                }
+            }
+            if !process.isRunning {
+                throw ClientError("theta-console exited with \(process.terminationStatus) before listening: \(stderr)")
+            }
+            usleep(10_000)
+        }
+        process.terminate()
+        throw ClientError("theta-console did not print its listening line within 30 s: \(stderr)")
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    public var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
+    public var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+
+    public var authorization: [String: String] { ["Authorization": "Bearer \(adminToken ?? "")"] }
+
+    /// Sends a signal and waits for the exit status (nil if it did not exit in time).
+    @discardableResult
+    public func stop(signal: Int32 = SIGTERM, timeout: Double = 20) -> Int32? {
+        kill(process.processIdentifier, signal)
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning { return nil }
+        return process.terminationStatus
+    }
+
+    /// The process's resident set size now, in KiB (from /proc).
+    public var residentKiB: Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8) else { return nil }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+            return Int(line.split(separator: " ").dropFirst().first ?? "")
+        }
+        return nil
+    }
+
+    // MARK: - Admin API shortcuts
+
+    public func get(_ path: String) throws -> WireResponse {
+        try RawHTTPClient.request(port: port, "GET", path, headers: authorization)
+    }
+
+    public func post(_ path: String, json: String) throws -> WireResponse {
+        try RawHTTPClient.request(port: port, "POST", path, headers: authorization, json: json)
+    }
+
+    public func delete(_ path: String) throws -> WireResponse {
+        try RawHTTPClient.request(port: port, "DELETE", path, headers: authorization)
+    }
+
+    /// Creates a key through the API and returns (id, secret).
+    public func createKey(name: String = "test key", extra: String = "") throws -> (id: String, secret: String) {
+        let response = try post("/v1/keys", json: #"{"name": "\#(name)"\#(extra)}"#)
+        guard response.status == 201, let id = response.object["id"] as? String, let key = response.object["key"] as? String else {
+            throw ClientError("create failed: \(response.status) \(response.detail ?? "")")
+        }
+        return (id, key)
+    }
+}
