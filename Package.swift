@@ -40,6 +40,9 @@ let package = Package(
             plugins: ["EmbedAssets"]
         ),
 
+        // Reads the duration of WAV and MP3 audio from a stream, without holding it. Knows nothing else.
+        .target(name: "AudioProbe"),
+
         // Turns migrations/*.sql, docs/openapi.yaml and public/ into Swift source at build time,
         // so the binary carries its schema, API description and console, and runs from any folder.
         .executableTarget(name: "AssetEmbedder"),
@@ -53,7 +56,7 @@ let package = Package(
         .target(
             name: "ThetaConsole",
             dependencies: [
-                "HTTPServer", "KeyStore",
+                "HTTPServer", "KeyStore", "AudioProbe",
                 .product(name: "Logging", package: "swift-log"),
             ],
             plugins: ["EmbedAssets"]
@@ -72,6 +75,8 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
         .testTarget(name: "KeyStoreTests", dependencies: ["KeyStore"]),
+        .testTarget(name: "EmulatorTests", dependencies: ["ThetaConsole"]),
+        .testTarget(name: "AudioProbeTests", dependencies: ["AudioProbe"], resources: [.copy("Fixtures")]),
         // Drives the real binary over real sockets; depending on it makes `swift test` build it.
         .testTarget(name: "EndToEndTests", dependencies: ["theta-console", "TestSupport"]),
     ]

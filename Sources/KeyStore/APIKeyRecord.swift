@@ -11,11 +11,17 @@ public struct APIKeyRecord: Sendable, Equatable {
     public let rateLimitRPM: Int
     public let deactivatedAt: Date?
     public let lastUsedAt: Date?
+    /// Requests answered 200 with this key (flushed in batches, so up to a second behind).
+    public let succeededRequests: Int
+    /// Requests with this key answered 4xx (401 inactive or expired, 402, 429, 400, 413).
+    public let refusedRequests: Int
 
     public init(
         id: String, name: String, hint: String, createdAt: Date, expiresAt: Date?, rateLimitRPM: Int,
-        deactivatedAt: Date?, lastUsedAt: Date?
+        deactivatedAt: Date?, lastUsedAt: Date?, succeededRequests: Int = 0, refusedRequests: Int = 0
     ) {
+        self.succeededRequests = succeededRequests
+        self.refusedRequests = refusedRequests
         self.id = id
         self.name = name
         self.hint = hint

@@ -19,7 +19,7 @@ public struct KeySpec: Sendable, Equatable {
 
     /// Checks raw request fields and returns a spec, or the first rule broken (name, then expires_at, then rpm).
     ///
-    /// - `name`: required; trimmed; 1…100 Characters; no control characters (Cc), line/paragraph
+    /// - `name`: required; trimmed; 1…100 code points; no control characters (Cc), line/paragraph
     ///   separators or bidi overrides, which could disguise a name in a log or a terminal.
     /// - `expiresAt`: RFC 3339 date-time, or `YYYY-MM-DD` meaning the end of that day UTC
     ///   (the next day's 00:00:00Z); stored in whole seconds and must then still be after `now`.
@@ -30,7 +30,8 @@ public struct KeySpec: Sendable, Equatable {
         precondition(maxRPM >= 1, "maxRPM must be at least 1; the configuration should have refused it")
         guard let name else { throw .nameRequired }
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...maxNameLength).contains(trimmed.count) else { throw .nameLength }
+        // Counted in Unicode code points, as JSON Schema's maxLength counts (documented in openapi.yaml).
+        guard (1...maxNameLength).contains(trimmed.unicodeScalars.count) else { throw .nameLength }
         guard !trimmed.unicodeScalars.contains(where: isForbiddenInName) else { throw .nameControlCharacters }
 
         var expiry: Date?

@@ -1,8 +1,8 @@
 import Foundation
 
 extension KeyStore {
-    private static let keyColumns =
-        "id, name, hint, created_at, expires_at, rate_limit_rpm, deactivated_at, last_used_at"
+    static let keyColumns =
+        "id, name, hint, created_at, expires_at, rate_limit_rpm, deactivated_at, last_used_at, requests_2xx, requests_4xx"
 
     /// Creates a key and returns its secret, the only time the secret exists outside the caller.
     ///
@@ -22,6 +22,14 @@ extension KeyStore {
             deactivatedAt: nil, lastUsedAt: nil)
         let hash = SHA256.digest(secret)
         try write { db in
+            // Counted inside the write transaction, so two concurrent creates cannot both pass.
+            let plan = try Self.account(in: db).plan
+            if let limit = plan.keyLimit {
+                let active: Int = try db.value(
+                    "SELECT count(*) FROM api_keys WHERE status = 'active' AND (expires_at IS NULL OR expires_at > ?)",
+                    [now.unixSeconds]) ?? 0
+                if active >= limit { throw KeyStoreError.keyLimitReached(plan: plan, limit: limit) }
+            }
             try db.run(
                 """
                 INSERT INTO api_keys (id, name, secret_sha256, hint, created_at, expires_at, rate_limit_rpm)
@@ -171,11 +179,12 @@ extension KeyStore {
         try db.row("SELECT \(keyColumns) FROM api_keys WHERE id = ?", [id]).map(record)
     }
 
-    private static func record(_ row: Row) throws -> APIKeyRecord {
+    static func record(_ row: Row) throws -> APIKeyRecord {
         APIKeyRecord(
             id: try row[0], name: try row[1], hint: try row[2], createdAt: Date(unixSeconds: try row[3]),
             expiresAt: try optionalDate(row, 4), rateLimitRPM: try row[5],
-            deactivatedAt: try optionalDate(row, 6), lastUsedAt: try optionalDate(row, 7))
+            deactivatedAt: try optionalDate(row, 6), lastUsedAt: try optionalDate(row, 7),
+            succeededRequests: try row[8], refusedRequests: try row[9])
     }
 
     static func optionalDate(_ row: Row, _ index: Int) throws -> Date? {

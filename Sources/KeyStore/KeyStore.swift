@@ -1,5 +1,8 @@
 import Foundation
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The keys, the audit log and the admin token, in one SQLite file.
 ///
@@ -13,7 +16,7 @@ public final class KeyStore: Sendable {
     public static let readerCount = 4
 
     public let path: String
-    let clock: any Clock
+    public let clock: any Clock
     private let writer: Mutex<Connection?>
     private let readers: [ReaderSlot]
     private let nextReader = Atomic<UInt>(0)
@@ -26,6 +29,11 @@ public final class KeyStore: Sendable {
         path: String, clock: any Clock = SystemClock(),
         migrations: [(name: String, sql: String)] = embeddedMigrations, maxDatabaseBytes: Int64? = nil
     ) throws {
+        // A new database file is readable by its owner only; SQLite gives -wal and -shm the same mode.
+        if path != ":memory:" && !path.isEmpty && !path.hasPrefix("file:") {
+            let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+            if fd >= 0 { Glibc.close(fd) }
+        }
         let writer = try Connection(path: path)
         try Migrator(migrations: migrations).migrate(writer, now: clock.now())
         if let maxDatabaseBytes {

@@ -6,12 +6,19 @@ public enum KeyStoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidLimit(Int)
     /// The store was closed.
     case closed
+    /// The plan allows this many active keys and all are in use.
+    case keyLimitReached(plan: Plan, limit: Int)
+    /// The account row is missing or unreadable: the database was not made by theta-console.
+    case missingAccount
 
     public var description: String {
         switch self {
         case .unknownCursor(let cursor): "unknown cursor \(cursor)"
         case .invalidLimit(let limit): "limit must be from 1 to \(KeyStore.maxPageSize), got \(limit)"
         case .closed: "the key store is closed"
+        case .keyLimitReached(let plan, let limit):
+            "the \(plan.displayName) plan allows \(limit) active API key\(limit == 1 ? "" : "s"); deactivate one or change the plan"
+        case .missingAccount: "the database has no account row; it was not made by theta-console"
         }
     }
 }

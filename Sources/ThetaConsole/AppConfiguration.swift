@@ -1,4 +1,6 @@
+import Foundation
 import HTTPServer
+import KeyStore
 
 /// Everything `serve` can be told.
 public struct AppConfiguration: Sendable {
@@ -8,8 +10,15 @@ public struct AppConfiguration: Sendable {
     public var adminToken: String?
     /// The highest per-key rate limit a key may be given (100 unless a "separate contract" raises it).
     public var maxKeyRPM = 100
-    /// Where the browser console's files are; nil serves none.
+    /// Serve the console from this folder instead of the copy built into the binary.
     public var publicDirectory: String?
+    /// The largest upload the emulated endpoints accept, in bytes.
+    public var maxUploadBytes = 50 * 1024 * 1024
+    /// Set the account to this plan and/or balance at start-up.
+    public var plan: Plan?
+    public var creditsMicro: Int64?
+    /// Start a manual clock at this time, controlled through `/v1/clock`, instead of the system clock.
+    public var fakeTime: Date?
 
     public init() {}
 }

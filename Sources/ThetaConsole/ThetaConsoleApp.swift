@@ -1,27 +1,42 @@
+import Dispatch
 import Foundation
 import HTTPServer
 import KeyStore
 import Logging
+import Synchronization
 
-/// Wires the key store to the HTTP server: the routes, the response policies, and start-up.
-public struct ThetaConsoleApp: Sendable {
+/// Wires the key store to the HTTP server: the routes, the response policies, and the background
+/// work (flushing usage once a second).
+public final class ThetaConsoleApp: Sendable {
     public let store: KeyStore
     public let configuration: AppConfiguration
-    let clock: any Clock
+    public let clock: any Clock
     let logger: Logger
+    let recorder: UsageRecorder
+    let limiter = RateLimiter()
+    private let timer = Mutex<TimerHandle?>(nil)
 
-    public init(store: KeyStore, configuration: AppConfiguration, clock: any Clock = SystemClock(), logger: Logger) {
+    public init(store: KeyStore, configuration: AppConfiguration, logger: Logger) throws {
         self.store = store
         self.configuration = configuration
-        self.clock = clock
+        self.clock = store.clock
         self.logger = logger
+        recorder = try UsageRecorder(store: store)
     }
 
     /// The frozen routing table.
     public func makeRouter() -> Router {
         var router = RouterBuilder()
         let auth = AdminAuth(store: store, fixedTokenHash: configuration.adminToken.map(KeyStore.hashToken))
-        AdminAPI(store: store, clock: clock, auth: auth, maxKeyRPM: configuration.maxKeyRPM, logger: logger)
+        let admin = AdminAPI(store: store, clock: clock, auth: auth, maxKeyRPM: configuration.maxKeyRPM, logger: logger)
+        admin.register(in: &router)
+        let account = AccountAPI(store: store, recorder: recorder)
+        account.register(in: &router, admin: admin)
+        if let manual = clock as? ManualClock {
+            ClockAPI(clock: manual).register(in: &router, admin: admin)
+        }
+        SpeechAPI(store: store, recorder: recorder, limiter: limiter, account: account, clock: clock,
+                  maxUploadBytes: configuration.maxUploadBytes, logger: logger)
             .register(in: &router)
 
         router.on(.GET, "/healthz") { _ in .respond(.json(200, Array(#"{"status":"ok"}"#.utf8))) }
@@ -50,4 +65,46 @@ public struct ThetaConsoleApp: Sendable {
         try store.setAdminTokenHash(KeyStore.hashToken(token))
         return token
     }
+
+    /// Applies `--plan` and `--credits`, as a ledger entry and an audit event.
+    public func applyStartingAccount() throws {
+        guard configuration.plan != nil || configuration.creditsMicro != nil else { return }
+        try store.updateAccount(plan: configuration.plan, balanceMicro: configuration.creditsMicro, actor: "cli",
+                                reason: "serve --plan/--credits")
+    }
+
+    /// Flushes usage once a second and forgets idle rate-limit windows once a minute.
+    public func startBackgroundWork() {
+        let source = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "theta-console.usage"))
+        source.schedule(deadline: .now() + 1, repeating: 1)
+        let ticks = Atomic<Int>(0)
+        source.setEventHandler { [self] in
+            flushUsage()
+            if ticks.wrappingAdd(1, ordering: .relaxed).newValue % 60 == 0 { limiter.prune(now: clock.now()) }
+        }
+        source.resume()
+        timer.withLock { $0 = TimerHandle(source: source) }
+    }
+
+    /// Stops the timer and writes the last batch.
+    public func stopBackgroundWork() {
+        timer.withLock { handle in
+            handle?.source.cancel()
+            handle = nil
+        }
+        flushUsage()
+    }
+
+    func flushUsage() {
+        do {
+            try recorder.flush()
+        } catch {
+            logger.error("writing usage failed; it will be retried", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+/// A timer source is used only through its thread-safe cancel(); the handle lets it sit in a Mutex.
+private struct TimerHandle: @unchecked Sendable {
+    let source: any DispatchSourceTimer
 }

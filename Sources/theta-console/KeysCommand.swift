@@ -107,7 +107,7 @@ struct KeysCommand: ParsableCommand {
     }
 }
 
-extension KeyStatus: ExpressibleByArgument {}
+
 
 enum CLIError: Error, CustomStringConvertible {
     case noSuchKey(String)

@@ -35,6 +35,18 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Serve the console from this folder instead of the copy built into the binary.")
     var publicDir: String?
 
+    @Option(help: "Set the account's plan at start-up: free, starter, pro, pro_plus or enterprise (a new database starts on free).")
+    var plan: Plan?
+
+    @Option(help: "Set the account's balance at start-up, in credits (a new database starts with 0.20).")
+    var credits: String?
+
+    @Option(help: "The largest upload the emulated endpoints accept, in MiB (413 above it).")
+    var maxUploadMB = 50
+
+    @Option(help: "Start a manual clock at this RFC 3339 time, moved only through POST /v1/clock (for test suites).")
+    var fakeTime: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -63,6 +75,13 @@ struct ServeCommand: ParsableCommand {
         guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
         guard headerTimeout > 0, idleTimeout > 0, bodyTimeout > 0, shutdownGrace >= 0 else {
             throw ValidationError("timeouts must be positive")
+        }
+        if let credits, Credits.parse(credits) == nil {
+            throw ValidationError("--credits must be a number of credits with at most 6 decimals")
+        }
+        guard (1...4096).contains(maxUploadMB) else { throw ValidationError("--max-upload-mb must be from 1 to 4096") }
+        if let fakeTime, RFC3339.date(from: fakeTime) == nil {
+            throw ValidationError("--fake-time must be an RFC 3339 time, e.g. 2026-01-01T00:00:00Z")
         }
         if let token = resolvedAdminToken, token.count < 16 {
             throw ValidationError("the admin token must be at least 16 characters")
@@ -94,16 +113,22 @@ struct ServeCommand: ParsableCommand {
         configuration.server.idleTimeout = idleTimeout
         configuration.server.bodyTimeout = bodyTimeout
         configuration.server.threads = threads
+        configuration.plan = plan
+        configuration.creditsMicro = credits.flatMap(Credits.parse)
+        configuration.maxUploadBytes = maxUploadMB * 1024 * 1024
 
         try runReportingFailures {
-            let store = try KeyStore(path: database.db)
-            let app = ThetaConsoleApp(store: store, configuration: configuration, logger: logger)
+            let clock: any Clock = fakeTime.flatMap(RFC3339.date(from:)).map { ManualClock($0) } ?? SystemClock()
+            let store = try KeyStore(path: database.db, clock: clock)
+            let app = try ThetaConsoleApp(store: store, configuration: configuration, logger: logger)
+            try app.applyStartingAccount()
             if let token = try app.ensureAdminToken() {
                 emit("admin token (shown once, store it now): \(token)")
             }
             let server = HTTPServer(configuration: configuration.server, router: app.makeRouter(), logger: logger)
             let boundPort = try server.start()
-            installSignalHandlers(server: server, store: store, logger: logger, grace: shutdownGrace)
+            app.startBackgroundWork()
+            installSignalHandlers(server: server, app: app, logger: logger, grace: shutdownGrace)
             let shownHost = host.contains(":") ? "[\(host)]" : host
             logger.info("serving", metadata: ["db": "\(database.db)", "port": "\(boundPort)"])
             emit("theta-console listening on http://\(shownHost):\(boundPort)")
@@ -111,7 +136,7 @@ struct ServeCommand: ParsableCommand {
         dispatchMain()
     }
 
-    private func installSignalHandlers(server: HTTPServer, store: KeyStore, logger: Logger, grace: Double) {
+    private func installSignalHandlers(server: HTTPServer, app: ThetaConsoleApp, logger: Logger, grace: Double) {
         let queue = DispatchQueue(label: "theta-console.signals")
         for signalNumber in [SIGINT, SIGTERM] {
             signal(signalNumber, SIG_IGN)
@@ -119,8 +144,9 @@ struct ServeCommand: ParsableCommand {
             source.setEventHandler {
                 logger.info("shutting down", metadata: ["signal": "\(signalNumber)"])
                 server.shutdown(grace: grace)
+                app.stopBackgroundWork()
                 do {
-                    try store.close()
+                    try app.store.close()
                 } catch {
                     logger.error("closing the database failed", metadata: ["error": "\(error)"])
                     Foundation.exit(1)

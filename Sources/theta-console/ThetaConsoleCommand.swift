@@ -8,7 +8,7 @@ struct ThetaConsoleCommand: ParsableCommand {
         discussion: """
             Exit codes: 0 on success, 64 for a usage error, 1 for any other failure.
             """,
-        subcommands: [ServeCommand.self, KeysCommand.self, AdminTokenCommand.self]
+        subcommands: [ServeCommand.self, KeysCommand.self, AccountCommand.self, AdminTokenCommand.self]
     )
 }
 
@@ -17,3 +17,8 @@ struct DatabaseOption: ParsableArguments {
     @Option(name: .long, help: "The SQLite database file (':memory:' keeps nothing).")
     var db: String = "./theta-console.sqlite3"
 }
+
+import KeyStore
+
+extension KeyStatus: ExpressibleByArgument {}
+extension Plan: ExpressibleByArgument {}

@@ -45,7 +45,7 @@ struct CLITests {
     }
 
     @Test func cliAgainstTheServersDatabase_isSeenByTheServerAtOnce() throws {
-        let server = try ServerProcess()
+        let server = try ServerProcess(arguments: ["--plan", "starter"])
         let created = try runCLI(["keys", "create", "--name", "made by cli", "--json", "--db", server.databasePath])
         #expect(created.status == 0, "\(created.stderr)")
         let id = try #require((try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: Any])?["id"] as? String)

@@ -61,7 +61,7 @@ struct KeyLifecycleTests {
     }
 
     @Test func listing_pagesNewestFirst_withCursor() throws {
-        let server = try ServerProcess()
+        let server = try ServerProcess(arguments: ["--plan", "pro"])
         var ids: [String] = []
         for i in 0..<5 { ids.append(try server.createKey(name: "k\(i)").id) }
         var seen: [String] = []

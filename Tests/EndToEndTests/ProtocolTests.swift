@@ -16,7 +16,7 @@ struct ProtocolTests {
         #expect(try client.readResponse().status == 404)
         let wrongMethod = try client.readResponse()
         #expect(wrongMethod.status == 405)
-        #expect(wrongMethod.header("Allow") == "GET, HEAD")
+        #expect(wrongMethod.header("Allow") == "GET, HEAD, OPTIONS")
         // The same connection still serves.
         #expect(try client.request("GET", "/healthz").status == 200)
     }

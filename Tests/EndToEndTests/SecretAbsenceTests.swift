@@ -6,7 +6,7 @@ import TestSupport
 @Suite("Secrets never leak")
 struct SecretAbsenceTests {
     @Test func fullKey_isAbsentFromDatabaseLogsListingsAuditAndErrors() throws {
-        let server = try ServerProcess(arguments: ["--log-level", "trace"])
+        let server = try ServerProcess(arguments: ["--log-level", "trace", "--plan", "pro"])
         var secrets: [String] = []
         for i in 0..<3 { secrets.append(try server.createKey(name: "api \(i)").secret) }
         let cli = try runCLI(["keys", "create", "--name", "from cli", "--db", server.databasePath])

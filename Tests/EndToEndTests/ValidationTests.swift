@@ -34,7 +34,7 @@ struct ValidationTests {
     }
 
     @Test func validBoundaries_areAccepted() throws {
-        let server = try ServerProcess()
+        let server = try ServerProcess(arguments: ["--plan", "pro"])
         let hundred = String(repeating: "é", count: 100)
         #expect(try server.post("/v1/keys", json: #"{"name": "\#(hundred)", "rate_limit_rpm": 1}"#).status == 201)
         #expect(try server.post("/v1/keys", json: #"{"name": "  padded  ", "rate_limit_rpm": 100, "expires_at": "2099-01-01T12:00:00+09:00"}"#).status == 201)
@@ -47,7 +47,7 @@ struct ValidationTests {
     }
 
     @Test func maxKeyRPM_raisesTheCeiling() throws {
-        let server = try ServerProcess(arguments: ["--max-key-rpm", "1000"])
+        let server = try ServerProcess(arguments: ["--max-key-rpm", "1000", "--plan", "enterprise"])
         #expect(try server.post("/v1/keys", json: #"{"name": "contract", "rate_limit_rpm": 1000}"#).status == 201)
         #expect(try server.post("/v1/keys", json: #"{"name": "contract", "rate_limit_rpm": 1001}"#).status == 422)
     }

@@ -37,10 +37,13 @@ import Testing
         #expect(error(name: name) == KeySpecError(field: "name", message: "name must be 1 to 100 characters"))
     }
 
-    @Test func nameLength_countsCharactersNotBytes() throws {
-        let family = "👨‍👩‍👧‍👦"  // one Character, 25 UTF-8 bytes
-        #expect(try validate(name: String(repeating: family, count: 100)).name.count == 100)
-        #expect(error(name: String(repeating: family, count: 101))?.field == "name")
+    @Test func nameLength_countsCodePointsNotBytes() throws {
+        // What JSON Schema's maxLength counts, so the OpenAPI document and the server agree.
+        #expect(try validate(name: String(repeating: "é", count: 100)).name.unicodeScalars.count == 100)  // 200 UTF-8 bytes
+        #expect(error(name: String(repeating: "é", count: 101))?.field == "name")
+        let family = "👨‍👩‍👧‍👦"  // one Character, 7 code points
+        #expect(try validate(name: String(repeating: family, count: 14)).name.count == 14)  // 98 code points
+        #expect(error(name: String(repeating: family, count: 15))?.field == "name")  // 105 code points
     }
 
     @Test(arguments: ["a\u{0}b", "a\nb", "a\u{7F}b", "a\u{85}b", "a\u{1B}[31mb", "a\u{2028}b", "a\u{2029}b",

@@ -8,7 +8,7 @@ import Testing
 @Suite struct KeyStoreDurabilityTests {
     @Test func createdKey_survivesCloseAndReopen() throws {
         try withTemporaryDatabase { path in
-            let store = try KeyStore(path: path)
+            let store = try KeyStore.unlimited(path: path)
             let (record, secret) = try store.createTestKey()
             try store.close()
             let reopened = try KeyStore(path: path)
@@ -19,7 +19,7 @@ import Testing
 
     @Test func deactivation_survivesCloseAndReopen() throws {
         try withTemporaryDatabase { path in
-            let store = try KeyStore(path: path)
+            let store = try KeyStore.unlimited(path: path)
             let (record, secret) = try store.createTestKey()
             let inactive = try #require(try store.deactivateKey(id: record.id, actor: "cli", remoteAddress: nil))
             try store.close()
@@ -34,7 +34,9 @@ import Testing
             try KeyStore(path: path, clock: ManualClock(testEpoch)).close()
             try KeyStore(path: path, clock: ManualClock(testEpoch.addingTimeInterval(99))).close()
             let db = try Connection(path: path)
-            #expect(try db.rows("SELECT applied_at FROM schema_migrations").map { try $0[0] as Int64 } == [1_795_737_600])
+            let applied = try db.rows("SELECT applied_at FROM schema_migrations").map { try $0[0] as Int64 }
+            #expect(applied == Array(repeating: 1_795_737_600, count: embeddedMigrations.count))
+            #expect(embeddedMigrations.count >= 2)
         }
     }
 
@@ -58,7 +60,7 @@ import Testing
 
     @Test func triggers_refuseToReviveOrDeleteAKey_throughRawSQL() throws {
         try withTemporaryDatabase { path in
-            let store = try KeyStore(path: path)
+            let store = try KeyStore.unlimited(path: path)
             let record = try store.createTestKey().record
             _ = try store.deactivateKey(id: record.id, actor: "cli", remoteAddress: nil)
 
@@ -79,7 +81,7 @@ import Testing
     @Test func secret_isNeverWrittenToDisk_butTheHintIs() throws {
         try withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("keys.sqlite3").path
-            let store = try KeyStore(path: path)
+            let store = try KeyStore.unlimited(path: path)
             let created = try (0..<5).map { try store.createTestKey("key \($0)") }
             _ = try store.deactivateKey(id: created[0].record.id, actor: "cli", remoteAddress: nil)
 
@@ -105,7 +107,7 @@ import Testing
 
     @Test func fullDatabase_isClassifiedAsFull_andStaysIntact() throws {
         try withTemporaryDatabase { path in
-            let store = try KeyStore(path: path, maxDatabaseBytes: 96 * 1024)
+            let store = try KeyStore.unlimited(path: path, maxDatabaseBytes: 96 * 1024)
             var created: [(record: APIKeyRecord, secret: String)] = []
             let error = try #require(throws: DatabaseError.self) {
                 for index in 0..<10_000 {
@@ -128,7 +130,7 @@ import Testing
 
     @Test func concurrentCallers_allSucceedAndSeeEachOthersKeys() throws {
         try withTemporaryDatabase { path in
-            let store = try KeyStore(path: path)
+            let store = try KeyStore.unlimited(path: path)
             let failures = Failures()
             DispatchQueue.concurrentPerform(iterations: 8) { worker in
                 do {

@@ -6,7 +6,7 @@ import Testing
     @Test func createdKey_hasItsRecordAndAWellFormedSecret() throws {
         try withTemporaryDatabase { path in
             let clock = ManualClock(testEpoch.addingTimeInterval(0.7))
-            let store = try KeyStore(path: path, clock: clock)
+            let store = try KeyStore.unlimited(path: path, clock: clock)
             let spec = KeySpec(name: "ci", expiresAt: testEpoch.addingTimeInterval(86_400), rateLimitRPM: 42)
             let (record, secret) = try store.createKey(spec, actor: "api", remoteAddress: "127.0.0.1")
             #expect(APIKeyFormat.isWellFormed(secret))
@@ -22,7 +22,7 @@ import Testing
 
     @Test func createKey_writesAKeyCreatedAuditEvent() throws {
         try withTemporaryDatabase { path in
-            let store = try KeyStore(path: path, clock: ManualClock(testEpoch))
+            let store = try KeyStore.unlimited(path: path, clock: ManualClock(testEpoch))
             let (record, secret) = try store.createKey(KeySpec(name: "ci"), actor: "api", remoteAddress: "10.0.0.9")
             let events = try store.auditEvents(limit: 10).items
             #expect(events.count == 1)
@@ -35,7 +35,7 @@ import Testing
     @Test func status_becomesExpiredExactlyWhenTheClockReachesExpiresAt() throws {
         try withTemporaryDatabase { path in
             let clock = ManualClock(testEpoch)
-            let store = try KeyStore(path: path, clock: clock)
+            let store = try KeyStore.unlimited(path: path, clock: clock)
             let expiry = testEpoch.addingTimeInterval(60)
             let (record, secret) = try store.createTestKey(expiresAt: expiry)
 
@@ -57,7 +57,7 @@ import Testing
     @Test func deactivatedKey_isInactiveEvenAfterItsExpiry() throws {
         try withTemporaryDatabase { path in
             let clock = ManualClock(testEpoch)
-            let store = try KeyStore(path: path, clock: clock)
+            let store = try KeyStore.unlimited(path: path, clock: clock)
             let (record, _) = try store.createTestKey(expiresAt: testEpoch.addingTimeInterval(10))
             clock.advance(by: 20)
             let deactivated = try #require(try store.deactivateKey(id: record.id, actor: "cli", remoteAddress: nil))
@@ -71,7 +71,7 @@ import Testing
     @Test func deactivateKey_isIdempotent_andAuditedOnce() throws {
         try withTemporaryDatabase { path in
             let clock = ManualClock(testEpoch)
-            let store = try KeyStore(path: path, clock: clock)
+            let store = try KeyStore.unlimited(path: path, clock: clock)
             let (record, _) = try store.createTestKey()
             let first = try #require(try store.deactivateKey(id: record.id, actor: "api", remoteAddress: "::1"))
             clock.advance(by: 30)
@@ -86,7 +86,7 @@ import Testing
 
     @Test func deactivatingAnUnknownKey_returnsNil_andAuditsNothing() throws {
         try withTemporaryDatabase { path in
-            let store = try KeyStore(path: path)
+            let store = try KeyStore.unlimited(path: path)
             #expect(try store.deactivateKey(id: "key_00000000000000000000", actor: "api", remoteAddress: nil) == nil)
             #expect(try store.auditEvents().items.isEmpty)
         }
@@ -95,7 +95,7 @@ import Testing
     @Test func authenticate_tellsMalformedUnknownInactiveExpiredAndValidApart() throws {
         try withTemporaryDatabase { path in
             let clock = ManualClock(testEpoch)
-            let store = try KeyStore(path: path, clock: clock)
+            let store = try KeyStore.unlimited(path: path, clock: clock)
             let (valid, validSecret) = try store.createTestKey("valid")
             let (expiring, expiringSecret) = try store.createTestKey("expiring", expiresAt: testEpoch.addingTimeInterval(5))
             let (revoked, revokedSecret) = try store.createTestKey("revoked")
@@ -115,7 +115,7 @@ import Testing
     }
 
     @Test func malformedSecret_isDecidedWithoutTheDatabase() throws {
-        let store = try KeyStore(path: ":memory:")
+        let store = try KeyStore.unlimited(path: ":memory:")
         try store.close()
         // A closed store throws on any database access, so returning proves none happened.
         #expect(try store.authenticate(secret: "sk-theta-not-a-key") == .malformed)
@@ -124,8 +124,8 @@ import Testing
 
     @Test func deactivationByAnotherProcess_isSeenByTheVeryNextAuthentication() throws {
         try withTemporaryDatabase { path in
-            let server = try KeyStore(path: path)
-            let cli = try KeyStore(path: path)
+            let server = try KeyStore.unlimited(path: path)
+            let cli = try KeyStore.unlimited(path: path)
             let (record, secret) = try server.createTestKey()
             for _ in 0..<3 { #expect(try server.authenticate(secret: secret) == .valid(record)) }
             _ = try cli.deactivateKey(id: record.id, actor: "cli", remoteAddress: nil)
@@ -139,7 +139,7 @@ import Testing
     @Test func listKeys_filtersByStoredAndDerivedStatus() throws {
         try withTemporaryDatabase { path in
             let clock = ManualClock(testEpoch)
-            let store = try KeyStore(path: path, clock: clock)
+            let store = try KeyStore.unlimited(path: path, clock: clock)
             let forever = try store.createTestKey("forever").record
             let later = try store.createTestKey("later", expiresAt: testEpoch.addingTimeInterval(1000)).record
             let soon = try store.createTestKey("soon", expiresAt: testEpoch.addingTimeInterval(10)).record
@@ -157,7 +157,7 @@ import Testing
 
     @Test func listKeys_pagesNewestFirstWithACursor() throws {
         try withTemporaryDatabase { path in
-            let store = try KeyStore(path: path)
+            let store = try KeyStore.unlimited(path: path)
             let ids = try (1...5).map { try store.createTestKey("key \($0)").record.id }
 
             let first = try store.listKeys(limit: 2)
@@ -179,7 +179,7 @@ import Testing
 
     @Test func listKeys_cursorStaysValidWhenItsKeyLeavesTheFilter() throws {
         try withTemporaryDatabase { path in
-            let store = try KeyStore(path: path)
+            let store = try KeyStore.unlimited(path: path)
             let ids = try (1...3).map { try store.createTestKey("key \($0)").record.id }
             let page = try store.listKeys(status: .active, limit: 1)
             _ = try store.deactivateKey(id: ids[2], actor: "cli", remoteAddress: nil)
@@ -190,7 +190,7 @@ import Testing
 
     @Test func listKeys_withAnUnknownCursorOrBadLimit_throws() throws {
         try withTemporaryDatabase { path in
-            let store = try KeyStore(path: path)
+            let store = try KeyStore.unlimited(path: path)
             _ = try store.createTestKey()
             #expect(throws: KeyStoreError.unknownCursor("key_missing")) { try store.listKeys(after: "key_missing") }
             #expect(throws: KeyStoreError.invalidLimit(0)) { try store.listKeys(limit: 0) }
@@ -201,7 +201,7 @@ import Testing
 
     @Test func auditEvents_pageNewestFirst() throws {
         try withTemporaryDatabase { path in
-            let store = try KeyStore(path: path)
+            let store = try KeyStore.unlimited(path: path)
             let events = try (1...3).map {
                 try store.recordAudit(action: "admin.auth_failed", actor: "api", remoteAddress: "10.0.0.\($0)", detail: "bad token")
             }
@@ -216,7 +216,7 @@ import Testing
 
     @Test func touchLastUsed_recordsTimesInOneBatch_andNeverMovesThemBack() throws {
         try withTemporaryDatabase { path in
-            let store = try KeyStore(path: path)
+            let store = try KeyStore.unlimited(path: path)
             let a = try store.createTestKey("a").record
             let b = try store.createTestKey("b").record
             try store.touchLastUsed([a.id: testEpoch.addingTimeInterval(10.9), b.id: testEpoch, "key_unknown": testEpoch])
@@ -229,7 +229,7 @@ import Testing
 
     @Test func lastUsed_canStillBeRecordedOnADeactivatedKey() throws {
         try withTemporaryDatabase { path in
-            let store = try KeyStore(path: path)
+            let store = try KeyStore.unlimited(path: path)
             let key = try store.createTestKey().record
             _ = try store.deactivateKey(id: key.id, actor: "cli", remoteAddress: nil)
             try store.touchLastUsed([key.id: testEpoch])
@@ -239,7 +239,7 @@ import Testing
 
     @Test func adminTokenHash_isStoredAndComparedInConstantTime() throws {
         try withTemporaryDatabase { path in
-            let store = try KeyStore(path: path)
+            let store = try KeyStore.unlimited(path: path)
             let token = try APIKeyFormat.generateAdminToken()
             #expect(try store.adminTokenHash() == nil)
             #expect(try !store.isAdminToken(token))
@@ -255,7 +255,7 @@ import Testing
     }
 
     @Test func inMemoryStore_readsWhatItWrote() throws {
-        let store = try KeyStore(path: ":memory:")
+        let store = try KeyStore.unlimited(path: ":memory:")
         let (record, secret) = try store.createTestKey()
         #expect(try store.authenticate(secret: secret) == .valid(record))
         #expect(try store.listKeys().items == [record])
@@ -264,7 +264,7 @@ import Testing
 
     @Test func closedStore_throwsClosedOnEveryCall() throws {
         try withTemporaryDatabase { path in
-            let store = try KeyStore(path: path)
+            let store = try KeyStore.unlimited(path: path)
             try store.close()
             try store.close()
             #expect(throws: KeyStoreError.closed) { try store.createTestKey() }

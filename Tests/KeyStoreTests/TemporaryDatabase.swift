@@ -26,3 +26,19 @@ extension KeyStore {
         try createKey(KeySpec(name: name, expiresAt: expiresAt), actor: "cli", remoteAddress: nil)
     }
 }
+
+extension KeyStore {
+    /// A store whose account is on Enterprise (no key-count limit), set with raw SQL so no ledger
+    /// entry or audit event is added: for tests about keys, not plans.
+    static func unlimited(path: String, clock: any Clock = SystemClock(), maxDatabaseBytes: Int64? = nil) throws -> KeyStore {
+        let store = try KeyStore(path: path, clock: clock, maxDatabaseBytes: maxDatabaseBytes)
+        if path == ":memory:" {
+            try store.updateAccount(plan: .enterprise, actor: "test")
+        } else {
+            let connection = try Connection(path: path)
+            try connection.run("UPDATE account SET plan = 'enterprise'")
+            try connection.close()
+        }
+        return store
+    }
+}

@@ -59,9 +59,10 @@ public struct Router: Sendable {
         }
         if !allowed.isEmpty {
             if allowed.contains(.GET) { allowed.append(.HEAD) }
+            allowed.append(.OPTIONS)
             let allow = allowed.map(\.rawValue).joined(separator: ", ")
             if info.head.method == .OPTIONS {
-                return .respond(Response(status: 204, headers: HTTPHeaders([("Allow", allow + ", OPTIONS")])))
+                return .respond(Response(status: 204, headers: HTTPHeaders([("Allow", allow)])))
             }
             // RFC 9110 §15.5.6: 405 must carry Allow.
             return .respond(.error(HTTPError(405, "method not allowed", headers: HTTPHeaders([("Allow", allow)]))))

@@ -23,11 +23,11 @@ struct AdminAPI: Sendable {
     }
 
     /// Authenticates from the head, before any body is read; JSON bodies are checked for type there too.
-    private func route(_ router: inout RouterBuilder, _ method: HTTPMethod, _ path: String,
+    func route(_ router: inout RouterBuilder, _ method: HTTPMethod, _ path: String,
                        _ handler: @escaping RequestHandler) {
         router.on(method, path) { [self] info in
             if let refusal = auth.check(info) { return .respond(.error(refusal)) }
-            if method == .POST, let refusal = JSONBody.requireJSONContentType(info.head) {
+            if method == .POST || method == .PATCH, let refusal = JSONBody.requireJSONContentType(info.head) {
                 return .respond(.error(refusal))
             }
             return Router.buffer(info, maxBody: Self.maxBody) { request in
@@ -59,7 +59,14 @@ struct AdminAPI: Sendable {
         } catch {
             throw HTTPError(422, error.message)
         }
-        let created = try store.createKey(spec, actor: "api", remoteAddress: request.remoteAddress)
+        let created: (record: APIKeyRecord, secret: String)
+        do {
+            created = try store.createKey(spec, actor: "api", remoteAddress: request.remoteAddress)
+        } catch let error as KeyStoreError {
+            guard case .keyLimitReached = error else { throw error }
+            // The console refuses a key past the plan's count; see decisions.md.
+            throw HTTPError(403, error.description)
+        }
         var json = JSONWriter()
         created.record.writeJSON(to: &json, now: clock.now(), secret: created.secret)
         return .json(201, json.bytes, headers: HTTPHeaders([("Location", "/v1/keys/\(created.record.id)")]))

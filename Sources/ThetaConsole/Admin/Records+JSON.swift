@@ -14,6 +14,8 @@ extension APIKeyRecord {
         json.field("last_used_at", lastUsedAt.map(RFC3339.string(from:)))
         json.field("deactivated_at", deactivatedAt.map(RFC3339.string(from:)))
         json.field("rate_limit_rpm", rateLimitRPM)
+        json.field("requests_2xx", succeededRequests)
+        json.field("requests_4xx", refusedRequests)
         if let secret { json.field("key", secret) }
         json.endObject()
     }

@@ -76,3 +76,64 @@ public struct JSONWriter {
         needsComma[needsComma.count - 1] = true
     }
 }
+
+// MARK: - Fixed-point numbers
+
+extension JSONWriter {
+    /// A number with exactly `decimals` digits after the point (`95.0`, `0.30`), or null when absent
+    /// or not finite.
+    public mutating func field(_ name: String, _ value: Double?, decimals: Int) {
+        field(name, raw: value.flatMap { Self.fixed($0, decimals: decimals) } ?? "null")
+    }
+
+    /// A null member, e.g. `"stress": null`.
+    public mutating func nullField(_ name: String) {
+        field(name, raw: "null")
+    }
+
+    /// `value` in plain decimal notation with exactly `decimals` (0...17) fraction digits, rounded
+    /// half away from zero on its shortest decimal form, so 0.285 gives "0.29" and 0.1 + 0.2 gives
+    /// "0.30", on every platform and in every locale. Nil for infinities and NaN, which JSON lacks.
+    public static func fixed(_ value: Double, decimals: Int) -> String? {
+        precondition((0...17).contains(decimals), "decimals out of range")
+        guard value.isFinite else { return nil }
+        // Swift's description is the shortest string that round-trips, e.g. "0.285" or "1.5e-07".
+        let text = value.magnitude.description
+        let parts = text.split(separator: "e", maxSplits: 1)
+        let exponent = parts.count == 2 ? Int(parts[1]) ?? 0 : 0
+        let mantissa = parts[0].split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        var digits = mantissa.joined().utf8.map { Int($0) - 0x30 }
+        var point = mantissa[0].utf8.count + exponent // digits before the decimal point
+        if point < 0 {
+            digits.insert(contentsOf: repeatElement(0, count: -point), at: 0)
+            point = 0
+        }
+        let cut = point + decimals
+        if digits.count <= cut {
+            digits.append(contentsOf: repeatElement(0, count: cut - digits.count + 1))
+        }
+        let roundUp = digits[cut] >= 5
+        digits.removeSubrange(cut...)
+        if roundUp {
+            var i = digits.count - 1
+            while i >= 0 && digits[i] == 9 {
+                digits[i] = 0
+                i -= 1
+            }
+            if i >= 0 {
+                digits[i] += 1
+            } else {
+                digits.insert(1, at: 0)
+                point += 1
+            }
+        }
+        var integer = digits[..<point].drop { $0 == 0 }.map { Character(String($0)) }
+        if integer.isEmpty { integer = ["0"] }
+        let fraction = digits[point...].map { Character(String($0)) }
+        let isZero = !digits.contains { $0 != 0 }
+        var out = value.sign == .minus && !isZero ? "-" : ""
+        out += String(integer)
+        if decimals > 0 { out += "." + String(fraction) }
+        return out
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+
+extension KeyStore {
+    /// The account as stored (without charges the server has not flushed yet).
+    public func account() throws -> Account {
+        try read { db in try Self.account(in: db) }
+    }
+
+    /// An emulator control: sets the plan and/or the balance. Each change is a ledger entry and an
+    /// audit event, committed together.
+    @discardableResult
+    public func updateAccount(plan: Plan? = nil, balanceMicro: Int64? = nil, actor: String, remoteAddress: String? = nil,
+                              reason: String? = nil) throws -> Account {
+        let now = clock.now().wholeSeconds
+        let ids = try (0..<3).map { _ in try APIKeyFormat.generateEventID() }
+        return try write { db in
+            let before = try Self.account(in: db)
+            var changes: [String] = []
+            if let plan, plan != before.plan {
+                try Self.insertLedger(id: "led_" + ids[0].dropFirst(4), at: now, kind: .planChange, amount: 0,
+                                      balanceAfter: before.balanceMicro, plan: plan, detail: reason, into: db)
+                changes.append("plan \(before.plan.rawValue) → \(plan.rawValue)")
+            }
+            if let balanceMicro, balanceMicro != before.balanceMicro {
+                try Self.insertLedger(id: "led_" + ids[1].dropFirst(4), at: now, kind: .adjustment,
+                                      amount: balanceMicro - before.balanceMicro, balanceAfter: balanceMicro,
+                                      plan: nil, detail: reason, into: db)
+                changes.append("balance \(Credits.format(micro: before.balanceMicro)) → \(Credits.format(micro: balanceMicro))")
+            }
+            guard !changes.isEmpty else { return before }
+            try db.run("UPDATE account SET plan = ?, balance_micro = ?, updated_at = ? WHERE id = 1",
+                       [(plan ?? before.plan).rawValue, balanceMicro ?? before.balanceMicro, now.unixSeconds])
+            try Self.insert(AuditEvent(id: ids[2], at: now, action: "account.updated", keyID: nil, actor: actor,
+                                       remoteAddress: remoteAddress, detail: changes.joined(separator: "; ")), into: db)
+            return try Self.account(in: db)
+        }
+    }
+
+    /// The credit history, newest first. `after` is the id of the last entry of the previous page.
+    public func ledger(limit: Int = 20, after cursor: String? = nil) throws -> Page<LedgerEntry> {
+        try Self.checkLimit(limit)
+        return try read { db in
+            try db.transaction(.deferred) {
+                let start = try Self.sequence(after: cursor, in: "ledger", db)
+                let rows = try db.rows(
+                    """
+                    SELECT id, at, kind, amount_micro, balance_after_micro, plan, key_id, endpoint, audio_seconds, detail
+                    FROM ledger WHERE seq < ? ORDER BY seq DESC LIMIT ?
+                    """, [start, limit + 1])
+                return Self.page(try rows.map(Self.ledgerEntry), limit: limit, id: \.id)
+            }
+        }
+    }
+
+    /// What the API's gate needs for one request, from one read: the key's state and the account's.
+    /// Never cached, so a deactivation or a plan change by another process counts at once.
+    public func gate(secret: String) throws -> (auth: AuthResult, account: Account) {
+        guard APIKeyFormat.isWellFormed(secret) else { return (.malformed, try account()) }
+        let hash = SHA256.digest(secret)
+        let (found, account) = try read { db in
+            try db.transaction(.deferred) {
+                (try db.row("SELECT \(Self.keyColumns) FROM api_keys WHERE secret_sha256 = ?", [hash]).map(Self.record),
+                 try Self.account(in: db))
+            }
+        }
+        guard let record = found else { return (.unknown, account) }
+        switch record.status(at: clock.now()) {
+        case .active: return (.valid(record), account)
+        case .inactive: return (.inactive(record), account)
+        case .expired: return (.expired(record), account)
+        }
+    }
+
+    /// Applies a batch of usage in one transaction: request counts and last-used times per key, and
+    /// each charge as a ledger entry taken off the balance. Marks the account with the batch number.
+    public func applyUsage(_ batch: UsageBatch) throws {
+        let ids = try batch.charges.map { _ in "led_" + (try APIKeyFormat.generateEventID()).dropFirst(4) }
+        try write { db in
+            for (id, usage) in batch.keys {
+                try db.run(
+                    """
+                    UPDATE api_keys SET requests_2xx = requests_2xx + ?, requests_4xx = requests_4xx + ?,
+                        last_used_at = max(coalesce(last_used_at, 0), ?)
+                    WHERE id = ?
+                    """, [usage.succeeded, usage.refused, usage.lastUsed.unixSeconds, id])
+            }
+            var balance = try Self.account(in: db).balanceMicro
+            for (charge, id) in zip(batch.charges, ids) {
+                balance -= charge.costMicro
+                try Self.insertLedger(id: String(id), at: charge.at.wholeSeconds, kind: .charge, amount: -charge.costMicro,
+                                      balanceAfter: balance, plan: nil, keyID: charge.keyID, endpoint: charge.endpoint,
+                                      audioSeconds: charge.audioSeconds, detail: nil, into: db)
+            }
+            try db.run("UPDATE account SET balance_micro = ?, usage_batches = ?, updated_at = ? WHERE id = 1",
+                       [balance, batch.number, clock.now().unixSeconds])
+        }
+    }
+
+    /// Request counts per key: (2xx, 4xx).
+    public func requestCounts(id: String) throws -> (succeeded: Int, refused: Int)? {
+        try read { db in
+            try db.row("SELECT requests_2xx, requests_4xx FROM api_keys WHERE id = ?", [id]).map { row in
+                (try row[0] as Int, try row[1] as Int)
+            }
+        }
+    }
+
+    // MARK: - Rows
+
+    static func account(in db: Connection) throws -> Account {
+        guard let row = try db.row("SELECT plan, balance_micro, usage_batches FROM account WHERE id = 1") else {
+            throw KeyStoreError.missingAccount
+        }
+        let planName: String = try row[0]
+        guard let plan = Plan(rawValue: planName) else { throw KeyStoreError.missingAccount }
+        return Account(plan: plan, balanceMicro: try row[1], usageBatches: try row[2])
+    }
+
+    private static func ledgerEntry(_ row: Row) throws -> LedgerEntry {
+        let kind: String = try row[2]
+        let plan: String? = try row[5]
+        return LedgerEntry(
+            id: try row[0], at: Date(unixSeconds: try row[1]), kind: LedgerEntry.Kind(rawValue: kind) ?? .adjustment,
+            amountMicro: try row[3], balanceAfterMicro: try row[4], plan: plan.flatMap(Plan.init(rawValue:)),
+            keyID: try row[6], endpoint: try row[7], audioSeconds: try row[8], detail: try row[9])
+    }
+
+    private static func insertLedger(id: String, at: Date, kind: LedgerEntry.Kind, amount: Int64, balanceAfter: Int64,
+                                     plan: Plan?, keyID: String? = nil, endpoint: String? = nil, audioSeconds: Int? = nil,
+                                     detail: String?, into db: Connection) throws {
+        try db.run(
+            """
+            INSERT INTO ledger (id, at, kind, amount_micro, balance_after_micro, plan, key_id, endpoint, audio_seconds, detail)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [id, at.unixSeconds, kind.rawValue, amount, balanceAfter, plan?.rawValue, keyID, endpoint, audioSeconds, detail])
+    }
+}

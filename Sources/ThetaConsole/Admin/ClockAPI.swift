@@ -1,0 +1,48 @@
+import Foundation
+import HTTPServer
+import KeyStore
+
+/// `/v1/clock`, only when `serve --fake-time` started a manual clock: lets a test suite move time,
+/// to see keys expire and rate-limit windows slide without waiting.
+struct ClockAPI: Sendable {
+    let clock: ManualClock
+
+    func register(in router: inout RouterBuilder, admin: AdminAPI) {
+        admin.route(&router, .GET, "/v1/clock", show)
+        admin.route(&router, .POST, "/v1/clock", move)
+    }
+
+    private func show(_ request: Request) throws -> Response {
+        .json(200, json())
+    }
+
+    private func move(_ request: Request) throws -> Response {
+        let body = try JSONBody.object(request.body, allowed: ["advance_seconds", "now"])
+        switch (body["advance_seconds"], body["now"]) {
+        case (let advance?, nil):
+            guard case .number(let text) = advance, let seconds = Double(text), seconds >= 0, seconds <= 10 * 365 * 86_400 else {
+                throw HTTPError(422, "advance_seconds must be a number from 0 to 315360000")
+            }
+            clock.advance(by: seconds)
+        case (nil, let now?):
+            guard let text = now.stringValue, let date = RFC3339.date(from: text) else {
+                throw HTTPError(422, "now must be an RFC 3339 time")
+            }
+            guard date >= clock.now() else { throw HTTPError(422, "now must not move the clock backwards") }
+            clock.set(date)
+        default:
+            throw HTTPError(422, "give exactly one of advance_seconds or now")
+        }
+        return .json(200, json())
+    }
+
+    private func json() -> [UInt8] {
+        let now = clock.now()
+        var json = JSONWriter()
+        json.beginObject()
+        json.field("now", RFC3339.string(from: now))
+        json.field("unix", raw: String(format: "%.3f", now.timeIntervalSince1970))
+        json.endObject()
+        return json.bytes
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import HTTPServer
+import KeyStore
+import Logging
+
+/// The emulated Theta One API: `/transcribe`, `/analyze-native`, `/pronunciation` and
+/// `/pronunciation-simple`. Each request passes the gates in the documented order, all decided
+/// from the head before any of the upload is read:
+///
+/// 1. 401: the `x-api-key` is missing, malformed (refused without a database lookup), unknown,
+///    inactive or expired. Looked up on every request; nothing is cached.
+/// 2. 402: the plan lacks the endpoint, or the balance is zero or below.
+/// 3. 429: the key's rate limit, min(key RPM, plan cap), over an exact sliding minute.
+/// 4. 400/413: not multipart, or a declared length over the upload limit. Then the body streams
+///    through `UploadSink`, which answers 400 for a bad form, options or audio, or 200 and bills.
+struct SpeechAPI: Sendable {
+    let store: KeyStore
+    let recorder: UsageRecorder
+    let limiter: RateLimiter
+    let account: AccountAPI
+    let clock: any Clock
+    let maxUploadBytes: Int
+    let logger: Logger
+
+    func register(in router: inout RouterBuilder) {
+        for endpoint in EmulatedEndpoint.allCases {
+            router.on(.POST, endpoint.rawValue) { info in gate(info, endpoint) }
+        }
+    }
+
+    private func gate(_ info: RequestInfo, _ endpoint: EmulatedEndpoint) -> HeadDecision {
+        let started = DispatchTime.now()
+        // 1. The key.
+        let presented = info.head.headers.values("x-api-key")
+        guard presented.count <= 1, let secret = presented.first?.trimmingCharacters(in: .whitespaces), !secret.isEmpty else {
+            return .respond(.error(HTTPError(401, presented.count > 1 ? SpeechErrors.duplicateKey : SpeechErrors.missingKey)))
+        }
+        let state: (auth: AuthResult, account: Account)
+        do {
+            state = try store.gate(secret: secret)
+        } catch {
+            logger.error("key lookup failed", metadata: ["error": "\(error)"])
+            return .respond(.error(HTTPError(503, SpeechErrors.unavailable, headers: HTTPHeaders([("Retry-After", "1")]))))
+        }
+        let key: APIKeyRecord
+        switch state.auth {
+        case .malformed, .unknown:
+            return .respond(.error(HTTPError(401, SpeechErrors.invalidKey)))
+        case .inactive(let record):
+            recorder.record(keyID: record.id, succeeded: false, at: clock.now())
+            return .respond(.error(HTTPError(401, SpeechErrors.inactiveKey)))
+        case .expired(let record):
+            recorder.record(keyID: record.id, succeeded: false, at: clock.now())
+            return .respond(.error(HTTPError(401, SpeechErrors.expiredKey)))
+        case .valid(let record):
+            key = record
+        }
+        let now = clock.now()
+        let plan = state.account.plan
+        let limit = plan.effectiveRPM(keyRPM: key.rateLimitRPM)
+
+        // 2. The plan and the balance.
+        if endpoint.needsPronunciationPlan && !plan.includesPronunciation {
+            return refuse(key, HTTPError(402, SpeechErrors.planLacks(plan, endpoint)), limiter.peek(keyID: key.id, limit: limit, now: now))
+        }
+        let balance = state.account.balanceMicro - recorder.pendingMicro(appliedBatches: state.account.usageBatches)
+        if balance <= 0 {
+            return refuse(key, HTTPError(402, SpeechErrors.noCredits(balance)), limiter.peek(keyID: key.id, limit: limit, now: now))
+        }
+
+        // 3. The rate limit. Only requests that got this far count.
+        let decision = limiter.admit(keyID: key.id, limit: limit, now: now)
+        guard decision.allowed else {
+            var error = HTTPError(429, SpeechErrors.rateLimited(limit))
+            error.headers.add("Retry-After", String(decision.retryAfterSeconds ?? 1))
+            return refuse(key, error, decision)
+        }
+
+        // 4. The request itself, as far as the head tells.
+        let boundary: String
+        do {
+            boundary = try MultipartParser.boundary(fromContentType: info.head.headers["Content-Type"] ?? "")
+        } catch {
+            return refuse(key, HTTPError(400, error.detail), decision)
+        }
+        if case .length(let length) = info.head.framing, length > maxUploadBytes {
+            return refuse(key, HTTPError(413, SpeechErrors.tooLarge(maxUploadBytes)), decision)
+        }
+        let sink = UploadSink(endpoint: endpoint, boundary: boundary, key: key, rate: decision, started: started,
+                              recorder: recorder, clock: clock)
+        return .consume(sink, limit: maxUploadBytes)
+    }
+
+    /// A refusal for a known key: counted in its usage, with the rate-limit headers.
+    private func refuse(_ key: APIKeyRecord, _ error: HTTPError, _ rate: RateLimiter.Decision) -> HeadDecision {
+        recorder.record(keyID: key.id, succeeded: false, at: clock.now())
+        var response = Response.error(error)
+        response.headers.addRateLimit(rate)
+        return .respond(response)
+    }
+}
+
+extension HTTPHeaders {
+    /// `X-RateLimit-*` on every authenticated response.
+    mutating func addRateLimit(_ decision: RateLimiter.Decision) {
+        add("X-RateLimit-Limit", String(decision.limit))
+        add("X-RateLimit-Remaining", String(decision.remaining))
+        add("X-RateLimit-Reset", String(decision.resetSeconds))
+    }
+}
+
+extension EmulatedEndpoint {
+    /// Free has speech-to-text only.
+    var needsPronunciationPlan: Bool { self != .transcribe }
+
+    /// Credits per second of audio, in micro-credits: 0.0004 for speech-to-text, 0.0006 for the
+    /// pronunciation endpoints, `/analyze-native` included.
+    var microCreditsPerSecond: Int64 { self == .transcribe ? 400 : 600 }
+}

@@ -1,0 +1,33 @@
+import KeyStore
+
+/// The `detail` strings of the emulated API that the real service leaves unstated. The documented
+/// 400 strings live with the options validation; see docs/decisions.md for all of them.
+enum SpeechErrors {
+    static let missingKey = "Missing API key. Send it in the x-api-key header."
+    static let duplicateKey = "Send exactly one x-api-key header."
+    static let invalidKey = "Invalid API key."
+    static let inactiveKey = "API key is inactive."
+    static let expiredKey = "API key has expired."
+    static let unavailable = "The service is temporarily unavailable. Retry shortly."
+    static let fileRequired = "file is required"
+
+    static func planLacks(_ plan: Plan, _ endpoint: EmulatedEndpoint) -> String {
+        "Your plan (\(plan.displayName)) does not include \(endpoint.rawValue). Upgrade to Starter or higher."
+    }
+
+    static func noCredits(_ balanceMicro: Int64) -> String {
+        "Out of credits: the balance is \(Credits.format(micro: balanceMicro)) credits."
+    }
+
+    static func rateLimited(_ limit: Int) -> String {
+        "Rate limit exceeded: at most \(limit) requests per minute for this API key."
+    }
+
+    static func tooLarge(_ limit: Int) -> String {
+        "Upload too large: the limit is \(limit / (1024 * 1024)) MiB."
+    }
+
+    static func invalidAudio(_ reason: String) -> String {
+        "Invalid audio file: \(reason)"
+    }
+}

@@ -1,0 +1,149 @@
+import AudioProbe
+import Foundation
+import HTTPServer
+import KeyStore
+
+/// Reads one emulated-API upload as it streams in: the multipart form is parsed on the fly, the
+/// audio part's bytes go through an AudioProbe and are dropped, and only the small text parts are
+/// kept (at most 64 KiB each). Then it validates, answers, and bills a 200.
+final class UploadSink: BodySink {
+    static let maxTextPart = 64 * 1024
+    static let textParts: Set<String> = ["options", "transcribe_options", "native_speech_components_json"]
+
+    private let endpoint: EmulatedEndpoint
+    private let key: APIKeyRecord
+    private let rate: RateLimiter.Decision
+    private let started: DispatchTime
+    private let recorder: UsageRecorder
+    private let clock: any Clock
+
+    private var parser: MultipartParser
+    private enum Part {
+        case file
+        case text(String)
+        case ignored
+    }
+    private var part: Part?
+    private var probe: AudioProbe?
+    private var audio: Result<AudioInfo, AudioError>?
+    private var texts: [String: [UInt8]] = [:]
+    private var textBuffer: [UInt8] = []
+
+    init(endpoint: EmulatedEndpoint, boundary: String, key: APIKeyRecord, rate: RateLimiter.Decision, started: DispatchTime,
+         recorder: UsageRecorder, clock: any Clock) {
+        self.endpoint = endpoint
+        self.key = key
+        self.rate = rate
+        self.started = started
+        self.recorder = recorder
+        self.clock = clock
+        parser = MultipartParser(boundary: boundary)
+    }
+
+    func consume(_ bytes: ArraySlice<UInt8>) throws(HTTPError) {
+        do {
+            try parser.feed(bytes) { event in try handle(event) }
+        } catch let error as MultipartError {
+            throw refusal(HTTPError(400, error.detail))
+        } catch let error as HTTPError {
+            throw refusal(error)
+        } catch {
+            throw refusal(HTTPError(400, "malformed multipart body"))
+        }
+    }
+
+    private func handle(_ event: MultipartEvent) throws {
+        switch event {
+        case .begin(let head):
+            if head.name == "file" {
+                guard probe == nil && audio == nil else { throw HTTPError(400, "Send exactly one file part.") }
+                part = .file
+                probe = AudioProbe()
+            } else if Self.textParts.contains(head.name) {
+                guard texts[head.name] == nil else { throw HTTPError(400, "Send the \(head.name) part once.") }
+                part = .text(head.name)
+                textBuffer = []
+            } else {
+                // Unknown form fields are ignored, as the real service's form parsing does.
+                part = .ignored
+            }
+        case .data(let bytes):
+            switch part {
+            case .file:
+                probe?.consume(bytes)
+            case .text(let name):
+                guard textBuffer.count + bytes.count <= Self.maxTextPart else {
+                    throw HTTPError(400, "The \(name) part is larger than 64 KiB.")
+                }
+                textBuffer.append(contentsOf: bytes)
+            case .ignored, nil:
+                break
+            }
+        case .end:
+            switch part {
+            case .file:
+                audio = probe?.finish()
+                probe = nil
+            case .text(let name):
+                texts[name] = textBuffer
+                textBuffer = []
+            case .ignored, nil:
+                break
+            }
+            part = nil
+        }
+    }
+
+    func finish() -> Response {
+        do {
+            try parser.finish()
+        } catch {
+            return respond(refusal(HTTPError(400, error.detail)))
+        }
+        let form = EmulatorForm(options: texts["options"], transcribeOptions: texts["transcribe_options"],
+                                nativeSpeechComponentsJSON: texts["native_speech_components_json"])
+        let request: EmulatorRequest
+        do {
+            request = try SpeechEmulator.validate(endpoint, form)
+        } catch {
+            return respond(refusal(HTTPError(400, error.detail)))
+        }
+        let info: AudioInfo
+        switch audio {
+        case nil:
+            return respond(refusal(HTTPError(400, SpeechErrors.fileRequired)))
+        case .failure(let error):
+            return respond(refusal(HTTPError(400, SpeechErrors.invalidAudio(error.detail))))
+        case .success(let probed):
+            info = probed
+        }
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        let body: [UInt8]
+        do {
+            body = try SpeechEmulator.respond(request, audioSeconds: info.durationSeconds, responseTimeSeconds: elapsed)
+        } catch {
+            return respond(refusal(HTTPError(400, error.detail)))
+        }
+        // Billed per started second of audio (a hair of float noise is not a second).
+        let seconds = max(1, Int((info.durationSeconds - 1e-6).rounded(.up)))
+        let now = clock.now()
+        recorder.charge(UsageBatch.Charge(keyID: key.id, endpoint: endpoint.rawValue, audioSeconds: seconds,
+                                          costMicro: Int64(seconds) * endpoint.microCreditsPerSecond, at: now))
+        recorder.record(keyID: key.id, succeeded: true, at: now)
+        var response = Response.json(200, body)
+        response.headers.addRateLimit(rate)
+        return response
+    }
+
+    /// Counts the refusal against the key and adds the rate-limit headers.
+    private func refusal(_ error: HTTPError) -> HTTPError {
+        recorder.record(keyID: key.id, succeeded: false, at: clock.now())
+        var error = error
+        error.headers.addRateLimit(rate)
+        return error
+    }
+
+    private func respond(_ error: HTTPError) -> Response {
+        .error(error)
+    }
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import KeyStore
+
+struct AccountCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "account",
+        abstract: "Show or set the emulated account's plan and balance (works while a server runs).",
+        subcommands: [Show.self, Set.self]
+    )
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show the plan, its limits and the stored balance.")
+
+        @OptionGroup var database: DatabaseOption
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            try runReportingFailures {
+                let store = try KeyStore(path: database.db)
+                defer { try? store.close() }
+                let account = try store.account()
+                let active = try store.countActiveKeys()
+                let limit = account.plan.keyLimit.map(String.init) ?? "unlimited"
+                let rpm = account.plan.rpmCap.map(String.init) ?? "unlimited"
+                if json {
+                    emit(#"{"plan":"\#(account.plan.rawValue)","balance":\#(Credits.format(micro: account.balanceMicro)),"rpm_cap":\#(account.plan.rpmCap.map(String.init) ?? "null"),"key_limit":\#(account.plan.keyLimit.map(String.init) ?? "null"),"active_keys":\#(active)}"#)
+                } else {
+                    emit("plan: \(account.plan.displayName) (\(account.plan.rawValue))")
+                    emit("balance: \(Credits.format(micro: account.balanceMicro)) credits")
+                    emit("rate limit cap: \(rpm) requests per minute per key")
+                    emit("keys: \(active) active of \(limit)")
+                }
+            }
+        }
+    }
+
+    struct Set: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set the plan and/or the balance; each change is recorded in the ledger and the audit log.")
+
+        @OptionGroup var database: DatabaseOption
+        @Option(help: "free, starter, pro, pro_plus or enterprise.") var plan: Plan?
+        @Option(help: "The new balance in credits, e.g. 10 or 0.5.") var balance: String?
+
+        func validate() throws {
+            guard plan != nil || balance != nil else { throw ValidationError("give --plan, --balance or both") }
+            if let balance, Credits.parse(balance) == nil {
+                throw ValidationError("--balance must be a number of credits with at most 6 decimals")
+            }
+        }
+
+        func run() throws {
+            try runReportingFailures {
+                let store = try KeyStore(path: database.db)
+                defer { try? store.close() }
+                let account = try store.updateAccount(plan: plan, balanceMicro: balance.flatMap(Credits.parse), actor: "cli",
+                                                      reason: "theta-console account set")
+                emit("plan: \(account.plan.displayName); balance: \(Credits.format(micro: account.balanceMicro)) credits")
+            }
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Clients written for the real service work unchanged with only the base URL swapped.
+@Suite("Emulated API: real clients, unchanged")
+struct ClientCompatibilityTests {
+    /// Runs a program to completion and returns its stdout (the key travels in the environment,
+    /// never on a command line another process could read, and never in the test's output).
+    private func run(_ tool: String, _ arguments: [String], environment: [String: String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [tool] + arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    }
+
+    @Test func docsQuickstartCurl_works() throws {
+        let server = try ServerProcess()
+        let key = try server.createKey().secret
+        let directory = TemporaryDirectory()
+        let audio = directory.file("audio.wav")
+        // Over 1 MiB, so curl sends Expect: 100-continue as it does for large files.
+        try Data(AudioFiles.wav(seconds: 40)).write(to: URL(fileURLWithPath: audio))
+        let result = try run("sh", ["-c", """
+            cd "$DIR" && curl -sS -X POST "$BASE/transcribe" -H "x-api-key: $THETA_ONE_API_KEY" -F 'file=@audio.wav;type=audio/wav' -w '\\n%{http_code}'
+            """], environment: ["DIR": directory.path, "BASE": "http://127.0.0.1:\(server.port)", "THETA_ONE_API_KEY": key])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.last == "200")
+        let body = try #require(try JSONSerialization.jsonObject(with: Data(lines.first!.utf8)) as? [String: Any])
+        #expect(body["text"] as? String == "Welcome to Theta One AI!")
+        #expect(body["text_type"] as? String == "en")
+        #expect((body["metadata"] as? [String: Any])?.isEmpty == true)
+        #expect(body["response_time_in_sec"] is Double)
+    }
+
+    @Test func pythonRequestsSnippet_works() throws {
+        let server = try ServerProcess(arguments: ["--plan", "starter"])
+        let key = try server.createKey().secret
+        let directory = TemporaryDirectory()
+        try Data(AudioFiles.wav(seconds: 2)).write(to: URL(fileURLWithPath: directory.file("audio.wav")))
+        let script = """
+            import json, os, requests
+            BASE_URL = os.environ["BASE"]
+            headers = {"x-api-key": os.environ["THETA_ONE_API_KEY"]}
+            with open(os.path.join(os.environ["DIR"], "audio.wav"), "rb") as f:
+                r = requests.post(f"{BASE_URL}/transcribe", headers=headers, files={"file": ("audio.wav", f, "audio/wav")}, timeout=30)
+            r.raise_for_status()
+            t = r.json()
+            with open(os.path.join(os.environ["DIR"], "audio.wav"), "rb") as f:
+                r = requests.post(f"{BASE_URL}/pronunciation-simple", headers=headers,
+                                  files={"file": ("audio.wav", f, "audio/wav")},
+                                  data={"options": json.dumps({"gold_text": "Wow, check out this castle.", "language": "en"})}, timeout=30)
+            print(json.dumps({"transcribe": t, "status": r.status_code, "simple": r.json()}))
+            """
+        let result = try run("python3", ["-c", script], environment: [
+            "BASE": "http://127.0.0.1:\(server.port)", "THETA_ONE_API_KEY": key, "DIR": directory.path,
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let output = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect((output["transcribe"] as? [String: Any])?["text"] as? String == "Welcome to Theta One AI!")
+        #expect(output["status"] as? Int == 200)
+        let simple = try #require(output["simple"] as? [String: Any])
+        #expect(simple["stress"] is NSNull && simple["pause"] is NSNull && simple["speed"] is NSNull)
+        #expect(simple["user_speech_components"] is [Any])
+    }
+
+    @Test func browserStyleFormData_works() throws {
+        let server = try ServerProcess()
+        let key = try server.createKey().secret
+        var form = MultipartBody(boundary: "----WebKitFormBoundary7MA4YWxkTrZu0gW")
+        form.addFile(AudioFiles.wav(seconds: 1))
+        form.addText("transcribe_options", #"{"suppress_korean": false}"#)
+        let response = try RawHTTPClient.request(port: server.port, "POST", "/transcribe",
+                                                 headers: ["x-api-key": key, "Content-Type": form.contentType,
+                                                           "Origin": "http://localhost:3000"], body: form.finished())
+        #expect(response.status == 200)
+        #expect(response.object["text"] as? String == "Welcome to Theta One AI!")
+    }
+
+    @Test func chunkedUpload_works() throws {
+        let server = try ServerProcess()
+        let key = try server.createKey().secret
+        let body = MultipartBody.upload(AudioFiles.wav(seconds: 3)).finished()
+        let client = try RawHTTPClient(port: server.port)
+        try client.send("POST /transcribe HTTP/1.1\r\nHost: x\r\nx-api-key: \(key)\r\nContent-Type: \(MultipartBody().contentType)\r\nTransfer-Encoding: chunked\r\n\r\n")
+        var offset = 0
+        while offset < body.count {
+            let piece = Array(body[offset..<min(body.count, offset + 7_777)])
+            try client.send(Array(String(piece.count, radix: 16).utf8) + Array("\r\n".utf8) + piece + Array("\r\n".utf8))
+            offset += piece.count
+        }
+        try client.send("0\r\n\r\n")
+        let response = try client.readResponse()
+        #expect(response.status == 200)
+        let ledger = { try server.get("/v1/account/ledger").object["data"] as? [[String: Any]] ?? [] }
+        for _ in 0..<50 where try ledger().count < 2 { usleep(100_000) }
+        #expect(try ledger().first?["audio_seconds"] as? Int == 3)
+    }
+}

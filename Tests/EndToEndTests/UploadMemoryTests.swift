@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+import TestSupport
+
+@Suite("Emulated API: uploads are streamed")
+struct UploadMemoryTests {
+    /// A 100 MiB upload must not raise the server's peak memory by more than a few MiB.
+    @Test func hundredMiBUpload_raisesPeakRSSByAFewMiBAtMost() throws {
+        let server = try ServerProcess(arguments: ["--max-upload-mb", "200", "--plan", "pro", "--credits", "100"])
+        let key = try server.createKey().secret
+        // Warm up the paths a request takes, so what is measured is the upload.
+        #expect(try server.upload("/transcribe", key: key).status == 200)
+        let before = try #require(peakRSSKiB(server))
+
+        let dataBytes = 100 * 1024 * 1024
+        let boundary = "memory-boundary"
+        let head = Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.wav\"\r\nContent-Type: audio/wav\r\n\r\n".utf8)
+            + AudioFiles.wavHeader(dataBytes: dataBytes, sampleRate: 16_000)
+        let tail = Array("\r\n--\(boundary)--\r\n".utf8)
+        let client = try RawHTTPClient(port: server.port, timeout: 60)
+        try client.send("POST /transcribe HTTP/1.1\r\nHost: x\r\nx-api-key: \(key)\r\nContent-Type: multipart/form-data; boundary=\(boundary)\r\nContent-Length: \(head.count + dataBytes + tail.count)\r\n\r\n")
+        try client.send(head)
+        let chunk = [UInt8](repeating: 0x11, count: 256 * 1024)
+        for _ in 0..<(dataBytes / chunk.count) { try client.send(chunk) }
+        try client.send(tail)
+        let response = try client.readResponse()
+        #expect(response.status == 200)
+
+        let after = try #require(peakRSSKiB(server))
+        let growthMiB = Double(after - before) / 1024
+        // Recorded for the closing note and docs/benchmarks.md.
+        print("100 MiB upload: peak RSS \(before) KiB → \(after) KiB (+\(String(format: "%.2f", growthMiB)) MiB)")
+        #expect(growthMiB < 4, "peak RSS grew by \(growthMiB) MiB")
+
+        // 100 MiB of 16 kHz mono 16-bit audio is 3276.8 s, billed as 3277 s.
+        for _ in 0..<50 where (try server.get("/v1/account/ledger").object["data"] as? [[String: Any]])?.first?["audio_seconds"] as? Int != 3277 {
+            usleep(100_000)
+        }
+        #expect((try server.get("/v1/account/ledger").object["data"] as? [[String: Any]])?.first?["audio_seconds"] as? Int == 3277)
+    }
+
+    private func peakRSSKiB(_ server: ServerProcess) -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(server.process.processIdentifier)/status", encoding: .utf8) else { return nil }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            return Int(line.split(separator: " ").dropFirst().first ?? "")
+        }
+        return nil
+    }
+}
