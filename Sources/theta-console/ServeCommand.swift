@@ -47,6 +47,9 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Start a manual clock at this RFC 3339 time, moved only through POST /v1/clock (for test suites).")
     var fakeTime: String?
 
+    @Option(help: "Cap the database file at this many MiB (writes past it get 507, like a full disk).")
+    var maxDbMB: Int?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -79,6 +82,7 @@ struct ServeCommand: ParsableCommand {
         if let credits, Credits.parse(credits) == nil {
             throw ValidationError("--credits must be a number of credits with at most 6 decimals")
         }
+        if let maxDbMB, maxDbMB < 1 { throw ValidationError("--max-db-mb must be at least 1") }
         guard (1...4096).contains(maxUploadMB) else { throw ValidationError("--max-upload-mb must be from 1 to 4096") }
         if let fakeTime, RFC3339.date(from: fakeTime) == nil {
             throw ValidationError("--fake-time must be an RFC 3339 time, e.g. 2026-01-01T00:00:00Z")
@@ -119,7 +123,7 @@ struct ServeCommand: ParsableCommand {
 
         try runReportingFailures {
             let clock: any Clock = fakeTime.flatMap(RFC3339.date(from:)).map { ManualClock($0) } ?? SystemClock()
-            let store = try KeyStore(path: database.db, clock: clock)
+            let store = try KeyStore(path: database.db, clock: clock, maxDatabaseBytes: maxDbMB.map { Int64($0) * 1024 * 1024 })
             let app = try ThetaConsoleApp(store: store, configuration: configuration, logger: logger)
             try app.applyStartingAccount()
             if let token = try app.ensureAdminToken() {

@@ -42,11 +42,9 @@ public final class RawHTTPClient {
         let ok = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard ok == 0 else {
-            let code = errno
-            Glibc.close(fd)
-            throw ClientError("connect to port \(port) failed: errno \(code)")
-        }
+        // No close here: every stored property is set, so deinit runs and closes the descriptor.
+        // Closing it here too would close whatever another thread opened with the same number.
+        guard ok == 0 else { throw ClientError("connect to port \(port) failed: errno \(errno)") }
         setTimeout(timeout)
     }
 

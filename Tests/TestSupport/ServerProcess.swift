@@ -65,14 +65,16 @@ public final class ServerProcess: @unchecked Sendable {
 
         var args = ["serve", "--port", "0", "--db", self.databasePath]
         if let adminToken { args += ["--admin-token", adminToken] }
-        process.executableURL = URL(fileURLWithPath: Binary.path)
-        process.arguments = args + arguments
+        // The shell redirects and then becomes the server (same pid). Handing Process FileHandles
+        // instead lets it close their descriptors after launch while the handles close them again
+        // later, which in a parallel test run can close some other test's socket.
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", #"out="$1"; err="$2"; shift 2; exec "$@" >"$out" 2>"$err""#, "sh", stdoutPath, stderrPath,
+                             Binary.path] + args + arguments
         var env = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         env.removeValue(forKey: "THETA_CONSOLE_ADMIN_TOKEN")
         if let value = environment["THETA_CONSOLE_ADMIN_TOKEN"] { env["THETA_CONSOLE_ADMIN_TOKEN"] = value }
         process.environment = env
-        process.standardOutput = FileHandle(forWritingAtPath: stdoutPath)
-        process.standardError = FileHandle(forWritingAtPath: stderrPath)
         process.standardInput = FileHandle.nullDevice
         try process.run()
         self.adminToken = adminToken

@@ -1,0 +1,28 @@
+import ArgumentParser
+import Foundation
+import KeyStore
+
+struct DatabaseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "db",
+        abstract: "Inspect the database file.",
+        subcommands: [Check.self]
+    )
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Apply pending migrations and run SQLite's integrity check; prints 'ok' and exits 0 when the file is sound.")
+
+        @OptionGroup var database: DatabaseOption
+
+        func run() throws {
+            try runReportingFailures {
+                let store = try KeyStore(path: database.db)
+                defer { try? store.close() }
+                let result = try store.integrityCheck()
+                emit(result)
+                if result != "ok" { throw ExitCode.failure }
+            }
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import Glibc
+import Testing
+import TestSupport
+
+/// When the database cannot grow, writes get a clear 507 with nothing half-written, reads and the
+/// emulated API keep working, and writes work again once space returns.
+@Suite("Fault: full disk", .serialized)
+struct FullDiskTests {
+    @Test func fullFilesystem_gets507_keepsServing_andRecovers() throws {
+        // A real small filesystem: a 4 MiB tmpfs (root only, as on CI).
+        let directory = TemporaryDirectory()
+        let mountPoint = directory.file("small-fs")
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
+        let mounted = try runTool("/bin/mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", mountPoint])
+        try #require(mounted == 0, "mounting a tmpfs needs root")
+        defer { _ = try? runTool("/bin/umount", ["-l", mountPoint]) }
+
+        let server = try ServerProcess(arguments: ["--plan", "enterprise", "--credits", "1000"],
+                                       databasePath: mountPoint + "/theta.sqlite3", directory: directory)
+        let key = try server.createKey(name: "before the disk filled")
+        // Fill the filesystem, leaving nothing for the database to grow into.
+        let filler = mountPoint + "/filler"
+        _ = try runTool("/bin/dd", ["if=/dev/zero", "of=\(filler)", "bs=64k", "count=1000"])
+
+        var statuses: [Int] = []
+        var names: [String] = []
+        for i in 0..<200 {
+            let name = "filling \(i) " + String(repeating: "x", count: 80)
+            let response = try server.post("/v1/keys", json: #"{"name": "\#(name)"}"#)
+            statuses.append(response.status)
+            if response.status == 201 { names.append(name) }
+            if response.status == 507 {
+                #expect(response.detail == "storage is full: nothing was written; free space and retry")
+                break
+            }
+        }
+        #expect(statuses.last == 507, "statuses: \(statuses)")
+
+        // Reads and the emulated API keep working.
+        let listed = try server.get("/v1/keys?limit=100")
+        #expect(listed.status == 200)
+        let listedNames = (listed.object["data"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+        #expect(!listedNames.contains { $0.hasPrefix("filling") && !names.contains($0) }, "a refused create was half-written")
+        #expect(try server.upload("/transcribe", key: key.secret).status == 200)
+        #expect(try server.get("/healthz").status == 200)
+
+        // Space returns: writes work again.
+        try FileManager.default.removeItem(atPath: filler)
+        let after = try server.post("/v1/keys", json: #"{"name": "after space returned"}"#)
+        #expect(after.status == 201)
+        #expect(server.stop() == 0)
+        let check = try runCLI(["db", "check", "--db", mountPoint + "/theta.sqlite3"])
+        #expect(check.stdout == "ok\n")
+    }
+
+    @Test func databaseCap_gets507_andKeepsServingReads() throws {
+        let server = try ServerProcess(arguments: ["--max-db-mb", "1", "--plan", "enterprise"])
+        var last = 0
+        for i in 0..<2000 {
+            last = try server.post("/v1/keys", json: #"{"name": "cap \#(i) \#(String(repeating: "y", count: 90))"}"#).status
+            if last != 201 { break }
+        }
+        #expect(last == 507)
+        #expect(try server.get("/v1/keys?limit=5").status == 200)
+        #expect(try server.get("/v1/account").status == 200)
+    }
+
+    private func runTool(_ path: String, _ arguments: [String]) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}

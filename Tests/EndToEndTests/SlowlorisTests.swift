@@ -1,0 +1,64 @@
+import Foundation
+import Glibc
+import Synchronization
+import Testing
+import TestSupport
+
+@Suite("Fault: slowloris", .serialized)
+struct SlowlorisTests {
+    /// 1,000 connections each sending one header byte a second must not slow a normal client, and
+    /// each is cut off at the header deadline.
+    @Test func thousandTricklingHeads_doNotSlowANormalClient_andAreClosedAtTheDeadline() throws {
+        raiseOpenFileLimit()
+        let server = try ServerProcess(arguments: ["--header-timeout", "3"])
+        var attackers: [RawHTTPClient] = []
+        let head = Array("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ".utf8)
+        for _ in 0..<1000 {
+            let client = try RawHTTPClient(port: server.port, timeout: 10)
+            try client.send([head[0]])
+            attackers.append(client)
+        }
+        let started = Date()
+        // One more byte a second on every connection, from another thread.
+        let stop = Atomic<Bool>(false)
+        let box = UncheckedBox(attackers)
+        let trickler = Thread {
+            var position = 1
+            while !stop.load(ordering: .relaxed) {
+                for client in box.value { try? client.send([head[position % head.count]]) }
+                position += 1
+                usleep(1_000_000)
+            }
+        }
+        trickler.start()
+        defer { stop.store(true, ordering: .relaxed) }
+
+        var latencies: [Double] = []
+        let normal = try RawHTTPClient(port: server.port)
+        while Date().timeIntervalSince(started) < 2.5 {
+            let t0 = DispatchTime.now()
+            #expect(try normal.request("GET", "/healthz").status == 200)
+            latencies.append(Double(DispatchTime.now().uptimeNanoseconds - t0.uptimeNanoseconds) / 1e6)
+            usleep(5_000)
+        }
+        latencies.sort()
+        let p99 = latencies[Int(Double(latencies.count - 1) * 0.99)]
+        print("slowloris: \(latencies.count) normal requests beside 1,000 trickling connections, p50 \(String(format: "%.2f", latencies[latencies.count / 2])) ms, p99 \(String(format: "%.2f", p99)) ms")
+        #expect(p99 <= 20, "p99 \(p99) ms")
+
+        // At the 3 s header deadline each attacker gets 408 and is closed.
+        var closed = 0
+        for client in attackers.prefix(100) {
+            client.setTimeout(5)
+            if let response = try? client.readResponse(), response.status == 408, client.waitForClose() { closed += 1 }
+        }
+        #expect(closed == 100)
+        #expect(Date().timeIntervalSince(started) < 8)
+    }
+}
+
+/// The trickling thread only sends; the test thread reads only after it has stopped.
+private final class UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
