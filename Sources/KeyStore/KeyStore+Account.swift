@@ -54,8 +54,9 @@ extension KeyStore {
 
     /// What the API's gate needs for one request, from one read: the key's state and the account's.
     /// Never cached, so a deactivation or a plan change by another process counts at once.
-    public func gate(secret: String) throws -> (auth: AuthResult, account: Account) {
-        guard APIKeyFormat.isWellFormed(secret) else { return (.malformed, try account()) }
+    /// A malformed secret is refused with no database access at all, and no account.
+    public func gate(secret: String) throws -> (auth: AuthResult, account: Account?) {
+        guard APIKeyFormat.isWellFormed(secret) else { return (.malformed, nil) }
         let hash = SHA256.digest(secret)
         let (found, account) = try read { db in
             try db.transaction(.deferred) {

@@ -87,9 +87,23 @@ import Testing
             try other.updateAccount(plan: .pro, actor: "cli")
             _ = try other.deactivateKey(id: key.record.id, actor: "cli", remoteAddress: nil)
             let after = try store.gate(secret: key.secret)
-            #expect(after.account.plan == .pro)
+            #expect(after.account?.plan == .pro)
             guard case .inactive = after.auth else { Issue.record("expected inactive, got \(after.auth)"); return }
-            #expect(try store.gate(secret: "sk-theta-nope").auth == .malformed)
+            let malformed = try store.gate(secret: "sk-theta-nope")
+            #expect(malformed.auth == .malformed && malformed.account == nil)
+        }
+    }
+
+    @Test func malformedSecret_isRefusedWithoutTouchingTheDatabase() throws {
+        try withTemporaryDatabase { path in
+            let store = try KeyStore(path: path, clock: ManualClock(testEpoch))
+            let key = try store.createTestKey()
+            try store.close()
+            // A closed store throws on any database access; a malformed key never gets that far.
+            var flipped = Array(key.secret)
+            flipped[20] = flipped[20] == "A" ? "B" : "A"
+            #expect(try store.gate(secret: String(flipped)).auth == .malformed)
+            #expect(throws: KeyStoreError.closed) { try store.gate(secret: key.secret) }
         }
     }
 

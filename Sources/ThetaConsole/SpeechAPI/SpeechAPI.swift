@@ -35,7 +35,7 @@ struct SpeechAPI: Sendable {
         guard presented.count <= 1, let secret = presented.first?.trimmingCharacters(in: .whitespaces), !secret.isEmpty else {
             return .respond(.error(HTTPError(401, presented.count > 1 ? SpeechErrors.duplicateKey : SpeechErrors.missingKey)))
         }
-        let state: (auth: AuthResult, account: Account)
+        let state: (auth: AuthResult, account: Account?)
         do {
             state = try store.gate(secret: secret)
         } catch {
@@ -43,6 +43,7 @@ struct SpeechAPI: Sendable {
             return .respond(.error(HTTPError(503, SpeechErrors.unavailable, headers: HTTPHeaders([("Retry-After", "1")]))))
         }
         let key: APIKeyRecord
+        let account: Account
         switch state.auth {
         case .malformed, .unknown:
             return .respond(.error(HTTPError(401, SpeechErrors.invalidKey)))
@@ -53,17 +54,19 @@ struct SpeechAPI: Sendable {
             recorder.record(keyID: record.id, succeeded: false, at: clock.now())
             return .respond(.error(HTTPError(401, SpeechErrors.expiredKey)))
         case .valid(let record):
+            guard let stored = state.account else { return .respond(.error(HTTPError(401, SpeechErrors.invalidKey))) }
             key = record
+            account = stored
         }
         let now = clock.now()
-        let plan = state.account.plan
+        let plan = account.plan
         let limit = plan.effectiveRPM(keyRPM: key.rateLimitRPM)
 
         // 2. The plan and the balance.
         if endpoint.needsPronunciationPlan && !plan.includesPronunciation {
             return refuse(key, HTTPError(402, SpeechErrors.planLacks(plan, endpoint)), limiter.peek(keyID: key.id, limit: limit, now: now))
         }
-        let balance = state.account.balanceMicro - recorder.pendingMicro(appliedBatches: state.account.usageBatches)
+        let balance = account.balanceMicro - recorder.pendingMicro(appliedBatches: account.usageBatches)
         if balance <= 0 {
             return refuse(key, HTTPError(402, SpeechErrors.noCredits(balance)), limiter.peek(keyID: key.id, limit: limit, now: now))
         }
