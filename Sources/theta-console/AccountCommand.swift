@@ -16,9 +16,7 @@ struct AccountCommand: ParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            try runReportingFailures {
-                let store = try KeyStore(path: database.db)
-                defer { try? store.close() }
+            try database.withStore { store in
                 let account = try store.account()
                 let active = try store.countActiveKeys()
                 let limit = account.plan.keyLimit.map(String.init) ?? "unlimited"
@@ -51,9 +49,7 @@ struct AccountCommand: ParsableCommand {
         }
 
         func run() throws {
-            try runReportingFailures {
-                let store = try KeyStore(path: database.db)
-                defer { try? store.close() }
+            try database.withStore { store in
                 let account = try store.updateAccount(plan: plan, balanceMicro: balance.flatMap(Credits.parse), actor: "cli",
                                                       reason: "theta-console account set")
                 emit("plan: \(account.plan.displayName); balance: \(Credits.format(micro: account.balanceMicro)) credits")

@@ -16,9 +16,7 @@ struct AdminTokenCommand: ParsableCommand {
         @OptionGroup var database: DatabaseOption
 
         func run() throws {
-            try runReportingFailures {
-                let store = try KeyStore(path: database.db)
-                defer { try? store.close() }
+            try database.withStore { store in
                 let token = try APIKeyFormat.generateAdminToken()
                 try store.setAdminTokenHash(KeyStore.hashToken(token))
                 try store.recordAudit(action: "admin.token_rotated", actor: "cli")

@@ -16,9 +16,7 @@ struct DatabaseCommand: ParsableCommand {
         @OptionGroup var database: DatabaseOption
 
         func run() throws {
-            try runReportingFailures {
-                let store = try KeyStore(path: database.db)
-                defer { try? store.close() }
+            try database.withStore { store in
                 let result = try store.integrityCheck()
                 emit(result)
                 if result != "ok" { throw ExitCode.failure }

@@ -49,9 +49,7 @@ struct KeysCommand: ParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            try runReportingFailures {
-                let store = try KeyStore(path: database.db)
-                defer { try? store.close() }
+            try database.withStore { store in
                 var records: [APIKeyRecord] = []
                 var cursor: String?
                 repeat {
@@ -77,9 +75,7 @@ struct KeysCommand: ParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            try runReportingFailures {
-                let store = try KeyStore(path: database.db)
-                defer { try? store.close() }
+            try database.withStore { store in
                 guard let record = try store.key(id: id) else { throw CLIError.noSuchKey(id) }
                 emit(json ? RecordJSON.key(record, now: Date()) : KeyTable.render([record], now: Date()))
             }
@@ -95,9 +91,7 @@ struct KeysCommand: ParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            try runReportingFailures {
-                let store = try KeyStore(path: database.db)
-                defer { try? store.close() }
+            try database.withStore { store in
                 guard let record = try store.deactivateKey(id: id, actor: "cli", remoteAddress: nil) else {
                     throw CLIError.noSuchKey(id)
                 }

@@ -16,6 +16,15 @@ struct ThetaConsoleCommand: ParsableCommand {
 struct DatabaseOption: ParsableArguments {
     @Option(name: .long, help: "The SQLite database file (':memory:' keeps nothing).")
     var db: String = "./theta-console.sqlite3"
+
+    /// Opens the store (migrating it), runs `body`, closes it; failures become clear messages and exit codes.
+    func withStore(_ body: (KeyStore) throws -> Void) throws {
+        try runReportingFailures {
+            let store = try KeyStore(path: db)
+            defer { try? store.close() }
+            try body(store)
+        }
+    }
 }
 
 import KeyStore
