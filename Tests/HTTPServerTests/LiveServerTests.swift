@@ -1,0 +1,134 @@
+import Foundation
+import Glibc
+import Logging
+import Testing
+import TestSupport
+@testable import HTTPServer
+
+/// The server with a router of its own, in process: what HTTPServer does for any app.
+@Suite("HTTPServer on a live socket")
+struct LiveServerTests {
+    /// Counts body bytes as they stream in, without keeping them.
+    final class CountingSink: BodySink {
+        var count = 0
+        var largestChunk = 0
+        func consume(_ bytes: ArraySlice<UInt8>) throws(HTTPError) {
+            count += bytes.count
+            largestChunk = max(largestChunk, bytes.count)
+            if count > 0, bytes.contains(UInt8(ascii: "!")) { throw HTTPError(400, "no shouting") }
+        }
+        func finish() -> Response {
+            .json(200, Array(#"{"count":\#(count),"largest":\#(largestChunk)}"#.utf8))
+        }
+    }
+
+    static func startServer(_ configure: (inout ServerConfiguration) -> Void = { _ in }) throws -> (HTTPServer, Int) {
+        var router = RouterBuilder()
+        router.on(.POST, "/count") { _ in .consume(CountingSink(), limit: 10 * 1024 * 1024) }
+        router.on(.POST, "/refuse") { _ in .respond(.error(HTTPError(403, "refused before the body"))) }
+        router.on(.GET, "/big") { _ in .respond(Response(status: 200, headers: HTTPHeaders([("Content-Type", "text/plain; charset=utf-8")]),
+                                                         body: [UInt8](repeating: 0x61, count: 1_000_000))) }
+        router.on(.GET, "/items/{id}") { info in .respond(.json(200, Array("\"\(info.parameters["id"] ?? "")\"".utf8))) }
+        router.on(.POST, "/echo", maxBody: 1024) { request in .json(200, request.body) }
+        router.on(.GET, "/boom") { _ in .respond(Response(status: 200, headers: HTTPHeaders([("X-Bad", "a\r\nInjected: yes")]))) }
+        var configuration = ServerConfiguration()
+        configuration.port = 0
+        configuration.threads = 2
+        configure(&configuration)
+        let server = HTTPServer(configuration: configuration, router: router.build(), logger: Logger(label: "test"))
+        let port = try server.start()
+        return (server, port)
+    }
+
+    @Test func streamedBody_reachesTheSinkInPieces_neverWhole() throws {
+        let (server, port) = try Self.startServer()
+        defer { server.shutdown(grace: 1) }
+        let client = try RawHTTPClient(port: port)
+        let size = 5 * 1024 * 1024
+        try client.send("POST /count HTTP/1.1\r\nHost: x\r\nContent-Length: \(size)\r\n\r\n")
+        let chunk = [UInt8](repeating: 0x2E, count: 256 * 1024)
+        for _ in 0..<(size / chunk.count) { try client.send(chunk) }
+        let response = try client.readResponse()
+        #expect(response.status == 200)
+        #expect(response.object["count"] as? Int == size)
+        #expect((response.object["largest"] as? Int ?? .max) <= 64 * 1024)
+    }
+
+    @Test func sinkError_answersAtOnce_andTheRestOfTheBodyIsDiscarded() throws {
+        let (server, port) = try Self.startServer()
+        defer { server.shutdown(grace: 1) }
+        let client = try RawHTTPClient(port: port)
+        try client.send("POST /count HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n\r\nabc!")
+        let refused = try client.readResponse()
+        #expect(refused.status == 400 && refused.detail == "no shouting")
+        try client.send("defghijklmnopqrs")
+        // The connection is still in sync and usable.
+        try client.send("GET /items/42 HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try client.readResponse().text == "\"42\"")
+    }
+
+    @Test func earlyResponse_withSmallBody_keepsTheConnection() throws {
+        let (server, port) = try Self.startServer()
+        defer { server.shutdown(grace: 1) }
+        let client = try RawHTTPClient(port: port)
+        try client.send("POST /refuse HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello")
+        #expect(try client.readResponse().status == 403)
+        #expect(try client.request("GET", "/items/7").status == 200)
+    }
+
+    @Test func earlyResponse_withLargeBody_closes() throws {
+        let (server, port) = try Self.startServer()
+        defer { server.shutdown(grace: 1) }
+        let client = try RawHTTPClient(port: port)
+        try client.send("POST /refuse HTTP/1.1\r\nHost: x\r\nContent-Length: 50000000\r\n\r\n")
+        let response = try client.readResponse()
+        #expect(response.status == 403 && response.header("Connection") == "close")
+        #expect(client.waitForClose())
+    }
+
+    @Test func pipelinedLargeResponses_toAPeerThatReadsLate_allArriveInOrder() throws {
+        let (server, port) = try Self.startServer()
+        defer { server.shutdown(grace: 1) }
+        let client = try RawHTTPClient(port: port)
+        var wire = ""
+        for i in 0..<5 { wire += "GET /big HTTP/1.1\r\nHost: x\r\n\r\nGET /items/\(i) HTTP/1.1\r\nHost: x\r\n\r\n" }
+        try client.send(wire)
+        usleep(300_000)  // the server fills the socket and must stop reading, not buffer without bound
+        for i in 0..<5 {
+            #expect(try client.readResponse().body.count == 1_000_000)
+            #expect(try client.readResponse().text == "\"\(i)\"")
+        }
+    }
+
+    @Test func bufferedRoute_refusesOverItsLimit_with413() throws {
+        let (server, port) = try Self.startServer()
+        defer { server.shutdown(grace: 1) }
+        #expect(try RawHTTPClient.request(port: port, "POST", "/echo", body: Array(repeating: 1, count: 1024)).status == 200)
+        #expect(try RawHTTPClient.request(port: port, "POST", "/echo", body: Array(repeating: 1, count: 1025)).status == 413)
+    }
+
+    @Test func headerInjectionFromAHandler_becomes500() throws {
+        let (server, port) = try Self.startServer()
+        defer { server.shutdown(grace: 1) }
+        let response = try RawHTTPClient.request(port: port, "GET", "/boom")
+        #expect(response.status == 500)
+        #expect(response.header("Injected") == nil)
+    }
+
+    @Test func percentEncodedParameters_areDecoded() throws {
+        let (server, port) = try Self.startServer()
+        defer { server.shutdown(grace: 1) }
+        #expect(try RawHTTPClient.request(port: port, "GET", "/items/a%20b").text == "\"a b\"")
+        #expect(try RawHTTPClient.request(port: port, "GET", "/items/%zz").status == 404)
+    }
+
+    @Test func shutdown_closesIdleConnections_andStopsAccepting() throws {
+        let (server, port) = try Self.startServer()
+        let idle = try RawHTTPClient(port: port)
+        #expect(try idle.request("GET", "/items/1").status == 200)
+        server.shutdown(grace: 2)
+        #expect(idle.waitForClose())
+        #expect((try? RawHTTPClient(port: port)) == nil)
+        #expect(server.connectionCount == 0)
+    }
+}
