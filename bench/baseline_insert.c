@@ -5,7 +5,7 @@
  *   baseline_insert DB MIGRATIONS_DIR SECONDS MODE
  *
  * It opens DB the way theta-console opens every connection (WAL, synchronous=FULL, foreign keys,
- * busy timeout), applies migrations/*.sql in name order, then for SECONDS runs, one after another:
+ * busy timeout), applies the migrations (*.sql) in name order, then for SECONDS runs, one after another:
  *
  *   MODE "key":    BEGIN IMMEDIATE; INSERT one api_keys row; INSERT its audit_events row; COMMIT
  *                  (the same rows, tables and indexes as theta-console's create; the default)
