@@ -14,29 +14,50 @@ public enum Credits {
         return (negative ? "-" : "") + String(whole) + (fraction.isEmpty ? "" : "." + fraction)
     }
 
-    /// Parses a decimal like `12.5` or `-0.0004` (at most 6 decimals, within ±1e12 credits).
+    /// Parses a decimal like `12.5`, `-0.0004` or `1e-05` (JSON number syntax) exactly: at most 6
+    /// decimals once the exponent is applied, within ±1e12 credits. Anything else is nil.
     public static func parse(_ text: String) -> Int64? {
-        var digits = Substring(text)
-        var negative = false
-        if digits.first == "-" {
-            negative = true
-            digits = digits.dropFirst()
+        var rest = Substring(text)
+        let negative = rest.first == "-"
+        if negative { rest = rest.dropFirst() }
+        var exponent = 0
+        if let e = rest.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            var expText = rest[rest.index(after: e)...]
+            let expNegative = expText.first == "-"
+            if expText.first == "-" || expText.first == "+" { expText = expText.dropFirst() }
+            guard !expText.isEmpty, expText.count <= 3, expText.allSatisfy(\.isASCIIDigit), let value = Int(expText) else { return nil }
+            exponent = expNegative ? -value : value
+            rest = rest[..<e]
         }
-        let parts = digits.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
-        guard let wholeText = parts.first, !wholeText.isEmpty, wholeText.count <= 12,
-              wholeText.allSatisfy({ $0.isASCII && $0.isNumber }), let whole = Int64(wholeText) else { return nil }
-        var fraction: Int64 = 0
-        if parts.count == 2 {
-            let fractionText = parts[1]
-            guard !fractionText.isEmpty, fractionText.count <= 6, fractionText.allSatisfy({ $0.isASCII && $0.isNumber }),
-                  let value = Int64(fractionText) else { return nil }
-            fraction = value * Int64(pow10(6 - fractionText.count))
+        let parts = rest.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        let whole = parts[0]
+        let fraction = parts.count == 2 ? parts[1] : ""
+        guard !whole.isEmpty, whole.allSatisfy(\.isASCIIDigit), fraction.allSatisfy(\.isASCIIDigit),
+              parts.count == 1 || !fraction.isEmpty else { return nil }
+        // The number is digits × 10^(exponent − fraction digits); in micro-credits, × 10^6 more.
+        var digits = Array((whole + fraction).drop { $0 == "0" })
+        var scale = exponent - fraction.count + 6
+        while scale < 0 {
+            guard let last = digits.last else { return 0 }
+            guard last == "0" else { return nil }  // more than 6 decimals
+            digits.removeLast()
+            scale += 1
         }
-        let micro = whole * microPerCredit + fraction
+        // 1e12 credits is 1e18 micro-credits: 19 digits. Anything longer is out of range.
+        guard digits.count + scale <= 19 else { return nil }
+        var micro: Int64 = 0
+        for digit in digits + Array(repeating: "0", count: scale) {
+            let (times10, o1) = micro.multipliedReportingOverflow(by: 10)
+            let (next, o2) = times10.addingReportingOverflow(Int64(digit.asciiValue! - 48))
+            guard !o1, !o2 else { return nil }
+            micro = next
+        }
+        guard micro <= 1_000_000_000_000 * microPerCredit else { return nil }
         return negative ? -micro : micro
     }
 
-    private static func pow10(_ n: Int) -> Int {
-        (0..<n).reduce(1) { value, _ in value * 10 }
-    }
+}
+
+private extension Character {
+    var isASCIIDigit: Bool { isASCII && isNumber }
 }

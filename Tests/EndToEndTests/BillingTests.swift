@@ -71,13 +71,17 @@ struct BillingTests {
         #expect(try server.patch("/v1/account", json: #"{"balance": "10"}"#).status == 422)
         #expect(try server.patch("/v1/account", json: #"{"balance": 0.0000001}"#).status == 422)
         #expect(try server.patch("/v1/account", json: #"{"credits": 1}"#).status == 422)
+        #expect(try server.patch("/v1/account", json: #"{"balance": 9999999999999}"#).status == 422)
+        #expect(try server.patch("/v1/account", json: #"{"balance": 1e999}"#).status == 422)
         #expect(try RawHTTPClient.request(port: server.port, "PATCH", "/v1/account", json: #"{"plan": "pro"}"#).status == 401)
+        let exponent = try server.patch("/v1/account", json: #"{"balance": 1e-05}"#)
+        #expect(exponent.status == 200 && exponent.text.contains(#""balance":0.00001,"#))
         let ok = try server.patch("/v1/account", json: #"{"plan": "pro_plus", "balance": 360}"#)
         #expect(ok.status == 200)
         #expect(ok.object["plan"] as? String == "pro_plus" && ok.object["rpm_cap"] as? Int == 500)
         #expect(ok.text.contains(#""balance":360,"#))
         let kinds = (try server.get("/v1/account/ledger").object["data"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String }
-        #expect(kinds == ["adjustment", "plan_change", "grant"])
+        #expect(kinds == ["adjustment", "plan_change", "adjustment", "grant"])
         let audit = try server.get("/v1/audit-events").object["data"] as? [[String: Any]] ?? []
         #expect(audit.first?["action"] as? String == "account.updated")
     }

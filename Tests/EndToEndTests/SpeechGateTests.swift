@@ -169,6 +169,33 @@ struct SpeechGateTests {
         #expect(response.detail == "Upload too large: the limit is 1 MiB.")
     }
 
+    @Test func chunkedUploadOverTheLimit_getsTheSame413_withRateLimitHeaders() throws {
+        let server = try ServerProcess(arguments: ["--max-upload-mb", "1"])
+        let key = try server.createKey()
+        let client = try RawHTTPClient(port: server.port)
+        try client.send("POST /transcribe HTTP/1.1\r\nHost: x\r\nx-api-key: \(key.secret)\r\nContent-Type: multipart/form-data; boundary=b\r\nTransfer-Encoding: chunked\r\n\r\n")
+        let partHead = "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\n\r\n"
+        try client.send(String(partHead.utf8.count, radix: 16) + "\r\n" + partHead + "\r\n")
+        let chunk = "10000\r\n" + String(repeating: "z", count: 65536) + "\r\n"
+        for _ in 0..<20 { try? client.send(chunk) }
+        let response = try client.readResponse()
+        #expect(response.status == 413)
+        #expect(response.detail == "Upload too large: the limit is 1 MiB.")
+        #expect(response.header("X-RateLimit-Limit") == "30")
+    }
+
+    @Test func fakeClock_movesOnlyForward_andStopsBeforeYear10000() throws {
+        let server = try ServerProcess(arguments: ["--fake-time", "2030-01-01T00:00:00Z"])
+        #expect(try server.get("/v1/clock").object["now"] as? String == "2030-01-01T00:00:00Z")
+        #expect(try server.post("/v1/clock", json: #"{"now": "2029-01-01T00:00:00Z"}"#).status == 422)
+        #expect(try server.post("/v1/clock", json: #"{"now": "9999-12-31T23:59:59Z"}"#).status == 200)
+        #expect(try server.post("/v1/clock", json: #"{"advance_seconds": 1}"#).status == 422)
+        #expect(try server.post("/v1/clock", json: #"{"advance_seconds": 1, "now": "9999-12-31T23:59:59Z"}"#).status == 422)
+        // Without --fake-time there is no clock to move.
+        let real = try ServerProcess()
+        #expect(try real.get("/v1/clock").status == 404)
+    }
+
     @Test func usage_appearsInTheKeyRecord() throws {
         let server = try ServerProcess()
         let key = try server.createKey()

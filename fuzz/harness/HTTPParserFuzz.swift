@@ -75,7 +75,6 @@ func parseHTTP(_ wire: [UInt8], _ chunking: Chunking, limits: HTTPLimits) -> HTT
                     case .chunked: break
                     }
                 }
-                require(parser.isInBody == inRequest || !inRequest, "isInBody false inside a request (\(chunking))")
             }
         } catch {
             run.error = error

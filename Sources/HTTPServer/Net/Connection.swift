@@ -176,7 +176,7 @@ final class Connection {
         }
         guard let sink = current.sink else { return }
         if current.received > current.limit {
-            respond(.error(HTTPError(413, "request body too large (limit \(current.limit) bytes)")), close: true)
+            respond(sink.oversized(limit: current.limit), close: true)
             return
         }
         do {

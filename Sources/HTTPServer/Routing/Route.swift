@@ -30,6 +30,15 @@ public struct Request: Sendable {
 public protocol BodySink: AnyObject {
     func consume(_ bytes: ArraySlice<UInt8>) throws(HTTPError)
     func finish() -> Response
+    /// The 413 for a body that passed its limit while streaming (a chunked body: a declared one is
+    /// refused before it is read). Routes with their own wording and headers override it.
+    func oversized(limit: Int) -> Response
+}
+
+extension BodySink {
+    public func oversized(limit: Int) -> Response {
+        .error(HTTPError(413, "request body too large (limit \(limit) bytes)"))
+    }
 }
 
 /// What a route decides once it has seen a request's head.

@@ -23,18 +23,25 @@ struct ClockAPI: Sendable {
             guard case .number(let text) = advance, let seconds = Double(text), seconds >= 0, seconds <= 10 * 365 * 86_400 else {
                 throw HTTPError(422, "advance_seconds must be a number from 0 to 315360000")
             }
+            guard clock.now().addingTimeInterval(seconds) <= Self.latest else {
+                throw HTTPError(422, "the clock cannot pass 9999-12-31T23:59:59Z")
+            }
             clock.advance(by: seconds)
         case (nil, let now?):
             guard let text = now.stringValue, let date = RFC3339.date(from: text) else {
                 throw HTTPError(422, "now must be an RFC 3339 time")
             }
             guard date >= clock.now() else { throw HTTPError(422, "now must not move the clock backwards") }
+            guard date <= Self.latest else { throw HTTPError(422, "the clock cannot pass 9999-12-31T23:59:59Z") }
             clock.set(date)
         default:
             throw HTTPError(422, "give exactly one of advance_seconds or now")
         }
         return .json(200, json())
     }
+
+    /// RFC 3339 has four-digit years: the clock stops short of year 10000.
+    static let latest = Date(timeIntervalSince1970: 253_402_300_799)  // 9999-12-31T23:59:59Z
 
     private func json() -> [UInt8] {
         let now = clock.now()

@@ -135,6 +135,10 @@ final class UploadSink: BodySink {
         return response
     }
 
+    func oversized(limit: Int) -> Response {
+        respond(refusal(HTTPError(413, SpeechErrors.tooLarge(limit))))
+    }
+
     /// Counts the refusal against the key and adds the rate-limit headers.
     private func refusal(_ error: HTTPError) -> HTTPError {
         recorder.record(keyID: key.id, succeeded: false, at: clock.now())

@@ -1,0 +1,697 @@
+#!/usr/bin/env python3
+"""The benchmark driver behind `bench/run` (which builds the binaries first).
+
+Runs scenarios A–G against a release theta-console and the baselines, prints a table, and rewrites
+the generated part of docs/benchmarks.md. Every time comparison is a ratio against a baseline run
+in the same invocation, interleaved with it (baseline, server, baseline, server, …), so that load
+from elsewhere on the machine hits both alike. The server under test and the baseline run on core
+1, the load generator on core 0. Traffic goes to 127.0.0.1 only.
+"""
+import argparse
+import datetime
+import http.client
+import json
+import math
+import os
+import platform
+import re
+import select
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import zlib
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH = os.path.join(ROOT, "bench")
+DOC = os.path.join(ROOT, "docs", "benchmarks.md")
+SERVER_CORE = 1
+LOAD_CORE = 0
+TOKEN = "theta-admin-bench0000000000000000000000000000000000"
+BOUNDARY = "theta-bench-boundary-7MA4YWxkTrZu0gW"
+NGINX_BODY = b'{"text":"Welcome to Theta One AI!","text_type":"en","metadata":{},"response_time_in_sec":0.001}'
+MIB = 1024 * 1024
+
+
+def pinned(core):
+    return lambda: os.sched_setaffinity(0, {core})
+
+
+def log(message):
+    print(f"  [{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# MARK: - Request bodies
+
+
+def wav(seconds, rate=16_000):
+    """A 16-bit mono PCM WAV of a quiet 440 Hz tone; 1 s at 16 kHz is 32,044 bytes."""
+    frames = int(round(seconds * rate))
+    samples = bytearray(frames * 2)
+    for i in range(frames):
+        value = int(math.sin(i * 2 * math.pi * 440 / rate) * 2000) & 0xFFFF
+        samples[2 * i] = value & 0xFF
+        samples[2 * i + 1] = value >> 8
+    return wav_header(len(samples), rate) + bytes(samples)
+
+
+def wav_header(data_bytes, rate=16_000):
+    import struct
+    return (b"RIFF" + struct.pack("<I", 36 + data_bytes) + b"WAVE" + b"fmt " +
+            struct.pack("<IHHIIHH", 16, 1, 1, rate, rate * 2, 2, 16) + b"data" + struct.pack("<I", data_bytes))
+
+
+def multipart_head():
+    return (f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"audio.wav\"\r\n"
+            "Content-Type: audio/wav\r\n\r\n").encode()
+
+
+def multipart_tail():
+    return f"\r\n--{BOUNDARY}--\r\n".encode()
+
+
+def multipart(audio):
+    return multipart_head() + audio + multipart_tail()
+
+
+CONTENT_TYPE = f"multipart/form-data; boundary={BOUNDARY}"
+
+
+def unknown_key():
+    """A well-formed key (prefix, base62, CRC-32 checksum) that no database holds."""
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+    body = "sk-theta-" + "".join(alphabet[b % 62] for b in os.urandom(32))
+    crc = zlib.crc32(body.encode())
+    digits = ""
+    for _ in range(6):
+        digits = alphabet[crc % 62] + digits
+        crc //= 62
+    return body + digits
+
+
+# MARK: - Processes
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Theta:
+    """A theta-console `serve` process; reads its port from the one line it prints."""
+
+    def __init__(self, binary, db, args=(), core=SERVER_CORE, threads=1):
+        command = [binary, "serve", "--port", "0", "--db", db, "--log-level", "warning"]
+        if threads is not None:
+            command += ["--threads", str(threads)]
+        command += list(args)
+        self.started = time.perf_counter()
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                        preexec_fn=pinned(core) if core is not None else None)
+        self.port = None
+        deadline = time.time() + 30
+        while self.port is None:
+            if time.time() > deadline or self.process.poll() is not None:
+                raise RuntimeError(f"theta-console did not start: {self.process.stderr.read().decode()[-2000:]}")
+            line = self.process.stdout.readline().decode()
+            match = re.search(r"listening on http://127\.0\.0\.1:(\d+)", line)
+            if match:
+                self.port = int(match.group(1))
+        # Drain stderr so a chatty log can never block the server.
+        threading.Thread(target=self.process.stderr.read, daemon=True).start()
+
+    @property
+    def pid(self):
+        return self.process.pid
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+class Nginx:
+    """nginx from apt, one worker, daemon off, under its own prefix (not the system service)."""
+
+    def __init__(self, prefix, key):
+        self.prefix = prefix
+        self.port = free_port()
+        os.makedirs(prefix, exist_ok=True)
+        with open(os.path.join(BENCH, "nginx.conf.template")) as f:
+            conf = f.read()
+        conf = conf.replace("@PREFIX@", prefix).replace("@PORT@", str(self.port)).replace("@KEY@", key)
+        path = os.path.join(prefix, "nginx.conf")
+        with open(path, "w") as f:
+            f.write(conf)
+        self.process = subprocess.Popen(["nginx", "-p", prefix, "-c", path], stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.PIPE, preexec_fn=pinned(SERVER_CORE))
+        deadline = time.time() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                break
+            except OSError:
+                if time.time() > deadline or self.process.poll() is not None:
+                    raise RuntimeError(f"nginx did not start: {self.process.stderr.read().decode()[-2000:]}")
+                time.sleep(0.01)
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGQUIT)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+# MARK: - HTTP helpers (setup and checks only; load comes from wrk)
+
+
+def request(port, method, path, body=None, headers=None, token=True):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = dict(headers or {})
+    if token:
+        headers["Authorization"] = f"Bearer {TOKEN}"
+    connection.request(method, path, body=body, headers=headers)
+    response = connection.getresponse()
+    data = response.read()
+    connection.close()
+    return response.status, data
+
+
+def create_key(port, name, rpm):
+    status, data = request(port, "POST", "/v1/keys", json.dumps({"name": name, "rate_limit_rpm": rpm}),
+                           {"Content-Type": "application/json"})
+    if status != 201:
+        raise RuntimeError(f"creating a key failed: {status} {data[:200]!r}")
+    return json.loads(data)["key"]
+
+
+def seed_keys(port, count, workers=4):
+    """POST /v1/keys `count` times over keep-alive connections, the way a client would."""
+    body = json.dumps({"name": "seeded key"})
+    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+    errors = []
+
+    def work(n):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        for _ in range(n):
+            connection.request("POST", "/v1/keys", body=body, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            if response.status != 201:
+                errors.append(response.status)
+                return
+        connection.close()
+
+    threads = [threading.Thread(target=work, args=(count // workers + (i < count % workers),)) for i in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise RuntimeError(f"seeding keys failed with status {errors[0]}")
+
+
+# MARK: - wrk
+
+
+class Load:
+    def __init__(self, args):
+        self.connections = args.connections
+        self.duration = args.duration
+        self.repeats = args.repeats
+
+    def wrk(self, port, path, method="GET", body_file="-", headers=(), connections=None, duration=None):
+        command = ["wrk", "-t1", "-c", str(connections or self.connections), "-d", f"{duration or self.duration}s",
+                   "--timeout", "5s", "-s", os.path.join(BENCH, "request.lua"), f"http://127.0.0.1:{port}{path}",
+                   "--", method, body_file, *headers]
+        output = subprocess.run(command, capture_output=True, text=True, preexec_fn=pinned(LOAD_CORE), check=True).stdout
+        match = re.search(r"^BENCH (\{.*\})$", output, re.M)
+        if not match:
+            raise RuntimeError(f"wrk printed no summary:\n{output}")
+        result = json.loads(match.group(1))
+        result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+        result["socket_errors"] = sum(result[k] for k in ("connect_errors", "read_errors", "write_errors", "timeouts"))
+        return result
+
+
+def median(values):
+    return statistics.median(values)
+
+
+def check_statuses(result, expect_errors, label):
+    """wrk counts responses with status > 399 as errors.status; each run must be all-or-nothing."""
+    wanted = result["requests"] if expect_errors else 0
+    # A request cut off at the end of the run may be counted without its status; allow a handful.
+    if abs(result["status_errors"] - wanted) > max(64, result["requests"] // 1000) or result["socket_errors"] > 64:
+        raise RuntimeError(f"{label}: unexpected statuses or socket errors: {result}")
+
+
+# MARK: - Scenarios
+
+
+def run_pair(load, label, theta_port, nginx_port, path, body_file, headers, expect_errors):
+    """Interleaved runs: nginx, theta, nginx, theta, … Each side gets a short warm-up first."""
+    load.wrk(nginx_port, path, "POST", body_file, headers, duration=1)
+    load.wrk(theta_port, path, "POST", body_file, headers, duration=1)
+    runs = {"nginx": [], "theta": []}
+    for i in range(load.repeats):
+        for side, port in (("nginx", nginx_port), ("theta", theta_port)):
+            result = load.wrk(port, path, "POST", body_file, headers)
+            check_statuses(result, expect_errors, f"{label} {side}")
+            runs[side].append(result)
+            log(f"{label} {side} run {i + 1}: {result['rps']:.0f} rps, p99 {result['p99_us'] / 1000:.2f} ms")
+    return runs
+
+
+def scenario_startup(binary, workdir, runs):
+    """F: from exec to the first 200 from /healthz, on a new database each time."""
+    times = []
+    for i in range(runs):
+        db = os.path.join(workdir, f"startup-{i}.sqlite3")
+        started = time.perf_counter()
+        process = subprocess.Popen([binary, "serve", "--port", "0", "--db", db, "--log-level", "warning"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, preexec_fn=pinned(SERVER_CORE))
+        port = None
+        buffer = b""
+        while port is None:
+            ready, _, _ = select.select([process.stdout], [], [], 10)
+            if not ready:
+                raise RuntimeError("theta-console did not start")
+            chunk = os.read(process.stdout.fileno(), 4096)
+            if not chunk:
+                raise RuntimeError("theta-console exited during start-up")
+            buffer += chunk
+            match = re.search(rb"listening on http://127\.0\.0\.1:(\d+)", buffer)
+            if match:
+                port = int(match.group(1))
+        while True:
+            try:
+                s = socket.create_connection(("127.0.0.1", port))
+                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                reply = s.recv(4096)
+                s.close()
+                if reply.startswith(b"HTTP/1.1 200"):
+                    break
+            except OSError:
+                pass
+        times.append((time.perf_counter() - started) * 1000)
+        process.send_signal(signal.SIGTERM)
+        process.wait()
+    return times
+
+
+def read_status(pid):
+    values = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(("VmRSS", "VmHWM")):
+                name, value = line.split(":")
+                values[name] = int(value.split()[0]) / 1024  # KiB → MiB
+    return values
+
+
+def scenario_memory(binary, workdir):
+    """G: RSS idle, with 1,000 keep-alive connections open, and the peak during a 100 MiB upload."""
+    db = os.path.join(workdir, "memory.sqlite3")
+    # Default threads (one loop per core), as a user runs it; the upload limit raised to 200 MiB so
+    # the 100 MiB upload takes the full streaming path instead of an early 413.
+    theta = Theta(binary, db, ["--admin-token", TOKEN, "--plan", "enterprise", "--credits", "1000000",
+                               "--max-upload-mb", "200"], core=None, threads=None)
+    try:
+        key = create_key(theta.port, "memory", 100)
+        # One small accepted request first, so idle means "has served", not "never touched".
+        body = multipart(wav(1))
+        status, _ = request(theta.port, "POST", "/transcribe", body,
+                            {"x-api-key": key, "Content-Type": CONTENT_TYPE}, token=False)
+        assert status == 200, status
+        time.sleep(1.5)
+        idle = read_status(theta.pid)["VmRSS"]
+
+        # The 100 MiB upload: a WAV whose data chunk fills it, streamed in 256 KiB writes.
+        total = 100 * MIB
+        head, tail = multipart_head(), multipart_tail()
+        audio_bytes = total - len(head) - len(tail)
+        data_bytes = audio_bytes - 44
+        with open(f"/proc/{theta.pid}/clear_refs", "w") as f:
+            f.write("5")  # resets VmHWM to the current RSS (Linux ≥ 4.0)
+        before = read_status(theta.pid)["VmRSS"]
+        s = socket.create_connection(("127.0.0.1", theta.port))
+        s.sendall((f"POST /transcribe HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: {key}\r\n"
+                   f"Content-Type: {CONTENT_TYPE}\r\nContent-Length: {total}\r\n\r\n").encode())
+        s.sendall(head + wav_header(data_bytes))
+        chunk = bytes(256 * 1024)
+        left = data_bytes
+        while left > 0:
+            n = min(left, len(chunk))
+            s.sendall(chunk[:n])
+            left -= n
+        s.sendall(tail)
+        reply = b""
+        while b"\r\n\r\n" not in reply:
+            reply += s.recv(65536)
+        s.close()
+        if not reply.startswith(b"HTTP/1.1 200"):
+            raise RuntimeError(f"100 MiB upload was refused: {reply[:200]!r}")
+        peak = read_status(theta.pid)["VmHWM"]
+
+        # 1,000 keep-alive connections, each having made one request and left open.
+        sockets = []
+        for _ in range(1000):
+            c = socket.create_connection(("127.0.0.1", theta.port))
+            c.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            sockets.append(c)
+        for c in sockets:
+            data = b""
+            while b"\r\n\r\n" not in data or not data.rstrip().endswith(b"}"):
+                data += c.recv(4096)
+        time.sleep(1)
+        connected = read_status(theta.pid)["VmRSS"]
+        for c in sockets:
+            c.close()
+        return {"idle": idle, "upload_before": before, "upload_peak": peak, "connections": connected}
+    finally:
+        theta.stop()
+
+
+def scenario_create(load, binary, theta_port, workdir, baseline):
+    """E: durable creates, one at a time, against the raw-C insert loop on the same disk."""
+    headers = (f"Authorization: Bearer {TOKEN}", "Content-Type: application/json")
+    body = os.path.join(workdir, "create.json")
+    with open(body, "w") as f:
+        f.write(json.dumps({"name": "bench create"}))
+    load.wrk(theta_port, "/v1/keys", "POST", body, headers, connections=1, duration=1)
+    runs = {"theta": [], "baseline": [], "single": []}
+    for i in range(load.repeats):
+        db = os.path.join(workdir, f"baseline-{i}.sqlite3")
+        out = subprocess.run([baseline, db, os.path.join(ROOT, "migrations"), str(load.duration), "key"],
+                             capture_output=True, text=True, check=True, preexec_fn=pinned(SERVER_CORE)).stdout
+        runs["baseline"].append(json.loads(out.split("BASELINE ", 1)[1])["ops_per_second"])
+        result = load.wrk(theta_port, "/v1/keys", "POST", body, headers, connections=1)
+        check_statuses(result, False, "E theta")
+        runs["theta"].append(result["rps"])
+        db = os.path.join(workdir, f"single-{i}.sqlite3")
+        out = subprocess.run([baseline, db, os.path.join(ROOT, "migrations"), str(load.duration), "single"],
+                             capture_output=True, text=True, check=True, preexec_fn=pinned(SERVER_CORE)).stdout
+        runs["single"].append(json.loads(out.split("BASELINE ", 1)[1])["ops_per_second"])
+        log(f"E run {i + 1}: theta {runs['theta'][-1]:.0f}/s, raw C {runs['baseline'][-1]:.0f}/s, "
+            f"raw C single row {runs['single'][-1]:.0f}/s")
+    return runs
+
+
+# MARK: - Machine
+
+
+def machine():
+    def first(path, pattern):
+        try:
+            with open(path) as f:
+                for line in f:
+                    m = re.match(pattern, line)
+                    if m:
+                        return m.group(1).strip()
+        except OSError:
+            pass
+        return "unknown"
+
+    def command(*args):
+        try:
+            return subprocess.run(args, capture_output=True, text=True, timeout=20).stdout.strip() or \
+                subprocess.run(args, capture_output=True, text=True, timeout=20).stderr.strip()
+        except (OSError, subprocess.TimeoutExpired):
+            return "unknown"
+
+    mem = int(first("/proc/meminfo", r"MemTotal:\s+(\d+)") or 0) / 1024 / 1024
+    swift = command("swift", "--version").splitlines()
+    nginx = subprocess.run(["nginx", "-v"], capture_output=True, text=True).stderr.strip()
+    wrk_version = command("wrk", "-v").splitlines()
+    fs = command("findmnt", "-n", "-o", "FSTYPE,SOURCE", "--target", tempfile.gettempdir())
+    cpu = first("/proc/cpuinfo", r"model name\s*:\s*(.*)")
+    os_name = first("/etc/os-release", r"PRETTY_NAME=(.*)").strip('"')
+    return {
+        "cpu": f"{cpu}, {os.cpu_count()} cores",
+        "memory": f"{mem:.1f} GiB",
+        "os": f"{os_name}, Linux {platform.release()}",
+        "swift": swift[0] if swift else "unknown",
+        "nginx": nginx.replace("nginx version: ", ""),
+        "wrk": wrk_version[0] if wrk_version else "unknown",
+        "sqlite": command("sqlite3", "--version").split(" ")[0] or "unknown",
+        "disk": f"{fs} (temporary databases in {tempfile.gettempdir()})",
+        "load": open("/proc/loadavg").read().split(" ")[0],
+    }
+
+
+# MARK: - Report
+
+
+def row(name, what, value, baseline, ratio, goal, passed):
+    return {"name": name, "what": what, "value": value, "baseline": baseline, "ratio": ratio, "goal": goal,
+            "result": "pass" if passed else "MISS"}
+
+
+def fmt_rps(v):
+    return f"{v:,.0f} req/s"
+
+
+def build_rows(results):
+    rows = []
+    a = results["A"]
+    a_rps = median([r["rps"] for r in a["theta"]])
+    a_base = median([r["rps"] for r in a["nginx"]])
+    a_p99 = median([r["p99_us"] for r in a["theta"]]) / 1000
+    a_base_p99 = median([r["p99_us"] for r in a["nginx"]]) / 1000
+    rows.append(row("A", "accepted: rps", fmt_rps(a_rps), fmt_rps(a_base), f"{a_rps / a_base:.2f}×", "≥ 0.5× nginx",
+                    a_rps / a_base >= 0.5))
+    rows.append(row("A", "accepted: p99 latency", f"{a_p99:.2f} ms", f"{a_base_p99:.2f} ms", "—",
+                    "≤ 2 ms", a_p99 <= 2.0))
+    for name, what in (("B", "refused, unknown key (401): rps"), ("C", "rate-limited (429): rps")):
+        r = results[name]
+        v = median([x["rps"] for x in r["theta"]])
+        b = median([x["rps"] for x in r["nginx"]])
+        rows.append(row(name, what, fmt_rps(v), fmt_rps(b), f"{v / b:.2f}×", "≥ 0.6× nginx", v / b >= 0.6))
+    d = results["D"]
+    d_p99 = median([r["p99_us"] for r in d]) / 1000
+    d_rps = median([r["rps"] for r in d])
+    rows.append(row("D", "admin list, 10,000 keys: p99", f"{d_p99:.2f} ms ({fmt_rps(d_rps)})", "—", "—", "≤ 5 ms",
+                    d_p99 <= 5.0))
+    e = results["E"]
+    e_v, e_b, e_s = median(e["theta"]), median(e["baseline"]), median(e["single"])
+    rows.append(row("E", "admin create, durable", f"{e_v:,.0f} creates/s",
+                    f"{e_b:,.0f} txn/s (one key row + its audit row); {e_s:,.0f} txn/s (key row only)",
+                    f"{e_v / e_b:.2f}× ({e_v / e_s:.2f}×)", "≥ 0.8× raw C", e_v / e_b >= 0.8))
+    f = results["F"]
+    f_med = median(f)
+    rows.append(row("F", f"start-up to first /healthz, new database (median of {len(f)})", f"{f_med:.1f} ms",
+                    "—", "—", "≤ 50 ms", f_med <= 50))
+    g = results["G"]
+    rows.append(row("G", "RSS idle", f"{g['idle']:.1f} MiB", "—", "—", "≤ 15 MiB", g["idle"] <= 15))
+    rows.append(row("G", "RSS with 1,000 keep-alive connections", f"{g['connections']:.1f} MiB", "—", "—",
+                    "≤ 30 MiB", g["connections"] <= 30))
+    added = g["upload_peak"] - g["upload_before"]
+    rows.append(row("G", "peak RSS added by a 100 MiB upload", f"{added:.1f} MiB",
+                    f"{g['upload_before']:.1f} → {g['upload_peak']:.1f} MiB", "—", "≤ 4 MiB", added <= 4))
+    return rows
+
+
+def table(rows):
+    header = ["", "what", "theta-console", "baseline", "ratio", "goal", "result"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for r in rows:
+        lines.append("| " + " | ".join([r["name"], r["what"], r["value"], r["baseline"], r["ratio"], r["goal"],
+                                        r["result"]]) + " |")
+    return "\n".join(lines)
+
+
+def runs_detail(results):
+    lines = []
+    for name in ("A", "B", "C"):
+        r = results[name]
+        for side in ("nginx", "theta"):
+            rps = ", ".join(f"{x['rps']:,.0f}" for x in r[side])
+            p99 = ", ".join(f"{x['p99_us'] / 1000:.2f}" for x in r[side])
+            lines.append(f"- {name} {side}: req/s {rps}; p99 ms {p99}")
+    d = results["D"]
+    d_rps = ", ".join(f"{x['rps']:,.0f}" for x in d)
+    d_p99 = ", ".join(f"{x['p99_us'] / 1000:.2f}" for x in d)
+    lines.append(f"- D theta: req/s {d_rps}; p99 ms {d_p99}")
+    e = results["E"]
+    lines.append(f"- E theta creates/s: {', '.join(f'{x:,.0f}' for x in e['theta'])}; raw C (key + event): "
+                 f"{', '.join(f'{x:,.0f}' for x in e['baseline'])}; raw C (key only): "
+                 f"{', '.join(f'{x:,.0f}' for x in e['single'])}")
+    f = sorted(results["F"])
+    lines.append(f"- F start-up ms: min {f[0]:.1f}, median {median(f):.1f}, max {f[-1]:.1f} ({len(f)} starts)")
+    return "\n".join(lines)
+
+
+BEGIN = "<!-- bench/run: generated from here -->"
+END = "<!-- bench/run: generated up to here -->"
+
+
+def write_doc(rows, results, info, args, elapsed):
+    generated = f"""{BEGIN}
+_Last run: {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}, by `bench/run`, in {elapsed / 60:.1f} minutes._
+
+**Machine:** {info['cpu']}; {info['memory']} RAM; {info['os']}; {info['swift']}; nginx {info['nginx']};
+{info['wrk']}; SQLite {info['sqlite']}; disk {info['disk']}. Load average at the start: {info['load']}
+(other work was running on the machine; that is why every time comparison is a ratio against a
+baseline run interleaved with it).
+
+**Settings:** wrk `-t1 -c{args.connections} -d{args.duration}s` pinned to core {LOAD_CORE}; theta-console
+`serve --threads 1` and nginx (`worker_processes 1`) pinned to core {SERVER_CORE}; each figure is the median
+of {args.repeats} runs.
+
+{table(rows)}
+
+Every run:
+
+{runs_detail(results)}
+{END}"""
+    if os.path.exists(DOC):
+        with open(DOC) as f:
+            text = f.read()
+    else:
+        text = f"# Benchmarks\n\n{BEGIN}\n{END}\n"
+    if BEGIN in text and END in text:
+        text = text[:text.index(BEGIN)] + generated + text[text.index(END) + len(END):]
+    else:
+        text = text.rstrip() + "\n\n" + generated + "\n"
+    with open(DOC, "w") as f:
+        f.write(text)
+
+
+# MARK: - Main
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--binary", required=True)
+    parser.add_argument("--baseline-insert", required=True)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--duration", type=int, default=5, help="seconds per measured run")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--keys", type=int, default=10_000)
+    parser.add_argument("--startups", type=int, default=25)
+    parser.add_argument("--only", default="ABCDEFG")
+    parser.add_argument("--no-doc", action="store_true", help="print the table without rewriting docs/benchmarks.md")
+    args = parser.parse_args()
+    if args.repeats < 3:
+        parser.error("--repeats must be at least 3 (the median of at least 3 runs)")
+    started = time.time()
+    load = Load(args)
+    info = machine()
+    results = {}
+    workdir = tempfile.mkdtemp(prefix="theta-bench-")
+    shmdir = tempfile.mkdtemp(prefix="theta-bench-", dir="/dev/shm") if os.path.isdir("/dev/shm") else workdir
+    theta = nginx = None
+    try:
+        body_file = os.path.join(workdir, "transcribe.multipart")
+        with open(body_file, "wb") as f:
+            f.write(multipart(wav(1)))
+        db = os.path.join(workdir, "bench.sqlite3")
+        serve_args = ["--admin-token", TOKEN, "--plan", "enterprise", "--credits", "1000000000",
+                      "--max-key-rpm", "100000000"]
+
+        if any(s in args.only for s in "ABCDE"):
+            # D's 10,000 keys, made through the API by a server whose database is on tmpfs (where
+            # fsync is free, so this takes seconds), then the file moves to disk for the runs.
+            log(f"seeding {args.keys:,} keys through POST /v1/keys")
+            seed_db = os.path.join(shmdir, "bench.sqlite3")
+            seeder = Theta(args.binary, seed_db, serve_args, core=None, threads=None)
+            try:
+                seed_keys(seeder.port, args.keys)
+            finally:
+                seeder.stop()
+            for suffix in ("", "-wal", "-shm"):
+                if os.path.exists(seed_db + suffix):
+                    shutil.move(seed_db + suffix, db + suffix)
+
+            theta = Theta(args.binary, db, serve_args)
+            # A: a key with a contract RPM far above anything wrk can send, so never a 429.
+            key_a = create_key(theta.port, "bench accepted", 100_000_000)
+            # C: a key with 1 RPM, spent by one accepted request: every request after it is a 429.
+            key_c = create_key(theta.port, "bench limited", 1)
+            upload = {"Content-Type": CONTENT_TYPE}
+            with open(body_file, "rb") as f:
+                payload = f.read()
+            assert len(payload) - len(multipart_head()) - len(multipart_tail()) == 32_044
+            checks = [(key_a, 200), (key_c, 200), (key_c, 429), (unknown_key(), 401)]
+            for key, expected in checks:
+                status, data = request(theta.port, "POST", "/transcribe", payload, {**upload, "x-api-key": key},
+                                       token=False)
+                if status != expected:
+                    raise RuntimeError(f"expected {expected}, got {status}: {data[:200]!r}")
+            nginx = Nginx(os.path.join(workdir, "nginx"), key_a)
+            status, data = request(nginx.port, "POST", "/transcribe", payload, {**upload, "x-api-key": key_a},
+                                   token=False)
+            if status != 200 or data != NGINX_BODY:
+                raise RuntimeError(f"nginx baseline answered {status} {data!r}")
+
+            def headers(key):
+                return (f"x-api-key: {key}", f"Content-Type: {CONTENT_TYPE}")
+
+            if "A" in args.only:
+                results["A"] = run_pair(load, "A", theta.port, nginx.port, "/transcribe", body_file, headers(key_a), False)
+            if "B" in args.only:
+                results["B"] = run_pair(load, "B", theta.port, nginx.port, "/transcribe", body_file,
+                                        headers(unknown_key()), True)
+            if "C" in args.only:
+                results["C"] = run_pair(load, "C", theta.port, nginx.port, "/transcribe", body_file, headers(key_c), True)
+            nginx.stop()
+            nginx = None
+            if "D" in args.only:
+                auth = (f"Authorization: Bearer {TOKEN}",)
+                status, data = request(theta.port, "GET", "/v1/keys?limit=100")
+                assert status == 200 and len(json.loads(data)["data"]) == 100, status
+                load.wrk(theta.port, "/v1/keys?limit=100", "GET", "-", auth, duration=1)
+                results["D"] = []
+                for i in range(args.repeats):
+                    result = load.wrk(theta.port, "/v1/keys?limit=100", "GET", "-", auth)
+                    check_statuses(result, False, "D")
+                    results["D"].append(result)
+                    log(f"D run {i + 1}: {result['rps']:.0f} rps, p99 {result['p99_us'] / 1000:.2f} ms")
+            if "E" in args.only:
+                results["E"] = scenario_create(load, args.binary, theta.port, workdir, args.baseline_insert)
+            theta.stop()
+            theta = None
+        if "F" in args.only:
+            results["F"] = scenario_startup(args.binary, workdir, args.startups)
+            log(f"F: median {median(results['F']):.1f} ms")
+        if "G" in args.only:
+            results["G"] = scenario_memory(args.binary, workdir)
+            log(f"G: {results['G']}")
+    finally:
+        for process in (theta, nginx):
+            if process:
+                process.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+        if shmdir != workdir:
+            shutil.rmtree(shmdir, ignore_errors=True)
+
+    if args.only != "ABCDEFG":
+        print(json.dumps(results, indent=1, default=str))
+        return
+    rows = build_rows(results)
+    elapsed = time.time() - started
+    print()
+    print(table(rows))
+    if not args.no_doc:
+        write_doc(rows, results, info, args, elapsed)
+        print(f"\nwrote {os.path.relpath(DOC, os.getcwd())}")
+    misses = [r for r in rows if r["result"] != "pass"]
+    print(f"\n{len(rows) - len(misses)} of {len(rows)} rows meet their goal.")
+
+
+if __name__ == "__main__":
+    main()
