@@ -1,7 +1,8 @@
-/// A request method. Only the methods RFC 9110 §9 and RFC 5789 define are recognised; any other
-/// well-formed token is answered with 501 (RFC 9110 §9.1).
+/// A request method. The methods of RFC 9110 §9, PATCH (RFC 5789) and QUERY (the IETF's safe method
+/// with a body) are recognised, so a route that lacks them answers 405; any other well-formed token
+/// is answered with 501 (RFC 9110 §9.1).
 public enum HTTPMethod: String, Sendable, CaseIterable {
-    case GET, HEAD, POST, PUT, DELETE, CONNECT, OPTIONS, TRACE, PATCH
+    case GET, HEAD, POST, PUT, DELETE, CONNECT, OPTIONS, TRACE, PATCH, QUERY
 
     init?(bytes: ArraySlice<UInt8>) {
         switch bytes.count {

@@ -1,0 +1,160 @@
+// fuzz target admin-json: the input is a request body for POST /v1/keys.
+//
+// Checks:
+// - `JSONParser.parse` never traps; a failure's offset lies within the input;
+// - a parsed value, written back out (strings through the project's `JSONString.append`), parses
+//   to the same value, and writing that again gives the same bytes;
+// - what the parser accepts, Foundation's JSONSerialization accepts too (ours is the stricter one);
+// - the POST /v1/keys path (`AdminAPI.createKey`'s field reading, then `KeySpec.validate`) never
+//   traps, and an accepted spec keeps its promises: trimmed name of 1…100 code points, rate limit
+//   in range, expiry in whole seconds after `now` that `RFC3339.string` writes as RFC 3339 and
+//   `RFC3339.date` reads back to the same instant;
+// - every string in the body, read as a timestamp, does not trap `RFC3339`;
+// - `JSONWriter.fixed` of the first 8 bytes as a Double gives plain decimal text within rounding
+//   of the value, or nil for infinities and NaN.
+
+import Foundation
+
+/// A fixed clock: 2026-01-01T00:00:00Z.
+let now = Date(timeIntervalSince1970: 1_767_225_600)
+
+func write(_ value: JSONValue, to out: inout [UInt8]) {
+    switch value {
+    case .null: out += Array("null".utf8)
+    case .bool(let b): out += Array((b ? "true" : "false").utf8)
+    case .number(let text): out += Array(text.utf8)
+    case .string(let s): JSONString.append(s, to: &out)
+    case .array(let items):
+        out.append(UInt8(ascii: "["))
+        for (i, item) in items.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            write(item, to: &out)
+        }
+        out.append(UInt8(ascii: "]"))
+    case .object(let members):
+        out.append(UInt8(ascii: "{"))
+        for (i, (name, item)) in members.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            JSONString.append(name, to: &out)
+            out.append(UInt8(ascii: ":"))
+            write(item, to: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+}
+
+func strings(in value: JSONValue) -> [String] {
+    switch value {
+    case .string(let s): return [s]
+    case .array(let items): return items.flatMap(strings)
+    case .object(let members): return members.flatMap { [$0.0] + strings(in: $0.1) }
+    default: return []
+    }
+}
+
+/// What `AdminAPI.createKey` does with a body before the store: nil where it would answer 4xx.
+func createKeySpec(_ value: JSONValue, maxRPM: Int) -> KeySpec? {
+    guard case .object(let members) = value,
+          members.allSatisfy({ ["name", "expires_at", "rate_limit_rpm"].contains($0.0) }) else { return nil }
+    func optionalString(_ field: String) -> String?? {
+        guard let v = value[field], !v.isNull else { return .some(nil) }
+        guard let s = v.stringValue else { return nil }
+        return .some(s)
+    }
+    guard let name = optionalString("name"), let expiresAt = optionalString("expires_at") else { return nil }
+    var rpm: Int?
+    if let v = value["rate_limit_rpm"], !v.isNull {
+        guard let int = v.intValue else { return nil }
+        rpm = int
+    }
+    return try? KeySpec.validate(name: name, expiresAt: expiresAt, rateLimitRPM: rpm, now: now, maxRPM: maxRPM)
+}
+
+func checkSpec(_ spec: KeySpec, maxRPM: Int, body: [UInt8]) {
+    let scalars = spec.name.unicodeScalars.count
+    require((1...100).contains(scalars), "name of \(scalars) code points accepted from \(swiftLiteral(body))")
+    require(spec.name == spec.name.trimmingCharacters(in: .whitespacesAndNewlines), "untrimmed name from \(swiftLiteral(body))")
+    require((1...maxRPM).contains(spec.rateLimitRPM), "rate limit \(spec.rateLimitRPM) accepted from \(swiftLiteral(body))")
+    if let expiry = spec.expiresAt {
+        require(expiry > now && expiry.timeIntervalSince1970.rounded(.down) == expiry.timeIntervalSince1970,
+                "expiry \(expiry.timeIntervalSince1970) accepted from \(swiftLiteral(body))")
+        // The API writes expires_at with RFC3339.string; a client (and the CLI) must read it back.
+        let written = RFC3339.string(from: expiry)
+        require(RFC3339.date(from: written) == expiry,
+                "expiry \(expiry.timeIntervalSince1970) is written as \(written.debugDescription), which does not read back; body \(swiftLiteral(body))")
+    }
+}
+
+func checkTimestamp(_ text: String) {
+    if let date = RFC3339.date(from: text) {
+        require(date.timeIntervalSince1970.isFinite, "RFC3339.date(\(text.debugDescription)) is not finite")
+        let written = RFC3339.string(from: date)
+        // Years outside 0000…9999 cannot be written in RFC 3339; the key path checks its own range.
+        if written.utf8.count == 20 {
+            require(RFC3339.date(from: written) == Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down)),
+                    "RFC3339 round trip of \(text.debugDescription) via \(written.debugDescription)")
+        }
+    }
+    _ = RFC3339.startOfDay(from: text)
+}
+
+func checkFixed(_ input: [UInt8]) {
+    guard input.count >= 9 else { return }
+    let bits = input.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+    let value = Double(bitPattern: bits)
+    let decimals = Int(input[8]) % 18
+    let text = JSONWriter.fixed(value, decimals: decimals)
+    guard value.isFinite else { return require(text == nil, "fixed(\(value)) is \(text ?? "nil")") }
+    guard let text else { return require(false, "fixed(\(value), \(decimals)) is nil") }
+    // -?(0|[1-9][0-9]*)(\.[0-9]{decimals})?
+    var bytes = Array(text.utf8)[...]
+    if bytes.first == UInt8(ascii: "-") { bytes = bytes.dropFirst() }
+    let integer = bytes.prefix { $0 != UInt8(ascii: ".") }
+    let fraction = bytes.dropFirst(integer.count)
+    let digits = { (s: ArraySlice<UInt8>) in s.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }
+    require(!integer.isEmpty && digits(integer) && (integer.count == 1 || integer.first != 0x30)
+            && (decimals == 0 ? fraction.isEmpty : fraction.count == decimals + 1 && fraction.first == UInt8(ascii: ".")
+                && digits(fraction.dropFirst())),
+            "fixed(\(value), \(decimals)) is \(text.debugDescription)")
+    guard let parsed = Double(text) else { return require(false, "fixed(\(value), \(decimals)) is \(text.debugDescription)") }
+    let tolerance = 0.5 * pow(10, -Double(decimals)) + 4 * value.ulp + 4 * parsed.ulp
+    require(abs(parsed - value) <= tolerance, "fixed(\(value), \(decimals)) is \(text.debugDescription)")
+}
+
+func fuzzAdminJSON(_ body: [UInt8]) {
+    checkFixed(body)
+    let value: JSONValue
+    do {
+        value = try JSONParser.parse(body)
+    } catch {
+        require(error.offset >= 0 && error.offset <= body.count, "failure offset \(error.offset) of \(body.count)")
+        return
+    }
+
+    var written: [UInt8] = []
+    write(value, to: &written)
+    let again: JSONValue
+    do {
+        again = try JSONParser.parse(written)
+    } catch {
+        return require(false, "\(swiftLiteral(body)) parses, but its rewrite \(swiftLiteral(written)) does not: \(error.reason) at \(error.offset)")
+    }
+    require(again == value, "\(swiftLiteral(body)) reads back as a different value via \(swiftLiteral(written))")
+    var rewritten: [UInt8] = []
+    write(again, to: &rewritten)
+    require(rewritten == written, "rewriting \(swiftLiteral(body)) is not stable")
+
+    require((try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])) != nil,
+            "JSONParser accepts \(swiftLiteral(body)), which JSONSerialization refuses")
+
+    for maxRPM in [1, 100, 1000] {
+        if let spec = createKeySpec(value, maxRPM: maxRPM) { checkSpec(spec, maxRPM: maxRPM, body: body) }
+    }
+    for string in strings(in: value).prefix(16) { checkTimestamp(string) }
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    fuzzAdminJSON(inputBytes(data, size))
+    return 0
+}
