@@ -9,12 +9,13 @@ import ThetaConsole
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the console and its admin API.",
+        abstract: "Run the emulated Theta One API, its admin API and the browser console.",
         discussion: """
-            When ready it prints one line to stdout, 'theta-console listening on http://HOST:PORT'.
-            On a new database without --admin-token, it first prints a generated admin token, once.
-            Logs go to stderr. SIGINT or SIGTERM stops accepting, lets requests in flight finish,
-            closes the database and exits 0.
+            When ready it prints one line to stdout, 'theta-console listening on http://HOST:PORT'. \
+            On a new database without an admin token it first prints a generated one, once. \
+            A new database is a new account: plan Free with 0.20 credits (see --plan, --credits). \
+            Logs go to stderr. SIGINT or SIGTERM stops accepting, lets requests in flight finish, \
+            writes the last usage, closes the database and exits 0.
             """
     )
 

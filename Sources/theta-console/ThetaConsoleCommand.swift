@@ -4,7 +4,7 @@ import ArgumentParser
 struct ThetaConsoleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "theta-console",
-        abstract: "A local emulator of the Theta One API console: sk-theta- keys, their admin API, and a browser console.",
+        abstract: "A local emulator of the Theta One API and its console: sk-theta- keys, plans and credits, the speech endpoints gated as the real service gates them, an admin API and a browser console.",
         discussion: """
             Exit codes: 0 on success, 64 for a usage error, 1 for any other failure.
             """,
