@@ -117,20 +117,27 @@ public struct HTTPRequestParser: Sendable {
     private mutating func parseHead(_ input: inout InputBuffer) throws(HTTPParseError) -> ParseEvent? {
         while true {
             let base = input.readIndex
+            // Sizes are checked before line endings, on the same bytes whether or not the line has
+            // ended yet, so the answer never depends on how the input was split. One byte of slack
+            // lets a CR wait for its LF.
             guard let lf = findLF(input, from: base + scanned) else {
                 scanned = input.bytes.count - base
                 if requestLine == nil {
                     // RFC 9112 §3: a request line longer than we accept is 414 (URI Too Long).
-                    if scanned - lineStart > limits.maxRequestLine { throw HTTPParseError(414, "request line too long") }
+                    if scanned - lineStart > limits.maxRequestLine + 1 { throw HTTPParseError(414, "request line too long") }
                 } else if scanned > limits.maxHeaderBytes {
                     throw HTTPParseError(431, "header section too large")
                 }
                 return nil
             }
             let lineEnd = lf - base + 1
+            if requestLine == nil {
+                if lf - (base + lineStart) > limits.maxRequestLine + 1 { throw HTTPParseError(414, "request line too long") }
+            } else if lineEnd > limits.maxHeaderBytes {
+                throw HTTPParseError(431, "header section too large")
+            }
             scanned = lineEnd
             let line = try checkedLine(input.bytes, start: base + lineStart, lf: lf)
-            let startOfLine = lineStart
             lineStart = lineEnd
 
             if requestLine == nil {
@@ -143,14 +150,10 @@ public struct HTTPRequestParser: Sendable {
                     lineStart = 0
                     continue
                 }
-                guard lineEnd - startOfLine - 2 <= limits.maxRequestLine else {
-                    throw HTTPParseError(414, "request line too long")
-                }
                 requestLine = try Self.parseRequestLine(line)
                 continue
             }
 
-            guard lineEnd <= limits.maxHeaderBytes else { throw HTTPParseError(431, "header section too large") }
             if !line.isEmpty {
                 let field = try Self.parseField(line)
                 guard fields.count < limits.maxHeaderCount else { throw HTTPParseError(431, "too many header fields") }
@@ -244,12 +247,13 @@ public struct HTTPRequestParser: Sendable {
     /// For the chunked states, which consume each line as they read it.
     private mutating func nextLine(_ input: inout InputBuffer, limit: Int, tooLong: HTTPParseError) throws(HTTPParseError) -> ArraySlice<UInt8>? {
         let base = input.readIndex
+        // As in the head: the size first, with a byte of slack for a CR awaiting its LF.
         guard let lf = findLF(input, from: base + scanned) else {
             scanned = input.bytes.count - base
-            if scanned > limit { throw tooLong }
+            if scanned > limit + 1 { throw tooLong }
             return nil
         }
-        guard lf - base + 1 <= limit + 2 else { throw tooLong }
+        guard lf - base <= limit + 1 else { throw tooLong }
         let line = try checkedLine(input.bytes, start: base, lf: lf)
         input.readIndex = lf + 1
         scanned = 0
