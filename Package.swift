@@ -76,6 +76,8 @@ let package = Package(
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
         .testTarget(name: "KeyStoreTests", dependencies: ["KeyStore"]),
         .testTarget(name: "EmulatorTests", dependencies: ["ThetaConsole"]),
+        // Drives the console in headless Chromium through our own WebDriver client.
+        .testTarget(name: "BrowserTests", dependencies: ["TestSupport"]),
         .testTarget(name: "AudioProbeTests", dependencies: ["AudioProbe"], resources: [.copy("Fixtures")]),
         // Drives the real binary over real sockets; depending on it makes `swift test` build it.
         .testTarget(name: "EndToEndTests", dependencies: ["theta-console", "TestSupport"]),

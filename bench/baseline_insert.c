@@ -5,7 +5,8 @@
  *   baseline_insert DB MIGRATIONS_DIR SECONDS MODE
  *
  * It opens DB the way theta-console opens every connection (WAL, synchronous=FULL, foreign keys,
- * busy timeout), applies the migrations (*.sql) in name order, then for SECONDS runs, one after another:
+ * busy timeout), applies the migrations (*.sql) in name order unless DB already has the schema (a
+ * copy of theta-console's database), then for SECONDS runs, one after another:
  *
  *   MODE "key":    BEGIN IMMEDIATE; INSERT one api_keys row; INSERT its audit_events row; COMMIT
  *                  (the same rows, tables and indexes as theta-console's create; the default)
@@ -106,7 +107,14 @@ int main(int argc, char **argv) {
     sqlite3_busy_timeout(db, 5000);
     check(db, sqlite3_exec(db, "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL",
                            NULL, NULL, NULL), "pragmas");
-    apply_migrations(db, argv[2]);
+    /* A copy of a theta-console database already has the schema; a new file gets it here. */
+    sqlite3_stmt *exists;
+    check(db, sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE name = 'api_keys'", -1, &exists, NULL),
+          "schema check");
+    check(db, sqlite3_step(exists), "schema check");
+    int has_schema = sqlite3_column_int(exists, 0) > 0;
+    sqlite3_finalize(exists);
+    if (!has_schema) apply_migrations(db, argv[2]);
 
     sqlite3_stmt *begin = prepare(db, "BEGIN IMMEDIATE");
     sqlite3_stmt *commit = prepare(db, "COMMIT");

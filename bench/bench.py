@@ -153,8 +153,10 @@ class Nginx:
         path = os.path.join(prefix, "nginx.conf")
         with open(path, "w") as f:
             f.write(conf)
+        # master_process off: one process, which is the worker; its pid is the one to measure.
         self.process = subprocess.Popen(["nginx", "-p", prefix, "-c", path], stdout=subprocess.DEVNULL,
                                         stderr=subprocess.PIPE, preexec_fn=pinned(SERVER_CORE))
+        self.pid = self.process.pid
         deadline = time.time() + 10
         while True:
             try:
@@ -262,17 +264,41 @@ def check_statuses(result, expect_errors, label):
 # MARK: - Scenarios
 
 
-def run_pair(load, label, theta_port, nginx_port, path, body_file, headers, expect_errors):
+def cpu_seconds(pid):
+    """User + system CPU time of every thread of `pid` so far."""
+    total = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except OSError:
+            pass  # a thread that ended meanwhile
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def measured(load, pid, *args, **kwargs):
+    """A wrk run, with the CPU time the server used during it: requests per CPU-second shows
+    the cost of a request even when other work on the core takes some of its time."""
+    before = cpu_seconds(pid)
+    result = load.wrk(*args, **kwargs)
+    result["cpu_s"] = cpu_seconds(pid) - before
+    result["per_cpu_s"] = result["requests"] / result["cpu_s"] if result["cpu_s"] > 0 else float("nan")
+    return result
+
+
+def run_pair(load, label, theta, nginx, path, body_file, headers, expect_errors):
     """Interleaved runs: nginx, theta, nginx, theta, … Each side gets a short warm-up first."""
-    load.wrk(nginx_port, path, "POST", body_file, headers, duration=1)
-    load.wrk(theta_port, path, "POST", body_file, headers, duration=1)
+    load.wrk(nginx.port, path, "POST", body_file, headers, duration=1)
+    load.wrk(theta.port, path, "POST", body_file, headers, duration=1)
     runs = {"nginx": [], "theta": []}
     for i in range(load.repeats):
-        for side, port in (("nginx", nginx_port), ("theta", theta_port)):
-            result = load.wrk(port, path, "POST", body_file, headers)
+        for side, server in (("nginx", nginx), ("theta", theta)):
+            result = measured(load, server.pid, server.port, path, "POST", body_file, headers)
             check_statuses(result, expect_errors, f"{label} {side}")
             runs[side].append(result)
-            log(f"{label} {side} run {i + 1}: {result['rps']:.0f} rps, p99 {result['p99_us'] / 1000:.2f} ms")
+            log(f"{label} {side} run {i + 1}: {result['rps']:.0f} rps, p99 {result['p99_us'] / 1000:.2f} ms, "
+                f"{result['per_cpu_s']:.0f} requests per CPU-second")
     return runs
 
 
@@ -395,29 +421,37 @@ def scenario_memory(binary, workdir):
         theta.stop()
 
 
-def scenario_create(load, binary, theta_port, workdir, baseline):
-    """E: durable creates, one at a time, against the raw-C insert loop on the same disk."""
+def scenario_create(load, binary, serve_args, theta_db, baseline_db, single_db, baseline):
+    """E: durable creates, one at a time, against the raw-C insert loop on the same disk.
+
+    Fair by construction: theta-console and the baseline each start from their own copy of the same
+    seeded database (10,000 keys), keep adding to it round after round, and alternate runs; both
+    are single-threaded and pinned to the server core; wrk uses one connection, so creates are
+    strictly sequential, as the baseline's inserts are."""
     headers = (f"Authorization: Bearer {TOKEN}", "Content-Type: application/json")
-    body = os.path.join(workdir, "create.json")
+    body = os.path.join(os.path.dirname(theta_db), "create.json")
     with open(body, "w") as f:
         f.write(json.dumps({"name": "bench create"}))
-    load.wrk(theta_port, "/v1/keys", "POST", body, headers, connections=1, duration=1)
-    runs = {"theta": [], "baseline": [], "single": []}
-    for i in range(load.repeats):
-        db = os.path.join(workdir, f"baseline-{i}.sqlite3")
-        out = subprocess.run([baseline, db, os.path.join(ROOT, "migrations"), str(load.duration), "key"],
-                             capture_output=True, text=True, check=True, preexec_fn=pinned(SERVER_CORE)).stdout
-        runs["baseline"].append(json.loads(out.split("BASELINE ", 1)[1])["ops_per_second"])
-        result = load.wrk(theta_port, "/v1/keys", "POST", body, headers, connections=1)
-        check_statuses(result, False, "E theta")
-        runs["theta"].append(result["rps"])
-        db = os.path.join(workdir, f"single-{i}.sqlite3")
-        out = subprocess.run([baseline, db, os.path.join(ROOT, "migrations"), str(load.duration), "single"],
-                             capture_output=True, text=True, check=True, preexec_fn=pinned(SERVER_CORE)).stdout
-        runs["single"].append(json.loads(out.split("BASELINE ", 1)[1])["ops_per_second"])
-        log(f"E run {i + 1}: theta {runs['theta'][-1]:.0f}/s, raw C {runs['baseline'][-1]:.0f}/s, "
-            f"raw C single row {runs['single'][-1]:.0f}/s")
-    return runs
+    theta = Theta(binary, theta_db, serve_args)
+    try:
+        load.wrk(theta.port, "/v1/keys", "POST", body, headers, connections=1, duration=1)
+        runs = {"theta": [], "baseline": [], "single": []}
+        migrations = os.path.join(ROOT, "migrations")
+        for i in range(load.repeats):
+            out = subprocess.run([baseline, baseline_db, migrations, str(load.duration), "key"], capture_output=True,
+                                 text=True, check=True, preexec_fn=pinned(SERVER_CORE)).stdout
+            runs["baseline"].append(json.loads(out.split("BASELINE ", 1)[1])["ops_per_second"])
+            result = load.wrk(theta.port, "/v1/keys", "POST", body, headers, connections=1)
+            check_statuses(result, False, "E theta")
+            runs["theta"].append(result["rps"])
+            out = subprocess.run([baseline, single_db, migrations, str(load.duration), "single"], capture_output=True,
+                                 text=True, check=True, preexec_fn=pinned(SERVER_CORE)).stdout
+            runs["single"].append(json.loads(out.split("BASELINE ", 1)[1])["ops_per_second"])
+            log(f"E run {i + 1}: theta {runs['theta'][-1]:.0f}/s, raw C {runs['baseline'][-1]:.0f}/s, "
+                f"raw C single row {runs['single'][-1]:.0f}/s")
+        return runs
+    finally:
+        theta.stop()
 
 
 # MARK: - Machine
@@ -625,6 +659,10 @@ def main():
             for suffix in ("", "-wal", "-shm"):
                 if os.path.exists(seed_db + suffix):
                     shutil.move(seed_db + suffix, db + suffix)
+            # E's three starting points: the same seeded file, before A–D change it.
+            e_dbs = [os.path.join(workdir, f"e-{name}.sqlite3") for name in ("theta", "baseline", "single")]
+            for copy in e_dbs:
+                shutil.copy(db, copy)
 
             theta = Theta(args.binary, db, serve_args)
             # A: a key with a contract RPM far above anything wrk can send, so never a 429.
@@ -651,12 +689,12 @@ def main():
                 return (f"x-api-key: {key}", f"Content-Type: {CONTENT_TYPE}")
 
             if "A" in args.only:
-                results["A"] = run_pair(load, "A", theta.port, nginx.port, "/transcribe", body_file, headers(key_a), False)
+                results["A"] = run_pair(load, "A", theta, nginx, "/transcribe", body_file, headers(key_a), False)
             if "B" in args.only:
-                results["B"] = run_pair(load, "B", theta.port, nginx.port, "/transcribe", body_file,
+                results["B"] = run_pair(load, "B", theta, nginx, "/transcribe", body_file,
                                         headers(unknown_key()), True)
             if "C" in args.only:
-                results["C"] = run_pair(load, "C", theta.port, nginx.port, "/transcribe", body_file, headers(key_c), True)
+                results["C"] = run_pair(load, "C", theta, nginx, "/transcribe", body_file, headers(key_c), True)
             nginx.stop()
             nginx = None
             if "D" in args.only:
@@ -670,10 +708,10 @@ def main():
                     check_statuses(result, False, "D")
                     results["D"].append(result)
                     log(f"D run {i + 1}: {result['rps']:.0f} rps, p99 {result['p99_us'] / 1000:.2f} ms")
-            if "E" in args.only:
-                results["E"] = scenario_create(load, args.binary, theta.port, workdir, args.baseline_insert)
             theta.stop()
             theta = None
+            if "E" in args.only:
+                results["E"] = scenario_create(load, args.binary, serve_args, *e_dbs, args.baseline_insert)
         if "F" in args.only:
             results["F"] = scenario_startup(args.binary, workdir, args.startups)
             log(f"F: median {median(results['F']):.1f} ms")

@@ -12,6 +12,9 @@ import Synchronization
 public final class UsageRecorder: Sendable {
     private struct State {
         var open: UsageBatch
+        /// `open.chargedMicro`, kept as charges arrive: summing the batch's charges on every request
+        /// made the gate O(charges since the last flush), 3.6% of an accepted request at 9,000/s.
+        var openMicro: Int64 = 0
         /// Taken for writing, not yet known to be in the stored balance.
         var inFlight: [(number: Int64, micro: Int64)] = []
     }
@@ -37,13 +40,18 @@ public final class UsageRecorder: Sendable {
     }
 
     public func charge(_ charge: UsageBatch.Charge) {
-        state.withLock { $0.open.charges.append(charge) }
+        state.withLock { s in
+            s.open.charges.append(charge)
+            s.openMicro += charge.costMicro
+        }
     }
 
     /// Charges not yet included in a stored balance that was read with `appliedBatches`.
     public func pendingMicro(appliedBatches: Int64) -> Int64 {
         state.withLock { s in
-            s.open.chargedMicro + s.inFlight.filter { $0.number > appliedBatches }.reduce(0) { $0 + $1.micro }
+            var pending = s.openMicro
+            for batch in s.inFlight where batch.number > appliedBatches { pending += batch.micro }
+            return pending
         }
     }
 
@@ -53,8 +61,9 @@ public final class UsageRecorder: Sendable {
             let batch: UsageBatch? = state.withLock { s in
                 guard !s.open.isEmpty else { return nil }
                 let taken = s.open
-                s.inFlight.append((taken.number, taken.chargedMicro))
+                s.inFlight.append((taken.number, s.openMicro))
                 s.open = UsageBatch(number: taken.number + 1)
+                s.openMicro = 0
                 return taken
             }
             guard let batch else { return }
@@ -75,6 +84,7 @@ public final class UsageRecorder: Sendable {
                     }
                     merged.charges += s.open.charges
                     s.open = merged
+                    s.openMicro = merged.chargedMicro
                 }
                 throw error
             }

@@ -226,4 +226,28 @@ import Testing
         limiter.prune(now: testEpoch.addingTimeInterval(61))
         #expect(limiter.admit(keyID: "a", limit: 1, now: testEpoch.addingTimeInterval(61)).allowed)
     }
+
+    /// A high-RPM key keeps a long window; admitting must not copy it (it once did, twice per
+    /// request: this test then took minutes), and the answers must stay exact as old admissions
+    /// slide out and the window's storage is compacted.
+    @Test func largeWindow_slidesExactly_andAdmitsInConstantTime() {
+        let limiter = RateLimiter()
+        let limit = 100_000
+        let step = 1.0 / 1024  // exact in binary, so the window's edges are exact too
+        let perWindow = 60 * 1024
+        let count = 150_000
+        for i in 0..<count {
+            let d = limiter.admit(keyID: "k", limit: limit, now: testEpoch.addingTimeInterval(Double(i) * step))
+            let inWindow = min(i + 1, perWindow)
+            if !d.allowed || d.remaining != limit - inWindow {
+                Issue.record("admission \(i): allowed \(d.allowed), remaining \(d.remaining), expected \(limit - inWindow)")
+                return
+            }
+        }
+        let last = testEpoch.addingTimeInterval(Double(count - 1) * step)
+        #expect(limiter.peek(keyID: "k", limit: limit, now: last).remaining == limit - perWindow)
+        // 60 s after the last admission, nothing is left in the window.
+        #expect(limiter.peek(keyID: "k", limit: 1, now: last.addingTimeInterval(60)).remaining == 1)
+        #expect(limiter.admit(keyID: "k", limit: 1, now: last.addingTimeInterval(60)).allowed)
+    }
 }

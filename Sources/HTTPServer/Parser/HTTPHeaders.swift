@@ -45,6 +45,9 @@ public struct HTTPHeaders: Sendable, Sequence {
 extension String {
     /// ASCII case-insensitive equality, as field names and tokens need (RFC 9110 §5.1).
     func caseInsensitiveEquals(_ other: String) -> Bool {
+        // Lowering ASCII maps byte to byte, so different lengths never match; checking that first
+        // makes most comparisons of a header lookup O(1).
+        guard utf8.count == other.utf8.count else { return false }
         var a = utf8.makeIterator()
         var b = other.utf8.makeIterator()
         while true {

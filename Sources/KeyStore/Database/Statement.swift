@@ -88,9 +88,17 @@ final class Statement {
         sqlite3_clear_bindings(handle)
     }
 
+    /// The result columns' names. Read once and kept, as every row carries them (ten `String`s per
+    /// row of a key listing); read again if SQLite has re-prepared the statement since, after a
+    /// schema change, when the names of a `SELECT *` could differ.
     var columnNames: [String] {
-        (0..<sqlite3_column_count(handle)).map { String(cString: sqlite3_column_name(handle, $0)) }
+        let prepared = sqlite3_stmt_status(handle, SQLITE_STMTSTATUS_REPREPARE, 0)
+        if let cached = cachedColumnNames, cached.prepared == prepared { return cached.names }
+        let names = (0..<sqlite3_column_count(handle)).map { String(cString: sqlite3_column_name(handle, $0)) }
+        cachedColumnNames = (prepared, names)
+        return names
     }
+    private var cachedColumnNames: (prepared: Int32, names: [String])?
 
     /// Copies the current row's values out of SQLite's buffers.
     func currentValues() -> [DatabaseValue] {

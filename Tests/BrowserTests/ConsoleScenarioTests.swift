@@ -1,0 +1,446 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The browser console, driven in headless Chromium through chromedriver, against the real binary on
+/// a fresh database (plan Free). Skipped with a message where Chromium is missing, unless `CI` is set:
+/// then a missing browser fails the test.
+@Suite("Browser console", .serialized)
+struct ConsoleScenarioTests {
+    static let shouldRun = BrowserTools.available || BrowserTools.required
+
+    @Test("Sign in, create a key, use it, delete it, hit the plan's limit, see inline errors",
+          .enabled(if: shouldRun, "chromium and chromedriver are not installed (apt-get install chromium chromium-driver); set CI=1 to make this a failure"),
+          .timeLimit(.minutes(5)))
+    func consoleScenario() throws {
+        guard BrowserTools.available else {
+            Issue.record(Comment(rawValue: "CI is set but the browser scenario cannot run: \(BrowserTools.missingMessage)"))
+            return
+        }
+        var steps = Stopwatch(title: "the console scenario")
+        let harness = try BrowserHarness()
+        defer { harness.stop() }
+        let (server, adminToken, browser, page) = (harness.server, harness.adminToken, harness.browser, harness.page)
+        let shots = Screenshots()
+        steps.lap("start server, chromedriver and Chromium")
+
+        // 1. Sign in: a wrong token is refused with a message; the right one opens APIs.
+        try browser.navigate(to: page.base + "/")
+        try page.wait("the sign-in form") { try page.isVisible("#signin-token") }
+        #expect(try browser.bool("return matchMedia('(prefers-reduced-motion: reduce)').matches"))
+        try shots.capture("sign-in", page: page)
+        try page.fill("#signin-token", "not-the-admin-token-0000")
+        try page.click("#signin-submit")
+        try page.wait("the wrong-token message") { try page.isVisible("#signin-token-error") }
+        #expect(try page.text("#signin-token-error") == "That admin token was not accepted. Check it and try again.")
+        #expect(try page.attribute("#signin-token", "aria-invalid") == "true")
+        #expect(try page.isVisible("#signin"))
+        #expect(try browser.execute("return sessionStorage.length") as? Int == 0)
+
+        try page.fill("#signin-token", adminToken)
+        try page.click("#signin-submit")
+        try page.wait("the APIs screen") { try page.isVisible("#view-apis") && page.isVisible("#keys-empty") }
+        #expect(try browser.bool("return sessionStorage.getItem('theta-console.admin-token') === arguments[0]", [adminToken]))
+        #expect(try browser.string("return document.cookie") == "")
+        #expect(try browser.string("return location.hash") == "#/apis")
+        #expect(try page.text("#plan-usage").contains("Free plan"))
+        steps.lap("1. sign in (wrong token, then the right one)")
+
+        // Keyboard only: Tab reaches Create New Key, Enter opens the dialog, focus stays inside it,
+        // Esc closes it and focus returns to the button.
+        #expect(try browser.activeElementID() == "apis-title")
+        try browser.press(.tab)
+        #expect(try browser.activeElementID() == "create-key")
+        try browser.press(.enter)
+        try page.wait("the create dialog") { try page.isDialogOpen("create-dialog") }
+        #expect(try browser.activeElementID() == "key-name")
+        for _ in 0..<10 {
+            try browser.press(.tab)
+            #expect(try page.focusIsInside("create-dialog"), "Tab left the open dialog")
+        }
+        for _ in 0..<4 {
+            try browser.pressShiftTab()
+            #expect(try page.focusIsInside("create-dialog"), "Shift+Tab left the open dialog")
+        }
+        try browser.press(.escape)
+        try page.wait("the dialog to close on Esc") { try !page.isDialogOpen("create-dialog") }
+        #expect(try browser.activeElementID() == "create-key")
+        steps.lap("keyboard: Tab, Enter, focus trap, Esc, focus back")
+
+        // 2. Create a key through the form: name, an expiry date next year, a rate limit.
+        let nextYear = Calendar.current.component(.year, from: Date()) + 1
+        try page.click("#create-key")
+        try page.wait("the create dialog") { try page.isDialogOpen("create-dialog") }
+        #expect(try page.attribute("#key-expires", "min") == (try browser.string("""
+            const d = new Date(); return d.getFullYear() + '-' + String(d.getMonth() + 1).padStart(2, '0') + '-' + String(d.getDate()).padStart(2, '0');
+            """)))
+        try page.fill("#key-name", "CI pipeline")
+        #expect(try page.enterDate("#key-expires", year: nextYear, month: 12, day: 31) == "\(nextYear)-12-31")
+        try page.fill("#key-rpm", "60")
+        try page.click("#create-submit")
+        try page.wait("the one-time key pop-up") { try page.isDialogOpen("reveal-dialog") }
+        #expect(try !page.isDialogOpen("create-dialog"))
+        steps.lap("2. create a key through the form")
+
+        // 3. The pop-up shows the full key once, with a warning; the key works against POST /transcribe.
+        let key = try page.text("#reveal-key")
+        #expect(key.hasPrefix("sk-theta-") && key.count == 47, "not a key: \(key.count) characters")
+        #expect(try page.text("#reveal-warning").contains("will not be shown again"))
+        #expect(try page.text("#reveal-name") == "CI pipeline")
+        // The state search below must be able to see the key while it is on screen, or its silence means nothing.
+        #expect(try page.reachableState().contains(key))
+        let accepted = try server.upload("/transcribe", key: key)
+        #expect(accepted.status == 200, "transcribe with the new key: \(accepted.status) \(accepted.text)")
+        try page.click("#reveal-copy")
+        try page.wait("the copy confirmation") { try !page.text("#reveal-copy-status").isEmpty }
+        steps.lap("3. read the key from the pop-up; /transcribe → 200")
+
+        // 4. Closing the pop-up removes the key from the page: DOM, field values, JS-reachable state, storage.
+        try page.click("#reveal-done")
+        try page.wait("the pop-up to close") { try !page.isDialogOpen("reveal-dialog") }
+        #expect(try browser.activeElementID() == "create-key")
+        let keyBody = String(key.dropFirst("sk-theta-".count))
+        let stateAfter = try page.reachableState()
+        #expect(!stateAfter.contains(keyBody), "the key is still reachable in the page after the pop-up closed")
+        #expect(try !browser.pageSource().contains(keyBody), "the key is still in the page source")
+        // Re-opening anything shows nothing of it.
+        try page.click("#create-key")
+        try page.wait("the create dialog") { try page.isDialogOpen("create-dialog") }
+        #expect(try page.text("#reveal-key").isEmpty)
+        #expect(try !page.reachableState().contains(keyBody))
+        try browser.press(.escape)
+        try page.wait("the dialog to close") { try !page.isDialogOpen("create-dialog") }
+        // The list shows the hint only.
+        let keyID = try browser.string("""
+            const row = [...document.querySelectorAll('#keys-body tr')].find(r => r.querySelector('.cell-main').textContent === 'CI pipeline');
+            return row ? row.dataset.keyId : '';
+            """)
+        #expect(keyID.hasPrefix("key_"))
+        let row = "#keys-body tr[data-key-id=\"\(keyID)\"]"
+        #expect(try page.text("\(row) .key-hint") == "sk-theta-\(keyBody.prefix(4))…\(keyBody.suffix(4))")
+        #expect(try page.text("\(row) .badge") == "Active")
+        // Picked as Dec 31: stored as the next local midnight, shown as the end of Dec 31.
+        #expect(try page.text("\(row) [data-label=Expires] time .d") == "Dec 31, \(nextYear)")
+        #expect(try page.text("\(row) [data-label=Expires] time .t") == "end of day")
+        steps.lap("4. close the pop-up; the key is gone from the page")
+
+        // 5. Delete through the row's button and a confirmation dialog; the row shows inactive.
+        try page.click("\(row) button[data-action=delete]")
+        try page.wait("the confirmation dialog") { try page.isDialogOpen("confirm-dialog") }
+        let warning = try page.text("#confirm-desc")
+        #expect(warning.contains("stop working immediately"))
+        #expect(warning.contains("cannot be recovered"))
+        #expect(try browser.activeElementID() == "confirm-cancel", "the safe choice should have focus")
+        try page.click("#confirm-delete")
+        try page.wait("the row to show inactive") { try page.exists("\(row)[data-status=inactive]") }
+        #expect(try page.text("\(row) .badge") == "Inactive")
+        #expect(try !page.exists("\(row) button[data-action=delete]"))
+        #expect(try !page.isDialogOpen("confirm-dialog"))
+        steps.lap("5. delete the key (confirmation dialog)")
+
+        // 6. The deleted key is refused.
+        let refused = try server.upload("/transcribe", key: key)
+        #expect(refused.status == 401)
+        #expect(refused.detail == "API key is inactive.")
+        steps.lap("6. /transcribe with the deleted key → 401")
+
+        // 7. Plan Free allows one active key: make one, then the next is refused inside the dialog.
+        let production = try createThroughForm(page, name: "production backend")
+        #expect(try server.upload("/transcribe", key: production).status == 200)
+        try page.click("#create-key")
+        try page.wait("the create dialog") { try page.isDialogOpen("create-dialog") }
+        try page.fill("#key-name", "staging")
+        try page.click("#create-submit")
+        try page.wait("the plan's refusal") { try page.isVisible("#create-error") }
+        #expect(try page.text("#create-error").contains("the Free plan allows 1 active API key; deactivate one or change the plan"))
+        #expect(try page.isDialogOpen("create-dialog"))
+        try browser.press(.escape)
+        try page.wait("the dialog to close") { try !page.isDialogOpen("create-dialog") }
+        steps.lap("7. plan Free: the second active key is refused in the dialog")
+
+        // 8. Validation errors appear next to their fields: the browser's own checks, then the API's 422.
+        try page.click("#create-key")
+        try page.wait("the create dialog") { try page.isDialogOpen("create-dialog") }
+        #expect(try !page.isVisible("#create-error"), "a reopened dialog starts clean")
+        try page.click("#create-submit")
+        try page.wait("the empty-name error") { try page.isVisible("#key-name-error") }
+        #expect(try page.text("#key-name-error") == "Enter a name for the key.")
+        #expect(try page.attribute("#key-name", "aria-invalid") == "true")
+        #expect(try browser.activeElementID() == "key-name")
+        try page.fill("#key-name", "validation check")
+        #expect(try !page.isVisible("#key-name-error"), "typing clears the error")
+        for bad in ["0", "101"] {
+            try page.fill("#key-rpm", bad)
+            try page.click("#create-submit")
+            try page.wait("the rate-limit error for \(bad)") { try page.isVisible("#key-rpm-error") }
+            #expect(try page.text("#key-rpm-error") == "Enter a whole number from 1 to 100.")
+            #expect(try browser.activeElementID() == "key-rpm")
+        }
+        try page.fill("#key-rpm", "100")
+        try page.enterDate("#key-expires", year: 2020, month: 1, day: 1)
+        try page.click("#create-submit")
+        try page.wait("the past-date error") { try page.isVisible("#key-expires-error") }
+        #expect(try page.text("#key-expires-error").contains("cannot expire in the past"))
+        try page.paste("#key-expires", "")
+        // A pasted name with a bidi override passes the browser's checks; the API's 422 lands under the name.
+        try page.paste("#key-name", "evil\u{202E}name")
+        try page.click("#create-submit")
+        try page.wait("the API's 422 under the name") { try page.isVisible("#key-name-error") }
+        #expect(try page.text("#key-name-error") == "name must not contain control characters")
+        #expect(try !page.isVisible("#key-rpm-error") && !page.isVisible("#key-expires-error") && !page.isVisible("#create-error"))
+        try browser.press(.escape)
+        try page.wait("the dialog to close") { try !page.isDialogOpen("create-dialog") }
+        steps.lap("8. inline validation errors (browser and API)")
+
+        // Billing: the plan, the balance after two 1-second charges, and the charges in the history.
+        try waitForCharges(server, page: page, count: 2)
+        try page.click("a[data-route=billing]")
+        try page.wait("the credit history") { try page.exists("#ledger-body tr[data-kind=charge]") }
+        #expect(try page.text("#plan-value") == "Free")
+        #expect(try page.text("#balance-value") == "0.1992")
+        #expect(try page.text("#plan-keys") == "1 of 1 active")
+        #expect(try browser.execute("return document.querySelectorAll('#ledger-body tr[data-kind=charge]').length") as? Int == 2)
+        #expect(try page.text("#ledger-body tr[data-kind=charge] .cell-details").contains("/transcribe · 1 s of audio"))
+        #expect(try page.text("#ledger-body tr[data-kind=grant] .cell-amount") == "+0.20")
+        // Audit: newest first, with the refused sign-in at the bottom.
+        try page.click("a[data-route=audit]")
+        try page.wait("the audit log") { try page.exists("#audit-body tr") }
+        let actions = try browser.execute("return [...document.querySelectorAll('#audit-body tr')].map(r => r.dataset.action)") as? [String]
+        #expect(actions == ["key.created", "key.deactivated", "key.created", "admin.auth_failed"])
+        steps.lap("Billing and Audit screens")
+
+        // Phone width: the sidebar becomes a drawer, tables become cards, nothing scrolls sideways.
+        try browser.setViewport(width: Screenshots.phone.width, height: Screenshots.phone.height, scale: 2, mobile: true)
+        try page.wait("the phone layout") { try page.isVisible("#menu-button") && !page.isVisible("#sidebar") }
+        try page.click("#menu-button")
+        try page.wait("the drawer") { try page.isVisible("#sidebar") }
+        #expect(try page.attribute("#menu-button", "aria-expanded") == "true")
+        #expect(try browser.string("return document.activeElement.dataset.route || ''") == "audit")
+        try browser.press(.escape)
+        try page.wait("the drawer to close on Esc") { try !page.isVisible("#sidebar") }
+        #expect(try browser.activeElementID() == "menu-button")
+        for route in ["apis", "billing", "audit"] {
+            try page.click("#menu-button")
+            try page.wait("the drawer") { try page.isVisible("#sidebar") }
+            try page.click("#sidebar a[data-route=\(route)]")
+            try page.wait("\(route) on a phone") {
+                try page.isVisible("#view-\(route)") && !page.isVisible("#sidebar") && page.exists("#view-\(route) tbody tr")
+            }
+            let width = try browser.execute("return document.documentElement.scrollWidth") as? Int ?? .max
+            #expect(width <= Screenshots.phone.width, "\(route) scrolls sideways at phone width: \(width) px")
+            let display = try browser.string("return getComputedStyle(document.querySelector('#view-\(route) tbody tr')).display")
+            #expect(display != "table-row", "\(route): rows should be cards at phone width")
+        }
+        try browser.setViewport(width: Screenshots.desktop.width, height: Screenshots.desktop.height)
+        steps.lap("phone layout: drawer, cards, no sideways scroll")
+
+        // Sign out: the token leaves sessionStorage and the page.
+        try page.click("#signout")
+        try page.wait("the sign-in screen") { try page.isVisible("#signin-token") }
+        #expect(try page.text("#signin-notice") == "You have signed out.")
+        #expect(try browser.execute("return sessionStorage.length") as? Int == 0)
+        #expect(try !page.reachableState().contains(adminToken))
+        steps.lap("sign out")
+
+        if shots.enabled {
+            try captureScreens(page, server: server, adminToken: adminToken, productionKey: production, shots: shots)
+            steps.lap("screenshots")
+        }
+
+        // The browser's console: nothing but the refusals this scenario asked for, and no secret anywhere in it.
+        let (log, problems) = try harness.consoleProblems(allowingRefusals: [
+            ("/v1/account", 401),  // step 1: the wrong token
+            ("/v1/keys", 403),     // step 7: the plan's key count
+            ("/v1/keys", 422),     // step 8: the API's validation
+        ])
+        #expect(problems.isEmpty, "browser console: \(problems)")
+        #expect(!log.contains { $0.message.contains(keyBody) || $0.message.contains(adminToken) }, "a secret reached the console log")
+        #expect(try !browser.bool("return performance.getEntries().some(e => e.name.includes(arguments[0]) || e.name.includes(arguments[1]))",
+                                  [adminToken, keyBody]), "a secret reached a URL")
+        #expect(try browser.bool("return performance.getEntriesByType('resource').every(e => e.name.startsWith(location.origin + '/'))"),
+                "the console loaded something from another origin")
+        steps.lap("browser console log")
+        print(steps.summary)
+    }
+
+    @Test("Long lists page with the API's cursor, and the status filter asks the API",
+          .enabled(if: shouldRun, "chromium and chromedriver are not installed (apt-get install chromium chromium-driver); set CI=1 to make this a failure"),
+          .timeLimit(.minutes(3)))
+    func pagingAndFilters() throws {
+        guard BrowserTools.available else {
+            Issue.record(Comment(rawValue: "CI is set but the browser scenario cannot run: \(BrowserTools.missingMessage)"))
+            return
+        }
+        var steps = Stopwatch(title: "paging and filters")
+        let harness = try BrowserHarness(serverArguments: ["--plan", "pro"])
+        defer { harness.stop() }
+        let (server, page, browser) = (harness.server, harness.page, harness.browser)
+        var secrets: [String] = []
+        for number in 1...23 {
+            secrets.append(try server.createKey(name: String(format: "key %02d", number)).secret)
+        }
+        for number in 1...3 {
+            let id = try #require(server.get("/v1/keys?limit=100").object["data"] as? [[String: Any]])
+                .first { $0["name"] as? String == String(format: "key %02d", number) }?["id"] as? String
+            #expect(try server.delete("/v1/keys/\(try #require(id))").status == 200)
+        }
+        for _ in 0..<21 { #expect(try server.upload("/transcribe", key: secrets[22]).status == 200) }
+        try waitForCharges(server, page: page, count: 21)
+        steps.lap("23 keys, 3 deleted, 21 charges through the API")
+
+        try browser.navigate(to: page.base + "/")
+        try harness.signIn()
+        let rows = { (view: String) in try browser.execute("return document.querySelectorAll('#\(view)-body tr').length") as? Int ?? -1 }
+        try page.wait("the first page of keys") { try rows("keys") == 20 }
+        #expect(try page.text("#keys-body tr:first-child .cell-main") == "key 23", "newest first")
+        #expect(try page.isVisible("#keys-more"))
+        #expect(try page.text("#keys-count") == "Showing the latest 20 keys")
+        try page.click("#keys-more")
+        try page.wait("the second page of keys") { try rows("keys") == 23 }
+        #expect(try !page.isVisible("#keys-more"))
+        #expect(try page.text("#keys-count") == "23 keys in all")
+        #expect(try page.text("#keys-body tr:last-child .cell-main") == "key 01")
+
+        try page.click("#key-filter input[value=inactive]")
+        try page.wait("the inactive keys") { try rows("keys") == 3 && page.text("#keys-count") == "3 keys in all" }
+        #expect(try browser.bool("return [...document.querySelectorAll('#keys-body tr')].every(r => r.dataset.status === 'inactive')"))
+        try page.click("#key-filter input[value=expired]")
+        try page.wait("no expired keys") { try rows("keys") == 0 && page.isVisible("#keys-empty") }
+        #expect(try page.text("#keys-empty-title") == "No expired keys")
+        try page.click("#key-filter input[value=active]")
+        try page.wait("the active keys") { try rows("keys") == 20 && page.text("#keys-count") == "20 keys in all" }
+        #expect(try !page.isVisible("#keys-more"), "exactly a page: nothing more to load")
+        steps.lap("APIs: two pages, the filters")
+
+        try page.click("#sidebar a[data-route=billing]")
+        try page.wait("the first page of the credit history") { try rows("ledger") == 20 && page.isVisible("#ledger-more") }
+        try page.click("#ledger-more")
+        try page.wait("the whole credit history") { try rows("ledger") == 23 && !page.isVisible("#ledger-more") }
+        #expect(try page.text("#ledger-count") == "23 entries in all")
+        #expect(try page.text("#ledger-body tr:last-child .cell-type") == "Grant")
+        try page.click("#sidebar a[data-route=audit]")
+        try page.wait("the first page of the audit log") { try rows("audit") == 25 && page.isVisible("#audit-more") }
+        try page.click("#audit-more")
+        try page.wait("the whole audit log") { try rows("audit") == 27 && !page.isVisible("#audit-more") }
+        #expect(try page.text("#audit-body tr:last-child .cell-main") == "Account changed", "oldest last: serve --plan pro")
+        steps.lap("Billing and Audit: two pages each")
+
+        let (_, problems) = try harness.consoleProblems()
+        #expect(problems.isEmpty, "browser console: \(problems)")
+        print(steps.summary)
+    }
+
+    /// Creates a key through the dialog, closes the pop-up, and returns the key it showed.
+    private func createThroughForm(_ page: ConsolePage, name: String) throws -> String {
+        try page.click("#create-key")
+        try page.wait("the create dialog") { try page.isDialogOpen("create-dialog") }
+        try page.fill("#key-name", name)
+        try page.click("#create-submit")
+        try page.wait("the one-time key pop-up") { try page.isDialogOpen("reveal-dialog") }
+        let key = try page.text("#reveal-key")
+        try page.click("#reveal-done")
+        try page.wait("the pop-up to close") { try !page.isDialogOpen("reveal-dialog") }
+        return key
+    }
+
+    /// Usage reaches the ledger within a second (the server writes it in batches).
+    private func waitForCharges(_ server: ServerProcess, page: ConsolePage, count: Int) throws {
+        try page.wait("\(count) charges in the ledger") {
+            let entries = try server.get("/v1/account/ledger?limit=100").object["data"] as? [[String: Any]] ?? []
+            return entries.filter { $0["kind"] as? String == "charge" }.count >= count
+        }
+    }
+
+    /// The README's screenshots: a few keys (one expired, one deleted), usage on a paid plan, the dialogs.
+    private func captureScreens(_ page: ConsolePage, server: ServerProcess, adminToken: String, productionKey: String,
+                                shots: Screenshots) throws {
+        try page.fill("#signin-token", adminToken)
+        try page.click("#signin-submit")
+        // Signing in again returns to the screen that was open (Audit); go to APIs.
+        try page.wait("the Audit screen") { try page.isVisible("#view-audit") }
+        try page.click("#sidebar a[data-route=apis]")
+        try page.wait("the APIs screen") { try page.isVisible("#view-apis") && page.exists("#keys-body tr") }
+
+        #expect(try server.patch("/v1/account", json: #"{"plan": "starter", "balance": 5}"#).status == 200)
+        let soon = RFC3339Text.string(from: Date().addingTimeInterval(2))
+        #expect(try server.post("/v1/keys", json: #"{"name": "contractor trial", "expires_at": "\#(soon)", "rate_limit_rpm": 20}"#).status == 201)
+
+        try page.click("#create-key")
+        try page.wait("the create dialog") { try page.isDialogOpen("create-dialog") }
+        try page.fill("#key-name", "mobile app (iOS)")
+        try page.enterDate("#key-expires", year: Calendar.current.component(.year, from: Date()) + 1, month: 6, day: 30)
+        try page.fill("#key-rpm", "30")
+        try shots.capture("create-key", page: page)
+        try page.click("#create-submit")
+        try page.wait("the one-time key pop-up") { try page.isDialogOpen("reveal-dialog") }
+        let mobileKey = try page.text("#reveal-key")
+        // Never a real-looking key in a committed picture.
+        let redacted = "sk-theta-" + String(repeating: "•", count: 38)
+        try shots.capture("key-pop-up", page: page) {
+            try page.browser.execute("document.getElementById('reveal-key').textContent = arguments[0]", [redacted])
+        }
+        try page.click("#reveal-done")
+        try page.wait("the pop-up to close") { try !page.isDialogOpen("reveal-dialog") }
+
+        for seconds in [3.2, 7.5, 12.0] {
+            #expect(try server.upload("/transcribe", key: productionKey, audio: AudioFiles.wav(seconds: seconds)).status == 200)
+        }
+        for seconds in [2.0, 4.4] {
+            #expect(try server.upload("/transcribe", key: mobileKey, audio: AudioFiles.wav(seconds: seconds)).status == 200)
+        }
+        try waitForCharges(server, page: page, count: 7)
+        try page.wait("the trial key to expire", timeout: 5) {
+            (try server.get("/v1/keys?status=expired").object["data"] as? [Any])?.count == 1
+        }
+
+        try page.browser.navigate(to: page.base + "/") // a fresh load: the token stays in the tab, the list is new
+        try page.wait("four keys, two of them used") {
+            try page.browser.execute("return document.querySelectorAll('#keys-body tr').length") as? Int == 4
+                && page.browser.execute("return document.querySelectorAll('#keys-body [data-label=\"Last used\"] time').length") as? Int == 3
+        }
+        // Every status at once, and the widest columns: still no sideways scrolling at 1280 px.
+        let overflow = try page.browser.execute("const s = document.querySelector('#view-apis .table-scroll'); return s.scrollWidth - s.clientWidth") as? Int
+        #expect(overflow == 0, "the key table scrolls sideways at 1280 px by \(overflow ?? -1) px")
+        try shots.capture("apis", page: page)
+        try page.browser.navigate(to: page.base + "/#/billing")
+        try page.wait("the credit history") { try page.exists("#ledger-body tr") && page.text("#plan-value") == "Starter" }
+        try shots.capture("billing", page: page)
+        try page.browser.navigate(to: page.base + "/#/audit")
+        try page.wait("the audit log") { try page.exists("#audit-body tr") }
+        try shots.capture("audit", page: page)
+    }
+}
+
+/// Seconds per step of the scenario, printed at the end so its run time is on record.
+struct Stopwatch {
+    let title: String
+    private var start = Date()
+    private var last = Date()
+    private var laps: [(String, TimeInterval)] = []
+
+    init(title: String) {
+        self.title = title
+    }
+
+    mutating func lap(_ name: String) {
+        let now = Date()
+        laps.append((name, now.timeIntervalSince(last)))
+        last = now
+    }
+
+    var summary: String {
+        let lines = laps.map { String(format: "  %6.2f s  %@", $0.1, $0.0) }
+        return (["BrowserTests, \(title): \(String(format: "%.1f", Date().timeIntervalSince(start))) s in all"] + lines)
+            .joined(separator: "\n")
+    }
+}
+
+/// RFC 3339 UTC with whole seconds, as the admin API takes it.
+enum RFC3339Text {
+    static func string(from date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+}
