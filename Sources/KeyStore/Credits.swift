@@ -25,8 +25,11 @@ public enum Credits {
             var expText = rest[rest.index(after: e)...]
             let expNegative = expText.first == "-"
             if expText.first == "-" || expText.first == "+" { expText = expText.dropFirst() }
-            guard !expText.isEmpty, expText.count <= 3, expText.allSatisfy(\.isASCIIDigit), let value = Int(expText) else { return nil }
-            exponent = expNegative ? -value : value
+            guard !expText.isEmpty, expText.allSatisfy(\.isASCIIDigit) else { return nil }
+            // Leading zeros are allowed (JSON allows them in an exponent); past 9999 only zero can fit.
+            let significant = expText.drop { $0 == "0" }
+            exponent = significant.count > 4 ? 99_999 : (Int(significant) ?? 0)
+            if expNegative { exponent = -exponent }
             rest = rest[..<e]
         }
         let parts = rest.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
@@ -36,6 +39,7 @@ public enum Credits {
               parts.count == 1 || !fraction.isEmpty else { return nil }
         // The number is digits × 10^(exponent − fraction digits); in micro-credits, × 10^6 more.
         var digits = Array((whole + fraction).drop { $0 == "0" })
+        if digits.isEmpty { return 0 }  // zero, whatever its exponent
         var scale = exponent - fraction.count + 6
         while scale < 0 {
             guard let last = digits.last else { return 0 }

@@ -41,6 +41,8 @@ public struct KeySpec: Sendable, Equatable {
             else { throw .expiresAtFormat }
             // Compare what will be stored: a fraction of a second ahead would read back as already expired.
             guard parsed.wholeSeconds > now else { throw .expiresAtPast }
+            // `9999-12-31` ends at the start of year 10000, which RFC 3339 cannot write.
+            guard parsed <= RFC3339.latest else { throw .expiresAtRange }
             expiry = parsed
         }
 

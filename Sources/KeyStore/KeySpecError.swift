@@ -19,6 +19,8 @@ public struct KeySpecError: Error, Sendable, Equatable, CustomStringConvertible 
     public static let expiresAtFormat = KeySpecError(
         field: "expires_at", message: "expires_at must be RFC 3339 or YYYY-MM-DD")
     public static let expiresAtPast = KeySpecError(field: "expires_at", message: "expires_at must be in the future")
+    public static let expiresAtRange = KeySpecError(
+        field: "expires_at", message: "expires_at must be no later than 9999-12-31T23:59:59Z")
 
     /// Also for a rate limit of the wrong JSON type, so both read the same.
     public static func rateLimitRange(maxRPM: Int) -> KeySpecError {

@@ -37,8 +37,14 @@ public enum RFC3339 {
         }
         guard scanner.isAtEnd else { return nil }
         let seconds = day * 86_400 + hour * 3600 + minute * 60 + second - offset
+        // An offset can carry 0000-01-01 or 9999-12-31 out of the four-digit years this writes back.
+        guard (Int(earliest.unixSeconds)...Int(latest.unixSeconds)).contains(seconds) else { return nil }
         return Date(timeIntervalSince1970: TimeInterval(seconds) + fraction)
     }
+
+    /// The range of instants with a four-digit UTC year, which is all `string(from:)` can write.
+    public static let earliest = Date(unixSeconds: -62_167_219_200)  // 0000-01-01T00:00:00Z
+    public static let latest = Date(unixSeconds: 253_402_300_799)    // 9999-12-31T23:59:59Z
 
     /// Parses an RFC 3339 `full-date`, `YYYY-MM-DD`, as 00:00:00Z of that day.
     public static func startOfDay(from string: String) -> Date? {

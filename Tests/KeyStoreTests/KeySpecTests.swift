@@ -107,4 +107,18 @@ import Testing
     @Test func expiryOneSecondAhead_isAccepted() throws {
         #expect(try validate(expiresAt: "2026-11-27T00:00:01Z").expiresAt == testEpoch.addingTimeInterval(1))
     }
+
+    // Fuzzer findings: instants whose UTC year has no four-digit RFC 3339 form.
+    @Test(arguments: ["9999-12-31", "9999-12-31T23:59:59-01:00"])
+    func expiryPastYear9999_isRefused(value: String) {
+        #expect(error(expiresAt: value)?.field == "expires_at")
+    }
+
+    @Test func timestampsOutsideFourDigitYears_doNotParse() {
+        #expect(RFC3339.date(from: "0000-01-01T00:00:00+00:01") == nil)
+        #expect(RFC3339.date(from: "9999-12-31T23:59:59-00:01") == nil)
+        #expect(RFC3339.date(from: "9999-12-31T23:59:59Z") == RFC3339.latest)
+        #expect(RFC3339.string(from: RFC3339.latest) == "9999-12-31T23:59:59Z")
+        #expect(RFC3339.date(from: "0000-01-01T00:00:00Z").map(RFC3339.string(from:)) == "0000-01-01T00:00:00Z")
+    }
 }

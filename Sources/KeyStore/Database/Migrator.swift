@@ -25,18 +25,19 @@ public struct Migrator: Sendable {
     /// applied list under the write lock.
     public func migrate(_ db: Connection, now: Date = Date()) throws {
         try checkNamesAreUnique()
-        var applied = try db.transaction {
-            try db.run("""
-                CREATE TABLE IF NOT EXISTS schema_migrations (
-                    name        TEXT    PRIMARY KEY,
-                    checksum    TEXT    NOT NULL,
-                    applied_at  INTEGER NOT NULL
-                )
-                """)
-            return try verifiedApplied(db)
+        // A read first: an up-to-date database (every start but the first) takes no write lock, and
+        // a new one gets schema_migrations in its first migration's transaction rather than one
+        // of its own, which was a commit (an fsync) more on every first start.
+        var applied = try db.transaction(.deferred) { () -> [String: String]? in
+            try Self.hasTable(db) ? try verifiedApplied(db) : nil
         }
-        for migration in migrations where applied[migration.name] == nil {
+        let pending = migrations.filter { applied?[$0.name] == nil }
+        if pending.isEmpty && applied == nil {
+            try db.transaction { try Self.createTable(db) }
+        }
+        for migration in pending where applied?[migration.name] == nil {
             applied = try db.transaction {
+                try Self.createTable(db)
                 let current = try verifiedApplied(db)
                 guard current[migration.name] == nil else { return current }  // another process got here first
                 try db.execute(migration.sql)
@@ -46,6 +47,22 @@ public struct Migrator: Sendable {
                 return try verifiedApplied(db)
             }
         }
+    }
+
+    private static func hasTable(_ db: Connection) throws -> Bool {
+        let count: Int = try db.value(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'") ?? 0
+        return count > 0
+    }
+
+    private static func createTable(_ db: Connection) throws {
+        try db.run("""
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                name        TEXT    PRIMARY KEY,
+                checksum    TEXT    NOT NULL,
+                applied_at  INTEGER NOT NULL
+            )
+            """)
     }
 
     /// The applied migrations as name → checksum, after checking them against this build.
