@@ -98,6 +98,7 @@ struct ServeCommand: ParsableCommand {
     }
 
     func run() throws {
+        ShutdownSignals.install()
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -133,7 +134,7 @@ struct ServeCommand: ParsableCommand {
             let server = HTTPServer(configuration: configuration.server, router: app.makeRouter(), logger: logger)
             let boundPort = try server.start()
             app.startBackgroundWork()
-            installSignalHandlers(server: server, app: app, logger: logger, grace: shutdownGrace)
+            handleShutdownSignals(server: server, app: app, logger: logger, grace: shutdownGrace)
             let shownHost = host.contains(":") ? "[\(host)]" : host
             logger.info("serving", metadata: ["db": "\(database.db)", "port": "\(boundPort)"])
             emit("theta-console listening on http://\(shownHost):\(boundPort)")
@@ -141,32 +142,62 @@ struct ServeCommand: ParsableCommand {
         dispatchMain()
     }
 
-    private func installSignalHandlers(server: HTTPServer, app: ThetaConsoleApp, logger: Logger, grace: Double) {
-        let queue = DispatchQueue(label: "theta-console.signals")
-        for signalNumber in [SIGINT, SIGTERM] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
-            source.setEventHandler {
-                logger.info("shutting down", metadata: ["signal": "\(signalNumber)"])
-                server.shutdown(grace: grace)
-                app.stopBackgroundWork()
-                do {
-                    try app.store.close()
-                } catch {
-                    logger.error("closing the database failed", metadata: ["error": "\(error)"])
-                    Foundation.exit(1)
-                }
-                logger.info("stopped")
-                Foundation.exit(0)
+    /// Shuts down on SIGINT or SIGTERM. The handlers were installed at the start of `run`, before any
+    /// thread or listening socket existed, so a signal that arrives at any moment after the
+    /// "listening" line (or even before it) is waiting in the pipe, never lost.
+    private func handleShutdownSignals(server: HTTPServer, app: ThetaConsoleApp, logger: Logger, grace: Double) {
+        let thread = Thread {
+            let signalNumber = ShutdownSignals.wait()
+            logger.info("shutting down", metadata: ["signal": "\(signalNumber)"])
+            server.shutdown(grace: grace)
+            app.stopBackgroundWork()
+            do {
+                try app.store.close()
+            } catch {
+                logger.error("closing the database failed", metadata: ["error": "\(error)"])
+                Foundation.exit(1)
             }
-            source.resume()
-            SignalSources.keep(source)
+            logger.info("stopped")
+            Foundation.exit(0)
         }
+        thread.name = "shutdown"
+        thread.start()
     }
 }
 
-/// Signal sources must outlive the function that made them.
-enum SignalSources {
-    nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
-    static func keep(_ source: any DispatchSourceSignal) { sources.append(source) }
+/// SIGINT and SIGTERM through a self-pipe: the handler only writes the signal's number to a pipe
+/// (async-signal-safe), and a thread reads it. Unlike a Dispatch signal source, which registers
+/// asynchronously, the handler is in place the moment `install()` returns.
+enum ShutdownSignals {
+    // Plain scalars, set before any handler can run: the handler reads one and touches nothing else.
+    nonisolated(unsafe) private static var readEnd: Int32 = -1
+    nonisolated(unsafe) static var writeEnd: Int32 = -1
+
+    static func install() {
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else { return }
+        readEnd = fds[0]
+        writeEnd = fds[1]
+        for signalNumber in [SIGINT, SIGTERM] {
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { number in
+                var byte = UInt8(truncatingIfNeeded: number)
+                _ = write(ShutdownSignals.writeEnd, &byte, 1)
+            }
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = SA_RESTART
+            sigaction(signalNumber, &action, nil)
+        }
+    }
+
+    /// Blocks until a shutdown signal arrives; returns its number.
+    static func wait() -> Int32 {
+        var byte: UInt8 = 0
+        while true {
+            let n = read(readEnd, &byte, 1)
+            if n == 1 { return Int32(byte) }
+            if n < 0 && errno == EINTR { continue }
+            return SIGTERM
+        }
+    }
 }

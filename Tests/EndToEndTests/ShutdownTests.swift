@@ -35,4 +35,13 @@ struct ShutdownTests {
         #expect(server.stop(signal: SIGINT) == 0)
         #expect((try? RawHTTPClient(port: server.port)) == nil)
     }
+
+    /// A signal the instant the server says it is listening must not be lost (it once was: a
+    /// Dispatch signal source registers asynchronously, after the signal was set to be ignored).
+    @Test func sigtermRightAfterTheListeningLine_isNeverLost() throws {
+        for round in 0..<10 {
+            let server = try ServerProcess()
+            #expect(server.stop(signal: SIGTERM, timeout: 15) == 0, "round \(round)")
+        }
+    }
 }
