@@ -55,10 +55,10 @@ final class ChromeDriverProcess {
     init(executable: String) throws {
         logPath = directory.file("chromedriver.log")
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["--port=0"]
-        process.standardOutput = FileHandle(forWritingAtPath: logPath)
-        process.standardError = FileHandle(forWritingAtPath: logPath)
+        // The shell redirects and becomes chromedriver (same pid). Handing Process FileHandles
+        // instead can close another test's descriptor later (see ServerProcess).
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", #"log="$1"; shift; exec "$@" >"$log" 2>&1"#, "sh", logPath, executable, "--port=0"]
         process.standardInput = FileHandle.nullDevice
         try process.run()
 
