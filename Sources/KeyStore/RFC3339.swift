@@ -39,7 +39,9 @@ public enum RFC3339 {
         let seconds = day * 86_400 + hour * 3600 + minute * 60 + second - offset
         // An offset can carry 0000-01-01 or 9999-12-31 out of the four-digit years this writes back.
         guard (Int(earliest.unixSeconds)...Int(latest.unixSeconds)).contains(seconds) else { return nil }
-        return Date(timeIntervalSince1970: TimeInterval(seconds) + fraction)
+        // A fraction can round up into the next second in Double (ulp ~3e-5 s near year 9999).
+        let date = Date(timeIntervalSince1970: TimeInterval(seconds) + fraction)
+        return date.unixSeconds <= latest.unixSeconds ? date : nil
     }
 
     /// The range of instants with a four-digit UTC year, which is all `string(from:)` can write.

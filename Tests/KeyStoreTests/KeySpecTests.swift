@@ -118,6 +118,8 @@ import Testing
         #expect(RFC3339.date(from: "0000-01-01T00:00:00+00:01") == nil)
         #expect(RFC3339.date(from: "9999-12-31T23:59:59-00:01") == nil)
         #expect(RFC3339.date(from: "9999-12-31T23:59:59Z") == RFC3339.latest)
+        #expect(RFC3339.date(from: "9999-12-31T23:59:59.99999999Z") == nil)  // rounds to year 10000 in Double
+        #expect(RFC3339.date(from: "9999-12-31T23:59:59.5Z").map(RFC3339.string(from:)) == "9999-12-31T23:59:59Z")
         #expect(RFC3339.string(from: RFC3339.latest) == "9999-12-31T23:59:59Z")
         #expect(RFC3339.date(from: "0000-01-01T00:00:00Z").map(RFC3339.string(from:)) == "0000-01-01T00:00:00Z")
     }

@@ -13,13 +13,16 @@ let maxBufferedBytes = MP3Progress.trimThreshold + 2881 + 4
 
 func probe(_ bytes: [UInt8], _ chunking: Chunking) -> (Result<AudioInfo, AudioError>, AudioError?) {
     var probe = AudioProbe()
+    var firstFailure: AudioError?
     for piece in chunking.pieces(of: bytes) {
-        let failedBefore = probe.failure
         probe.consume(piece)
-        require(probe.bufferedByteCount <= maxBufferedBytes,
-                "probe buffers \(probe.bufferedByteCount) bytes (\(chunking))")
-        if let failedBefore { require(probe.failure == failedBefore, "a failure changed (\(chunking))") }
+        // Plain `if`s: this loop runs once per byte, and `failure` copies the state.
+        if probe.bufferedByteCount > maxBufferedBytes {
+            require(false, "probe buffers \(probe.bufferedByteCount) bytes (\(chunking))")
+        }
+        if firstFailure == nil, case .failed = probe.state { firstFailure = probe.failure }
     }
+    require(probe.failure == firstFailure, "the failure changed from \(String(describing: firstFailure)) (\(chunking))")
     probe.consume(bytes[0..<0])
     require(probe.bytesSeen == bytes.count, "bytesSeen \(probe.bytesSeen) for \(bytes.count) bytes (\(chunking))")
     let result = probe.finish()
