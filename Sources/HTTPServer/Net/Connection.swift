@@ -321,6 +321,10 @@ final class Connection {
 
     /// For graceful shutdown: close now if between requests; otherwise the next response closes.
     func closeIfIdle() {
+        // Bytes may be waiting in the kernel that the loop has not read yet (a request that arrived
+        // just before the drain): read them first, so that request is served, not cut off.
+        if case .open = phase, !readingPaused { readAvailable() }
+        guard case .open = phase else { return }
         if exchange == nil && input.readableCount == 0 && outputIndex == output.count {
             close()
         }
