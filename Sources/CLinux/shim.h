@@ -7,4 +7,17 @@
 
 // accept4 is declared only under _GNU_SOURCE, which Glibc's module is built without.
 extern int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int flags);
+
+// Also _GNU_SOURCE only: naming a thread, and the number of CPUs in this process's affinity mask.
+#include <pthread.h>
+#include <sched.h>
+extern int pthread_setname_np(pthread_t thread, const char *name);
+extern int sched_getaffinity(pid_t pid, size_t cpusetsize, void *mask);
+static inline int theta_available_cpus(void) {
+    unsigned char mask[128];
+    if (sched_getaffinity(0, sizeof mask, mask) != 0) return 0;
+    int count = 0;
+    for (unsigned i = 0; i < sizeof mask; i++) count += __builtin_popcount(mask[i]);
+    return count;
+}
 #endif

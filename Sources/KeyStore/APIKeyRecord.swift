@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// What the store knows about a key: everything except the secret, which it never had.
 public struct APIKeyRecord: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The one emulated account: its plan and its balance.
 public struct Account: Sendable, Equatable {

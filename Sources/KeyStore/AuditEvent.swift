@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// One entry of the admin audit log. Never holds a secret, a token or a hash of one.
 public struct AuditEvent: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Where the store reads "now"; injected so expiry tests don't sleep (STYLE.md).
 public protocol Clock: Sendable {

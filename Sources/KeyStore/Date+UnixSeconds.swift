@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 extension Date {
     /// Whole seconds since the epoch, rounded down: how the schema stores every time.

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A validated request for a new key; shared by the admin API and the CLI so both enforce one rule set.
 public struct KeySpec: Sendable, Equatable {
@@ -29,7 +29,7 @@ public struct KeySpec: Sendable, Equatable {
     ) throws(KeySpecError) -> KeySpec {
         precondition(maxRPM >= 1, "maxRPM must be at least 1; the configuration should have refused it")
         guard let name else { throw .nameRequired }
-        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = name.trimmingWhitespaceAndNewlines()
         // Counted in Unicode code points, as JSON Schema's maxLength counts (documented in openapi.yaml).
         guard (1...maxNameLength).contains(trimmed.unicodeScalars.count) else { throw .nameLength }
         guard !trimmed.unicodeScalars.contains(where: isForbiddenInName) else { throw .nameControlCharacters }

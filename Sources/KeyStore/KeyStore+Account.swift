@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 extension KeyStore {
     /// The account as stored (without charges the server has not flushed yet).
@@ -147,7 +147,7 @@ extension KeyStore {
 
     /// `gate`'s query: the key's columns (all NULL when no key has this hash), then the account's.
     private static let gateSQL = """
-        SELECT \(keyColumns.split(separator: ",").map { "k." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")),
+        SELECT \(keyColumns.split(separator: ",").map { "k." + $0.trimmingWhitespace() }.joined(separator: ", ")),
             a.plan, a.balance_micro, a.usage_batches
         FROM account AS a LEFT JOIN api_keys AS k ON k.secret_sha256 = ?
         WHERE a.id = 1

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 extension KeyStore {
     /// Appends an event to the audit log. Callers must not put secrets or tokens in `detail`.

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// RFC 3339 timestamps, parsed strictly and written as `2026-11-27T00:22:09Z` (UTC, whole seconds).
 ///

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Synchronization
 
 /// Per-key rate limiting over an exact sliding 60-second window: a request is admitted when fewer

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Usage gathered in memory between flushes: per-key request counts and last-used times, and the
 /// charges of accepted requests.

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Synchronization
 
 /// Gathers usage in memory and writes it in one transaction per flush (the server flushes once a

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import HTTPServer
 import KeyStore
 
@@ -16,7 +16,7 @@ struct EmbeddedFiles: Sendable {
         for (path, text) in embeddedFiles where path.hasPrefix(prefix) {
             let relative = String(path.dropFirst(prefix.count))
             let body = Array(text.utf8)
-            let digest = SHA256.digest(body).prefix(12).map { String(format: "%02x", $0) }.joined()
+            let digest = SHA256.hex(Array(SHA256.digest(body).prefix(12)))
             files[relative] = File(body: body, contentType: MIMEType.forPath(relative), etag: "\"\(digest)\"")
         }
         self.files = files
@@ -28,7 +28,7 @@ struct EmbeddedFiles: Sendable {
         guard let file = files[path] ?? files[path + "/index.html"] else { return nil }
         var headers = HTTPHeaders([("Content-Type", file.contentType), ("ETag", file.etag), ("Cache-Control", "no-cache")])
         if let match = head.headers["If-None-Match"],
-           match == "*" || match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == file.etag }) {
+           match == "*" || match.split(separator: ",").contains(where: { $0.trimmingWhitespace() == file.etag }) {
             return Response(status: 304, headers: headers)
         }
         headers.set("Content-Type", file.contentType)

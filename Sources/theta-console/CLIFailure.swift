@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import KeyStore
 
 /// Prints a clear, secret-free message to stderr and exits 1 (or 64 for a usage error).
@@ -28,10 +29,27 @@ func runReportingFailures(_ body: () throws -> Void) throws {
 }
 
 func printError(_ message: String) {
-    FileHandle.standardError.write(Data((message + "\n").utf8))
+    writeAll(2, message + "\n")
 }
 
 /// Writes to stdout and flushes, so a parent process reading a pipe sees it at once.
 func emit(_ line: String) {
-    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    writeAll(1, line + "\n")
+}
+
+/// Writes every byte of `text` to `fd`, retrying after EINTR and short writes; gives up silently on
+/// other errors (a closed stdout must not crash the CLI).
+func writeAll(_ fd: Int32, _ text: String) {
+    let bytes = Array(text.utf8)
+    var offset = 0
+    while offset < bytes.count {
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+        if written > 0 {
+            offset += written
+        } else if written < 0 && errno == EINTR {
+            continue
+        } else {
+            return
+        }
+    }
 }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import KeyStore
 import ThetaConsole
 
@@ -125,8 +125,8 @@ enum KeyTable {
             ([header] + rows).map { $0[column].count }.max() ?? 0
         }
         func line(_ cells: [String]) -> String {
-            zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
-                .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+            zip(cells, widths).map { $0 + String(repeating: " ", count: max(0, $1 - $0.count)) }
+                .joined(separator: "  ").trimmingWhitespace()
         }
         if rows.isEmpty { return "No keys." }
         return ([line(header)] + rows.map(line)).joined(separator: "\n")

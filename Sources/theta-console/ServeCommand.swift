@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
-import Foundation
+import FoundationEssentials
+import Glibc
 import HTTPServer
 import KeyStore
 import Logging
@@ -146,7 +147,7 @@ struct ServeCommand: ParsableCommand {
     /// thread or listening socket existed, so a signal that arrives at any moment after the
     /// "listening" line (or even before it) is waiting in the pipe, never lost.
     private func handleShutdownSignals(server: HTTPServer, app: ThetaConsoleApp, logger: Logger, grace: Double) {
-        let thread = Thread {
+        Threads.start(name: "shutdown") {
             let signalNumber = ShutdownSignals.wait()
             logger.info("shutting down", metadata: ["signal": "\(signalNumber)"])
             server.shutdown(grace: grace)
@@ -155,13 +156,11 @@ struct ServeCommand: ParsableCommand {
                 try app.store.close()
             } catch {
                 logger.error("closing the database failed", metadata: ["error": "\(error)"])
-                Foundation.exit(1)
+                Glibc.exit(1)
             }
             logger.info("stopped")
-            Foundation.exit(0)
+            Glibc.exit(0)
         }
-        thread.name = "shutdown"
-        thread.start()
     }
 }
 

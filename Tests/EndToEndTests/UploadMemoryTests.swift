@@ -47,3 +47,24 @@ struct UploadMemoryTests {
         return nil
     }
 }
+
+@Suite("Footprint: the server links FoundationEssentials, not Foundation")
+struct FootprintTests {
+    /// `Foundation` on Linux brings `FoundationInternationalization` and ICU, several MiB of resident
+    /// pages before the server does anything (docs/benchmarks.md, G). After a key is created and
+    /// used, none of those libraries may be mapped into the server.
+    @Test func runningServer_mapsNeitherFoundationNorICU() throws {
+        let server = try ServerProcess()
+        let key = try server.createKey().secret
+        #expect(try server.upload("/transcribe", key: key).status != 500)
+        // Read to the end: /proc files report size 0, and a size-based read can stop early.
+        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/proc/\(server.pid)/maps"))
+        let maps = String(decoding: try handle.readToEnd() ?? Data(), as: UTF8.self)
+        try handle.close()
+        let libraries = Set(maps.split(separator: "\n").filter { $0.contains("/") }.compactMap { $0.split(separator: "/").last.map(String.init) })
+        #expect(libraries.contains { $0.hasPrefix("libsqlite3") }, "the maps were read: \(libraries.sorted())")
+        for unwanted in ["libFoundation.so", "libFoundationInternationalization.so", "lib_FoundationICU.so"] {
+            #expect(!libraries.contains(unwanted), "\(unwanted) is mapped")
+        }
+    }
+}

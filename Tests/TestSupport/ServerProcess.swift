@@ -123,6 +123,9 @@ public final class ServerProcess: @unchecked Sendable {
         return process.terminationStatus
     }
 
+    /// The server's process id (the shell exec'd into it, so it is the server's own).
+    public var pid: Int32 { process.processIdentifier }
+
     /// The process's resident set size now, in KiB (from /proc).
     public var residentKiB: Int? {
         guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8) else { return nil }

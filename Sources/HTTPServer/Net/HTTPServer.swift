@@ -1,4 +1,5 @@
-import Foundation
+import Dispatch
+import FoundationEssentials
 import Glibc
 import Logging
 import Synchronization
@@ -24,19 +25,16 @@ public final class HTTPServer: Sendable {
             ])
         }
         let (listener, port) = try Socket.listen(host: core.configuration.host, port: core.configuration.port)
-        let count = core.configuration.threads > 0 ? core.configuration.threads : max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let count = core.configuration.threads > 0 ? core.configuration.threads : Threads.availableProcessors
         let loops = try (0..<count).map { try EventLoop(core: core, index: $0) }
         core.setLoops(loops)
         state.set(listener: listener)
         for loop in loops {
             loop.execute { $0.startListening(listener) }
-            let thread = Thread { [state] in
+            Threads.start(name: "http-loop-\(loop.index)") { [state] in
                 loop.run()
                 state.loopFinished()
             }
-            thread.name = "http-loop-\(loop.index)"
-            thread.stackSize = 1 << 20
-            thread.start()
         }
         return port
     }

@@ -5,7 +5,7 @@ public struct QueryParameters: Sendable {
     public init(_ query: String) {
         pairs = query.split(separator: "&").compactMap { item in
             let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let decode = { (s: Substring) in String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding() }
+            let decode = { (s: Substring) in String(s.map { $0 == "+" ? " " : $0 }).removingPercentEncoding() }
             guard let name = decode(parts[0]), !name.isEmpty else { return nil }
             let value = parts.count > 1 ? decode(parts[1]) : ""
             return value.map { (name: name, value: $0) }

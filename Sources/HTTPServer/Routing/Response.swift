@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A complete response. Bodies are small here (JSON and static files), so they are held whole.
 public struct Response: Sendable {

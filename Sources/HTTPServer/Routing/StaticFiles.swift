@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Serves files under one folder, with ETag revalidation. Paths are resolved safely: no `..`
 /// segment is accepted, and the resolved real path (symlinks followed) must stay inside the root.
@@ -9,8 +10,7 @@ public struct StaticFiles: Sendable {
 
     public init?(root: String) {
         guard let real = Self.realPath(root) else { return nil }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: real, isDirectory: &isDirectory), isDirectory.boolValue else { return nil }
+        guard Self.isDirectory(real) else { return nil }
         self.root = root
         self.realRoot = real
     }
@@ -19,17 +19,17 @@ public struct StaticFiles: Sendable {
     public func respond(_ head: RequestHead) -> Response? {
         guard let relative = Self.relativePath(String(head.path)) else { return nil }
         var candidate = realRoot + "/" + relative
-        var isDirectory: ObjCBool = false
-        if relative.isEmpty || (FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory) && isDirectory.boolValue) {
+        if relative.isEmpty || Self.isDirectory(candidate) {
             candidate += (candidate.hasSuffix("/") ? "" : "/") + "index.html"
         }
         // Follow symlinks, then insist the file is still inside the root.
         guard let real = Self.realPath(candidate), real.hasPrefix(realRoot + "/") else { return nil }
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: real),
-              attributes[.type] as? FileAttributeType == .typeRegular,
-              let size = attributes[.size] as? Int, size <= maxFileSize else { return nil }
-        let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-        let etag = "\"\(String(size, radix: 16))-\(String(Int64(modified * 1_000_000), radix: 16))\""
+        var info = stat()
+        guard stat(real, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        let size = Int(info.st_size)
+        guard size <= maxFileSize else { return nil }
+        let modified = Int64(info.st_mtim.tv_sec) * 1_000_000 + Int64(info.st_mtim.tv_nsec) / 1_000
+        let etag = "\"\(String(size, radix: 16))-\(String(modified, radix: 16))\""
 
         var headers = HTTPHeaders()
         headers.add("Content-Type", MIMEType.forPath(real))
@@ -55,6 +55,11 @@ public struct StaticFiles: Sendable {
         return parts.joined(separator: "/")
     }
 
+    private static func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
     private static func realPath(_ path: String) -> String? {
         guard let resolved = realpath(path, nil) else { return nil }
         defer { free(resolved) }
@@ -65,7 +70,10 @@ public struct StaticFiles: Sendable {
 /// Content types by extension, each text type with its charset.
 public enum MIMEType {
     public static func forPath(_ path: String) -> String {
-        switch (path as NSString).pathExtension.lowercased() {
+        let name = path.split(separator: "/").last ?? ""
+        let dot = name.lastIndex(of: ".")
+        let pathExtension = dot.map { name[name.index(after: $0)...] } ?? ""
+        switch pathExtension.lowercased() {
         case "html", "htm": return "text/html; charset=utf-8"
         case "css": return "text/css; charset=utf-8"
         case "js", "mjs": return "text/javascript; charset=utf-8"

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A Swift type that can be bound to a statement and read back from a row.
 public protocol DatabaseValueConvertible: Sendable {

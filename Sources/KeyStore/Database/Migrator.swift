@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Applies SQL migrations in name order, each in its own transaction, and guards against drift.
 ///

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import HTTPServer
 import KeyStore
 import Synchronization
@@ -23,7 +23,7 @@ struct AdminAuth: Sendable {
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             return refuse(info, reason: "not a bearer token")
         }
-        let presented = KeyStore.hashToken(String(parts[1].trimmingCharacters(in: .whitespaces)))
+        let presented = KeyStore.hashToken(parts[1].trimmingWhitespace())
         let expected: [UInt8]?
         do {
             expected = try fixedTokenHash ?? store.adminTokenHash()

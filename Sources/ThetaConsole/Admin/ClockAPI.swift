@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import HTTPServer
 import KeyStore
 
@@ -48,7 +48,7 @@ struct ClockAPI: Sendable {
         var json = JSONWriter()
         json.beginObject()
         json.field("now", RFC3339.string(from: now))
-        json.field("unix", raw: String(format: "%.3f", now.timeIntervalSince1970))
+        json.field("unix", raw: JSONWriter.fixed(now.timeIntervalSince1970, decimals: 3) ?? "null")
         json.endObject()
         return json.bytes
     }

@@ -1,4 +1,5 @@
-import Foundation
+import Dispatch
+import FoundationEssentials
 import HTTPServer
 import KeyStore
 import Logging
@@ -104,7 +105,7 @@ struct SpeechAPI: Sendable {
            first != 0x20, first != 0x09, last != 0x20, last != 0x09 {
             return value
         }
-        return value.trimmingCharacters(in: .whitespaces)
+        return value.trimmingWhitespace()
     }
 
     /// A refusal for a known key: counted in its usage, with the rate-limit headers.

@@ -1,5 +1,6 @@
 import AudioProbe
-import Foundation
+import Dispatch
+import FoundationEssentials
 import HTTPServer
 import KeyStore
 

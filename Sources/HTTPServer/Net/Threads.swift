@@ -1,0 +1,39 @@
+import CLinux
+import Glibc
+
+/// Starts detached POSIX threads. Foundation's `Thread` would be the only reason for the server to
+/// link the whole of Foundation (and ICU), which costs more resident memory than everything else
+/// it does at idle; a pthread is all a loop needs.
+public enum Threads {
+    /// Runs `body` on a new detached thread named `name` (Linux keeps the first 15 bytes).
+    public static func start(name: String, stackSize: Int = 1 << 20, _ body: @escaping @Sendable () -> Void) {
+        final class Box {
+            let name: String
+            let body: @Sendable () -> Void
+            init(name: String, body: @escaping @Sendable () -> Void) { self.name = name; self.body = body }
+        }
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        defer { pthread_attr_destroy(&attributes) }
+        pthread_attr_setstacksize(&attributes, stackSize)
+        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
+        let context = Unmanaged.passRetained(Box(name: name, body: body)).toOpaque()
+        var thread = pthread_t()
+        let result = pthread_create(&thread, &attributes, { raw in
+            let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
+            _ = pthread_setname_np(pthread_self(), String(decoding: box.name.utf8.prefix(15), as: UTF8.self))
+            box.body()
+            return nil
+        }, context)
+        if result != 0 {
+            Unmanaged<Box>.fromOpaque(context).release()
+            fatalError("pthread_create failed: \(result)")
+        }
+    }
+
+    /// The number of processors this process may run on (its CPU affinity mask), at least 1.
+    public static var availableProcessors: Int {
+        let count = Int(theta_available_cpus())
+        return count > 0 ? count : max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+    }
+}
