@@ -13,6 +13,13 @@ extern int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int fl
 #include <sched.h>
 extern int pthread_setname_np(pthread_t thread, const char *name);
 extern int sched_getaffinity(pid_t pid, size_t cpusetsize, void *mask);
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+// setpriority on a thread id changes that thread alone (Linux): raises the calling thread's nice value.
+static inline int theta_set_current_thread_nice(int nice) {
+    return setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), nice);
+}
 static inline int theta_available_cpus(void) {
     unsigned char mask[128];
     if (sched_getaffinity(0, sizeof mask, mask) != 0) return 0;

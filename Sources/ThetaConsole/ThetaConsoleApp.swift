@@ -14,7 +14,7 @@ public final class ThetaConsoleApp: Sendable {
     let logger: Logger
     let recorder: UsageRecorder
     let limiter = RateLimiter()
-    private let timer = Mutex<TimerHandle?>(nil)
+    private let background = Mutex<BackgroundWorker?>(nil)
 
     public init(store: KeyStore, configuration: AppConfiguration, logger: Logger) throws {
         self.store = store
@@ -73,24 +73,32 @@ public final class ThetaConsoleApp: Sendable {
                                 reason: "serve --plan/--credits")
     }
 
-    /// Flushes usage once a second and forgets idle rate-limit windows once a minute.
+    /// Flushes usage once a second and forgets idle rate-limit windows once a minute, on a thread of
+    /// its own with nice 10: a flush of a busy second's charges takes tens of milliseconds of CPU,
+    /// and a loop thread sharing the core must not wait behind it (the scheduler lets a woken loop
+    /// thread preempt it). Under full CPU saturation a flush can start late; the gate still counts
+    /// every pending charge (UsageRecorder).
     public func startBackgroundWork() {
-        let source = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "theta-console.usage"))
-        source.schedule(deadline: .now() + 1, repeating: 1)
-        let ticks = Atomic<Int>(0)
-        source.setEventHandler { [self] in
-            flushUsage()
-            if ticks.wrappingAdd(1, ordering: .relaxed).newValue % 60 == 0 { limiter.prune(now: clock.now()) }
+        let worker = BackgroundWorker()
+        background.withLock { $0 = worker }
+        Threads.start(name: "usage-flush") { [self] in
+            Threads.setCurrentThreadNice(10)
+            var ticks = 0
+            var deadline = DispatchTime.now() + 1
+            while worker.sleep(until: deadline) {
+                flushUsage()
+                ticks += 1
+                if ticks % 60 == 0 { limiter.prune(now: clock.now()) }
+                deadline = max(deadline + 1, DispatchTime.now())
+            }
+            worker.finished.signal()
         }
-        source.resume()
-        timer.withLock { $0 = TimerHandle(source: source) }
     }
 
-    /// Stops the timer and writes the last batch.
+    /// Stops the flush thread and writes the last batch.
     public func stopBackgroundWork() {
-        timer.withLock { handle in
-            handle?.source.cancel()
-            handle = nil
+        if let worker = background.withLock({ handle in defer { handle = nil }; return handle }) {
+            worker.stop()
         }
         flushUsage()
     }
@@ -104,7 +112,23 @@ public final class ThetaConsoleApp: Sendable {
     }
 }
 
-/// A timer source is used only through its thread-safe cancel(); the handle lets it sit in a Mutex.
-private struct TimerHandle: @unchecked Sendable {
-    let source: any DispatchSourceTimer
+/// The flush thread's stop signal and its answer.
+private final class BackgroundWorker: Sendable {
+    private let stopping = Atomic<Bool>(false)
+    private let wake = DispatchSemaphore(value: 0)
+    let finished = DispatchSemaphore(value: 0)
+
+    /// Waits until `deadline`; false once `stop()` has been called.
+    func sleep(until deadline: DispatchTime) -> Bool {
+        if stopping.load(ordering: .acquiring) { return false }
+        _ = wake.wait(timeout: deadline)
+        return !stopping.load(ordering: .acquiring)
+    }
+
+    /// Asks the thread to stop and waits until it has (a flush in progress completes first).
+    func stop() {
+        stopping.store(true, ordering: .releasing)
+        wake.signal()
+        finished.wait()
+    }
 }

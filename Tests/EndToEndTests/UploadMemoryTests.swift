@@ -48,7 +48,7 @@ struct UploadMemoryTests {
     }
 }
 
-@Suite("Footprint: the server links FoundationEssentials, not Foundation")
+@Suite("Footprint: what the server links, and how its threads are scheduled")
 struct FootprintTests {
     /// `Foundation` on Linux brings `FoundationInternationalization` and ICU, several MiB of resident
     /// pages before the server does anything (docs/benchmarks.md, G). After a key is created and
@@ -66,5 +66,22 @@ struct FootprintTests {
         for unwanted in ["libFoundation.so", "libFoundationInternationalization.so", "lib_FoundationICU.so"] {
             #expect(!libraries.contains(unwanted), "\(unwanted) is mapped")
         }
+    }
+
+    /// The usage flush runs on its own thread at nice 10, so that a loop thread on the same core
+    /// preempts it (docs/benchmarks.md, A paced); the loop threads keep the default nice 0.
+    @Test func usageFlushThread_yieldsToTheLoopThreads() throws {
+        let server = try ServerProcess(arguments: ["--threads", "2"])
+        var nice: [String: Int] = [:]
+        for task in try FileManager.default.contentsOfDirectory(atPath: "/proc/\(server.pid)/task") {
+            let base = "/proc/\(server.pid)/task/\(task)"
+            guard let name = try? String(contentsOfFile: base + "/comm", encoding: .utf8),
+                  let stat = try? String(contentsOfFile: base + "/stat", encoding: .utf8) else { continue }
+            // Field 19 of stat is the nice value; fields are counted after the ")" closing the name.
+            let fields = stat.split(separator: ")").last!.split(separator: " ")
+            nice[name.trimmingCharacters(in: .whitespacesAndNewlines)] = Int(fields[16])
+        }
+        #expect(nice["usage-flush"] == 10, "threads and their nice values: \(nice)")
+        #expect(nice["http-loop-0"] == 0 && nice["http-loop-1"] == 0, "\(nice)")
     }
 }

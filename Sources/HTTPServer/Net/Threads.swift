@@ -31,6 +31,12 @@ public enum Threads {
         }
     }
 
+    /// Gives the calling thread the nice value `nice` (0–19; higher yields to others), for
+    /// background work that must not delay a loop thread on the same core. Failure is ignored.
+    public static func setCurrentThreadNice(_ nice: Int32) {
+        _ = theta_set_current_thread_nice(nice)
+    }
+
     /// The number of processors this process may run on (its CPU affinity mask), at least 1.
     public static var availableProcessors: Int {
         let count = Int(theta_available_cpus())

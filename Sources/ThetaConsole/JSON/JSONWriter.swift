@@ -97,6 +97,34 @@ extension JSONWriter {
     public static func fixed(_ value: Double, decimals: Int) -> String? {
         precondition((0...17).contains(decimals), "decimals out of range")
         guard value.isFinite else { return nil }
+        return fastFixed(value, decimals: decimals) ?? slowFixed(value, decimals: decimals)
+    }
+
+    /// `fixed` by integer arithmetic (every response carries `response_time_in_sec`; the digit-by-digit
+    /// path was 3.8% of an accepted request). Nil when it could disagree with `slowFixed`: values too
+    /// large for the scaled product to be exact to well under 0.001, or within 0.001 of a rounding
+    /// boundary, where rounding the binary value and rounding its shortest decimal form can differ.
+    static func fastFixed(_ value: Double, decimals: Int) -> String? {
+        guard decimals <= 9 else { return nil }
+        var scale: UInt64 = 1
+        for _ in 0..<decimals { scale *= 10 }
+        let scaled = value.magnitude * Double(scale)
+        guard scaled < 1e12 else { return nil }  // ulp(1e12) = 2^-13: the product is exact to < 0.0002
+        let whole = scaled.rounded(.down)
+        let fraction = scaled - whole
+        guard (fraction - 0.5).magnitude > 0.001 else { return nil }
+        let rounded = UInt64(whole) + (fraction > 0.5 ? 1 : 0)
+        var out = value.sign == .minus && rounded != 0 ? "-" : ""
+        out += String(rounded / scale)
+        if decimals > 0 {
+            let digits = String(rounded % scale)
+            out += "." + String(repeating: "0", count: decimals - digits.utf8.count) + digits
+        }
+        return out
+    }
+
+    /// The reference: rounds the digits of Swift's shortest round-tripping description.
+    static func slowFixed(_ value: Double, decimals: Int) -> String {
         // Swift's description is the shortest string that round-trips, e.g. "0.285" or "1.5e-07".
         let text = value.magnitude.description
         let parts = text.split(separator: "e", maxSplits: 1)
