@@ -60,10 +60,24 @@ extension KeyStore {
         let hash = SHA256.digest(secret)
         // One statement, so one snapshot, as the BEGIN DEFERRED … COMMIT around two SELECTs it
         // replaces gave: the account row joined with the key, if any (4 statements → 1 per request).
+        // Columns read straight from the statement: this runs for every API request.
         let (found, account) = try read { db in
-            guard let row = try db.row(Self.gateSQL, [hash]) else { throw KeyStoreError.missingAccount }
-            let key: String? = try row[0]  // api_keys.id is NOT NULL: NULL means no such key
-            return (try key.map { _ in try Self.record(row) }, try Self.account(row, from: 10))
+            try db.withPrepared(Self.gateSQL, bind: { try $0.bindBlob(1, hash) }) { row in
+                guard try row.step() else { throw KeyStoreError.missingAccount }
+                guard let plan = Plan(rawValue: try row.text(10)) else { throw KeyStoreError.missingAccount }
+                let account = Account(plan: plan, balanceMicro: try row.int64(11), usageBatches: try row.int64(12))
+                // api_keys.id is NOT NULL: NULL means no key has this hash.
+                guard !row.isNull(0) else { return (nil as APIKeyRecord?, account) }
+                let record = APIKeyRecord(
+                    id: try row.text(0), name: try row.text(1), hint: try row.text(2),
+                    createdAt: Date(unixSeconds: try row.int64(3)),
+                    expiresAt: try row.optionalInt64(4).map(Date.init(unixSeconds:)),
+                    rateLimitRPM: Int(try row.int64(5)),
+                    deactivatedAt: try row.optionalInt64(6).map(Date.init(unixSeconds:)),
+                    lastUsedAt: try row.optionalInt64(7).map(Date.init(unixSeconds:)),
+                    succeededRequests: Int(try row.int64(8)), refusedRequests: Int(try row.int64(9)))
+                return (record, account)
+            }
         }
         guard let record = found else { return (.unknown, account) }
         switch record.status(at: clock.now()) {

@@ -12,9 +12,7 @@ extension KeyStore {
         _ spec: KeySpec, actor: String, remoteAddress: String?
     ) throws -> (record: APIKeyRecord, secret: String) {
         // Draw randomness before taking the write lock, to keep the lock short.
-        let secret = try APIKeyFormat.generate()
-        let id = try APIKeyFormat.generateKeyID()
-        let eventID = try APIKeyFormat.generateEventID()
+        let (secret, id, eventID) = try APIKeyFormat.generateKey()
         let now = clock.now().wholeSeconds
         let record = APIKeyRecord(
             id: id, name: spec.name, hint: APIKeyFormat.hint(for: secret), createdAt: now,

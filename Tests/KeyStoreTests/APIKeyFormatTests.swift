@@ -12,6 +12,21 @@ import Testing
         }
     }
 
+    /// The one-draw generator behind `createKey`: the same three formats, and no shared symbols.
+    @Test func generateKey_givesAWellFormedSecretKeyIDAndEventID() throws {
+        var secrets = Set<String>(), ids = Set<String>()
+        for _ in 0..<10_000 {
+            let (secret, id, eventID) = try APIKeyFormat.generateKey()
+            #expect(APIKeyFormat.isWellFormed(secret))
+            #expect(APIKeyFormat.isWellFormedKeyID(id))
+            #expect(eventID.hasPrefix("evt_") && eventID.utf8.count == 24 && eventID.dropFirst(4).allSatisfy(base62Alphabet.contains))
+            #expect(!secret.contains(id.dropFirst(4)) && id.dropFirst(4) != eventID.dropFirst(4))
+            secrets.insert(secret)
+            ids.insert(id)
+        }
+        #expect(secrets.count == 10_000 && ids.count == 10_000)
+    }
+
     @Test func checksum_isCRC32OfPrefixAndRandomPart_inSixBase62Digits() throws {
         let key = Array(try APIKeyFormat.generate().utf8)
         let encoded = key[41...].reduce(UInt64(0)) { value, symbol in

@@ -32,7 +32,10 @@ public struct HTTPHeaders: Sendable, Sequence {
 
     /// Every value of a field, in order.
     public func values(_ name: String) -> [String] {
-        fields.filter { $0.name.caseInsensitiveEquals(name) }.map(\.value)
+        // One pass and no intermediate array: usually zero or one match.
+        var result: [String] = []
+        for field in fields where field.name.caseInsensitiveEquals(name) { result.append(field.value) }
+        return result
     }
 
     public func contains(_ name: String) -> Bool { self[name] != nil }
@@ -48,15 +51,26 @@ extension String {
         // Lowering ASCII maps byte to byte, so different lengths never match; checking that first
         // makes most comparisons of a header lookup O(1).
         guard utf8.count == other.utf8.count else { return false }
-        var a = utf8.makeIterator()
-        var b = other.utf8.makeIterator()
-        while true {
-            switch (a.next(), b.next()) {
-            case (nil, nil): return true
-            case let (x?, y?): if asciiLower(x) != asciiLower(y) { return false }
-            default: return false
+        // Over the bytes in place (native and small strings), not through UTF8View's iterator, which
+        // cost ~80 instructions a byte: header lookups were 5% of an accepted upload.
+        let compared = utf8.withContiguousStorageIfAvailable { a in
+            other.utf8.withContiguousStorageIfAvailable { b in
+                for i in 0..<a.count where asciiLower(a[i]) != asciiLower(b[i]) { return false }
+                return true
             }
         }
+        if let compared = compared ?? nil { return compared }
+        return zip(utf8, other.utf8).allSatisfy { asciiLower($0) == asciiLower($1) }
+    }
+}
+
+extension StringProtocol {
+    /// Whether every UTF-8 byte satisfies `predicate`, read in place when the string is contiguous
+    /// (UTF8View's iterator costs tens of instructions a byte).
+    @inline(__always)
+    func allUTF8(_ predicate: (UInt8) -> Bool) -> Bool {
+        if let result = utf8.withContiguousStorageIfAvailable({ $0.allSatisfy(predicate) }) { return result }
+        return utf8.allSatisfy(predicate)
     }
 }
 

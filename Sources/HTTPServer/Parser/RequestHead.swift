@@ -27,12 +27,13 @@ public struct RequestHead: Sendable {
 
     /// The path part of the target, without the query.
     public var path: Substring {
-        target.firstIndex(of: "?").map { target[..<$0] } ?? target[...]
+        // By byte: a Character search runs grapheme breaking, ~4,000 instructions for "/transcribe".
+        target.utf8.firstIndex(of: UInt8(ascii: "?")).map { target[..<$0] } ?? target[...]
     }
 
     /// The query part of the target, without the `?`.
     public var query: Substring? {
-        target.firstIndex(of: "?").map { target[target.index(after: $0)...] }
+        target.utf8.firstIndex(of: UInt8(ascii: "?")).map { target[target.utf8.index(after: $0)...] }
     }
 
     /// Whether the connection stays open after this request (RFC 9112 §9.3).

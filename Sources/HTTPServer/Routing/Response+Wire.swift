@@ -39,8 +39,8 @@ extension Response {
     /// Whether every header is safe to send: names are tokens, values hold no CR, LF or NUL.
     var hasValidHeaders: Bool {
         headers.fields.allSatisfy { field in
-            !field.name.isEmpty && field.name.utf8.allSatisfy(isTokenByte)
-                && field.value.utf8.allSatisfy { $0 != CR && $0 != LF && $0 != 0 }
+            !field.name.isEmpty && field.name.allUTF8(isTokenByte)
+                && field.value.allUTF8 { $0 != CR && $0 != LF && $0 != 0 }
         }
     }
 }

@@ -45,7 +45,7 @@ public struct Router: Sendable {
 
     /// Decides what to do with a request: a matched route, 405 with `Allow`, the fallback, or 404.
     public func decide(_ info: RequestInfo) -> HeadDecision {
-        let path = info.head.path.split(separator: "/", omittingEmptySubsequences: true)
+        let path = info.head.path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true).map { Substring($0) }
         var allowed: [HTTPMethod] = []
         for route in routes {
             guard let parameters = route.match(path) else { continue }

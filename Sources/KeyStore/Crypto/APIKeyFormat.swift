@@ -22,6 +22,19 @@ public enum APIKeyFormat {
         return body + String(decoding: checksum(of: body.utf8), as: UTF8.self)
     }
 
+    /// Everything a new key needs: its secret, its public id and the id of its `key.created` event,
+    /// from one RAND_bytes draw (each call costs ~7,000 instructions of locking and DRBG work; a
+    /// create made three). The three are disjoint runs of independent uniform symbols, so each is
+    /// exactly as random as when drawn on its own.
+    public static func generateKey() throws(SecureRandom.Failure) -> (secret: String, id: String, eventID: String) {
+        let symbols = Array(try SecureRandom.base62(randomLength + 2 * idRandomLength).utf8)
+        let body = prefix + String(decoding: symbols[..<randomLength], as: UTF8.self)
+        let secret = body + String(decoding: checksum(of: body.utf8), as: UTF8.self)
+        let id = keyIDPrefix + String(decoding: symbols[randomLength..<(randomLength + idRandomLength)], as: UTF8.self)
+        let eventID = eventIDPrefix + String(decoding: symbols[(randomLength + idRandomLength)...], as: UTF8.self)
+        return (secret, id, eventID)
+    }
+
     /// Prefix, exact length, alphabet and checksum all hold.
     public static func isWellFormed(_ key: String) -> Bool {
         let bytes = Array(key.utf8)

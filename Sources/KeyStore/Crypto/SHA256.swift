@@ -4,11 +4,20 @@ import COpenSSL
 public enum SHA256 {
     public static let digestLength = 32
 
+    /// SHA-256 fetched from the default provider once. The one-shot `SHA256()` is `EVP_Q_digest` in
+    /// OpenSSL 3, which fetches the algorithm again on every call (5,700 instructions of every API
+    /// request). A fetched `EVP_MD` is immutable and shared safely between threads; swift_once
+    /// initialises it. Nil only if the provider has no SHA-256, and then `SHA256()` is used.
+    nonisolated(unsafe) private static let fetched: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil)
+
     /// The 32-byte digest of `bytes`.
     public static func digest(_ bytes: [UInt8]) -> [UInt8] {
         var digest = [UInt8](repeating: 0, count: digestLength)
         bytes.withUnsafeBufferPointer { input in
             digest.withUnsafeMutableBufferPointer { output in
+                if let fetched, EVP_Digest(input.baseAddress, input.count, output.baseAddress, nil, fetched, nil) == 1 {
+                    return
+                }
                 // The one-shot SHA256() only fails for a NULL output buffer, which this never passes.
                 _ = COpenSSL.SHA256(input.baseAddress, input.count, output.baseAddress)
             }

@@ -72,6 +72,42 @@ final class Statement {
         }
     }
 
+    // MARK: Typed access for hot queries (Connection.withPrepared)
+
+    func bindBlob(_ index: Int32, _ bytes: [UInt8]) throws {
+        let rc = try bytes.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress, !raw.isEmpty else { return sqlite3_bind_zeroblob(handle, index, 0) }
+            return theta_sqlite3_bind_blob_transient(handle, index, base, try length(raw.count))
+        }
+        guard rc == SQLITE_OK else { throw DatabaseError.last(on: db, code: rc, sql: sql) }
+    }
+
+    func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
+
+    /// An INTEGER column; throws SQLITE_MISMATCH for NULL or another type, as `Row` does.
+    func int64(_ column: Int32) throws -> Int64 {
+        guard sqlite3_column_type(handle, column) == SQLITE_INTEGER else { throw mismatch(column, expected: "INTEGER") }
+        return sqlite3_column_int64(handle, column)
+    }
+
+    func optionalInt64(_ column: Int32) throws -> Int64? {
+        isNull(column) ? nil : try int64(column)
+    }
+
+    /// A TEXT column; throws SQLITE_MISMATCH for NULL or another type.
+    func text(_ column: Int32) throws -> String {
+        guard sqlite3_column_type(handle, column) == SQLITE_TEXT else { throw mismatch(column, expected: "TEXT") }
+        guard let text = sqlite3_column_text(handle, column) else { return "" }
+        let count = Int(sqlite3_column_bytes(handle, column))
+        return String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self)
+    }
+
+    private func mismatch(_ column: Int32, expected: String) -> DatabaseError {
+        // Names the column and types, never the stored value: it may be a hash.
+        let name = sqlite3_column_name(handle, column).map { String(cString: $0) } ?? "\(column)"
+        return DatabaseError(code: SQLITE_MISMATCH, message: "column \(name) holds type \(sqlite3_column_type(handle, column)), expected \(expected)")
+    }
+
     /// Steps once: true when a row is ready, false when the statement is done.
     func step() throws -> Bool {
         switch sqlite3_step(handle) {

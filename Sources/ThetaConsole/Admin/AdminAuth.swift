@@ -19,7 +19,8 @@ struct AdminAuth: Sendable {
         guard let header = info.head.headers["Authorization"] else {
             return refuse(info, reason: "missing bearer token")
         }
-        let parts = header.split(separator: " ", maxSplits: 1)
+        // Split by byte: a Character split runs grapheme breaking over the whole token.
+        let parts = header.utf8.split(separator: UInt8(ascii: " "), maxSplits: 1).map { Substring($0) }
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             return refuse(info, reason: "not a bearer token")
         }

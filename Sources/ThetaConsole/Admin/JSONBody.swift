@@ -4,7 +4,8 @@ import HTTPServer
 enum JSONBody {
     /// 415 unless the request says its body is JSON. Checked from the head, before the body is read.
     static func requireJSONContentType(_ head: RequestHead) -> HTTPError? {
-        let type = head.headers["Content-Type"]?.split(separator: ";").first?.trimmingWhitespace().lowercased()
+        let type = head.headers["Content-Type"]?.utf8.split(separator: UInt8(ascii: ";"), maxSplits: 1).first
+            .map { Substring($0).trimmingWhitespace().lowercased() }
         guard type == "application/json" else {
             return HTTPError(415, "Content-Type must be application/json")
         }
