@@ -53,11 +53,36 @@ extension KeyStore {
     }
 
     /// What the API's gate needs for one request, from one read: the key's state and the account's.
-    /// Never cached, so a deactivation or a plan change by another process counts at once.
+    /// A deactivation or a plan change by another process counts at once: an answer is reused only
+    /// while the wal-index header is the one seen before it was read, i.e. while nothing committed.
     /// A malformed secret is refused with no database access at all, and no account.
     public func gate(secret: String) throws -> (auth: AuthResult, account: Account?) {
         guard APIKeyFormat.isWellFormed(secret) else { return (.malformed, nil) }
         let hash = SHA256.digest(secret)
+        // The header is read before the database, so an answer is filed under a header no newer
+        // than the data it holds: a commit in between only makes the next lookup miss.
+        let header = walWatcher?.snapshot()
+        if let header, let hit = gateCache.withLock({ $0.answer(for: hash, at: header) }) {
+            gateCacheHits.add(1, ordering: .relaxed)
+            return classify(hit.record, hit.account)
+        }
+        let (found, account) = try readGate(hash)
+        if let header {
+            gateCache.withLock { $0.keep(GateCache.Answer(record: found, account: account), for: hash, at: header) }
+        }
+        return classify(found, account)
+    }
+
+    private func classify(_ found: APIKeyRecord?, _ account: Account) -> (auth: AuthResult, account: Account?) {
+        guard let record = found else { return (.unknown, account) }
+        switch record.status(at: clock.now()) {
+        case .active: return (.valid(record), account)
+        case .inactive: return (.inactive(record), account)
+        case .expired: return (.expired(record), account)
+        }
+    }
+
+    private func readGate(_ hash: [UInt8]) throws -> (APIKeyRecord?, Account) {
         // One statement, so one snapshot, as the BEGIN DEFERRED … COMMIT around two SELECTs it
         // replaces gave: the account row joined with the key, if any (4 statements → 1 per request).
         // Columns read straight from the statement: this runs for every API request.
@@ -79,12 +104,7 @@ extension KeyStore {
                 return (record, account)
             }
         }
-        guard let record = found else { return (.unknown, account) }
-        switch record.status(at: clock.now()) {
-        case .active: return (.valid(record), account)
-        case .inactive: return (.inactive(record), account)
-        case .expired: return (.expired(record), account)
-        }
+        return (found, account)
     }
 
     /// Applies a batch of usage in one transaction: request counts and last-used times per key, and

@@ -8,7 +8,10 @@ import Glibc
 ///
 /// Sendable because it serializes access itself: one writer connection behind a mutex, and a few
 /// reader connections, each behind its own mutex, so reads go on while a write waits for fsync (WAL).
-/// Another process (the CLI) may use the same file at the same time; nothing is cached in memory.
+/// Another process (the CLI) may use the same file at the same time. The one thing kept in memory is
+/// the API gate's last answers, and only while the database's wal-index header shows that no
+/// transaction has committed since they were read (`WALIndexWatcher`), so any commit, from any
+/// process, counts from the next request exactly as if nothing were kept.
 public final class KeyStore: Sendable {
     /// The largest `limit` a listing accepts.
     public static let maxPageSize = 1000
@@ -20,6 +23,11 @@ public final class KeyStore: Sendable {
     private let writer: Mutex<Connection?>
     private let readers: [ReaderSlot]
     private let nextReader = Atomic<UInt>(0)
+    /// Nil for in-memory stores, or when the `-shm` file cannot be watched: then the gate always reads.
+    let walWatcher: WALIndexWatcher?
+    let gateCache = Mutex(GateCache())
+    /// Gate answers served from `gateCache` (for tests).
+    let gateCacheHits = Atomic<Int>(0)
 
     /// Opens (creating if needed) and migrates the database at `path`.
     ///
@@ -54,6 +62,8 @@ public final class KeyStore: Sendable {
         self.clock = clock
         self.writer = Mutex(writer)
         self.readers = readers
+        // After the connections: WAL mode has created and initialised the -shm file by now.
+        self.walWatcher = readers.isEmpty ? nil : WALIndexWatcher(databasePath: path)
     }
 
     /// Runs `PRAGMA integrity_check`; "ok" when the file is sound.
