@@ -282,9 +282,9 @@ public struct MultipartParser: Sendable {
             headerBytes = 0
         }
         // RFC 7578 §4.2: each part has a Content-Disposition of type form-data with a name.
-        let dispositions = fields.values("Content-Disposition")
+        let dispositions = fields.firstValue("Content-Disposition")
         guard dispositions.count <= 1 else { throw MultipartError("multipart part has more than one Content-Disposition") }
-        guard let disposition = dispositions.first else { throw MultipartError("multipart part has no Content-Disposition") }
+        guard let disposition = dispositions.value else { throw MultipartError("multipart part has no Content-Disposition") }
         let parsed = try ParameterizedValue(disposition, field: "Content-Disposition")
         guard parsed.value.caseInsensitiveEquals("form-data") else {
             throw MultipartError("multipart part's Content-Disposition is not form-data")
@@ -304,9 +304,9 @@ public struct MultipartParser: Sendable {
             filename = decoded
         }
 
-        let contentTypes = fields.values("Content-Type")
+        let contentTypes = fields.firstValue("Content-Type")
         guard contentTypes.count <= 1 else { throw MultipartError("multipart part has more than one Content-Type") }
         return MultipartPartHead(name: String(decoding: name.value, as: UTF8.self), filename: filename,
-                                 contentType: contentTypes.first, headers: fields)
+                                 contentType: contentTypes.value, headers: fields)
     }
 }

@@ -51,7 +51,11 @@ struct ParameterizedValue: Sendable {
             let nameStart = i
             while i < bytes.count, isTokenByte(bytes[i]) { i += 1 }
             guard i > nameStart else { throw malformed() }
-            let name = String(decoding: bytes[nameStart..<i].map(asciiLower), as: UTF8.self)
+            // Lowercased straight into the string (token bytes are ASCII), with no array between.
+            let name = String(unsafeUninitializedCapacity: i - nameStart) { buffer in
+                for offset in 0..<(i - nameStart) { buffer[offset] = asciiLower(bytes[nameStart + offset]) }
+                return i - nameStart
+            }
             skipWhitespace()
             guard i < bytes.count, bytes[i] == UInt8(ascii: "=") else { throw MultipartError("\(field) parameter \"\(name)\" has no value") }
             i += 1

@@ -38,6 +38,18 @@ public struct HTTPHeaders: Sendable, Sequence {
         return result
     }
 
+    /// The first value of a field and how many times it occurs, without building an array: what
+    /// most checks need ("exactly one Host", "at most one x-api-key").
+    public func firstValue(_ name: String) -> (value: String?, count: Int) {
+        var first: String?
+        var count = 0
+        for field in fields where field.name.caseInsensitiveEquals(name) {
+            if count == 0 { first = field.value }
+            count += 1
+        }
+        return (first, count)
+    }
+
     public func contains(_ name: String) -> Bool { self[name] != nil }
 
     public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> {

@@ -184,18 +184,19 @@ public struct HTTPRequestParser: Sendable {
 
     private func makeHead() throws(HTTPParseError) -> RequestHead {
         guard let line = requestLine else { throw .bad("missing request line") }
-        let hosts = fields.values("Host")
+        let hosts = fields.firstValue("Host").count
         // RFC 9112 §3.2: a 1.1 request without exactly one Host is 400.
-        if hosts.count > 1 || (line.minor >= 1 && hosts.isEmpty) {
-            throw .bad(hosts.isEmpty ? "missing Host header" : "duplicate Host header")
+        if hosts > 1 || (line.minor >= 1 && hosts == 0) {
+            throw .bad(hosts == 0 ? "missing Host header" : "duplicate Host header")
         }
 
-        let transferEncodings = fields.values("Transfer-Encoding")
-        let lengths = fields.values("Content-Length")
+        let transferEncodingCount = fields.firstValue("Transfer-Encoding").count
+        let lengths = fields.firstValue("Content-Length")
         var framing = RequestHead.Framing.none
-        if !transferEncodings.isEmpty {
+        if transferEncodingCount > 0 {
+            let transferEncodings = fields.values("Transfer-Encoding")
             // RFC 9112 §6.1: Transfer-Encoding with Content-Length may be smuggling; reject.
-            guard lengths.isEmpty else { throw .bad("both Content-Length and Transfer-Encoding") }
+            guard lengths.count == 0 else { throw .bad("both Content-Length and Transfer-Encoding") }
             // RFC 9112 §6.1: a 1.0 request with Transfer-Encoding has faulty framing.
             guard line.minor >= 1 else { throw .bad("Transfer-Encoding on HTTP/1.0") }
             let codings = transferEncodings.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }
@@ -204,16 +205,17 @@ public struct HTTPRequestParser: Sendable {
                 throw HTTPParseError(501, "only the chunked transfer coding is supported")
             }
             framing = .chunked
-        } else if !lengths.isEmpty {
+        } else if let length = lengths.value {
             // RFC 9110 §8.6: a second Content-Length, even an equal one, is refused here.
             guard lengths.count == 1 else { throw .bad("duplicate Content-Length") }
-            framing = .length(try Self.parseContentLength(lengths[0]))
+            framing = .length(try Self.parseContentLength(length))
         }
 
         var expectsContinue = false
-        if let expect = fields["Expect"] {
+        let expectations = fields.firstValue("Expect")
+        if let expect = expectations.value {
             // RFC 9110 §10.1.1: the only expectation defined is 100-continue.
-            guard expect.caseInsensitiveEquals("100-continue"), fields.values("Expect").count == 1 else {
+            guard expect.caseInsensitiveEquals("100-continue"), expectations.count == 1 else {
                 throw HTTPParseError(417, "unsupported expectation")
             }
             expectsContinue = line.minor >= 1

@@ -32,8 +32,8 @@ struct SpeechAPI: Sendable {
     private func gate(_ info: RequestInfo, _ endpoint: EmulatedEndpoint) -> HeadDecision {
         let started = DispatchTime.now()
         // 1. The key.
-        let presented = info.head.headers.values("x-api-key")
-        guard presented.count <= 1, let secret = presented.first.map(Self.trimmingWhitespace), !secret.isEmpty else {
+        let presented = info.head.headers.firstValue("x-api-key")
+        guard presented.count <= 1, let secret = presented.value.map(Self.trimmingWhitespace), !secret.isEmpty else {
             return .respond(.error(HTTPError(401, presented.count > 1 ? SpeechErrors.duplicateKey : SpeechErrors.missingKey)))
         }
         let state: (auth: AuthResult, account: Account?)
