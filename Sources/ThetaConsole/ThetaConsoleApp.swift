@@ -30,7 +30,7 @@ public final class ThetaConsoleApp: Sendable {
         let auth = AdminAuth(store: store, fixedTokenHash: configuration.adminToken.map(KeyStore.hashToken))
         let admin = AdminAPI(store: store, clock: clock, auth: auth, maxKeyRPM: configuration.maxKeyRPM, logger: logger)
         admin.register(in: &router)
-        let account = AccountAPI(store: store, recorder: recorder)
+        let account = AccountAPI(store: store, recorder: recorder, maxKeyRPM: configuration.maxKeyRPM)
         account.register(in: &router, admin: admin)
         if let manual = clock as? ManualClock {
             ClockAPI(clock: manual).register(in: &router, admin: admin)

@@ -272,7 +272,7 @@ struct ConsoleScenarioTests {
             return
         }
         var steps = Stopwatch(title: "paging and filters")
-        let harness = try BrowserHarness(serverArguments: ["--plan", "pro"])
+        let harness = try BrowserHarness(serverArguments: ["--plan", "pro", "--max-key-rpm", "250"])
         defer { harness.stop() }
         let (server, page, browser) = (harness.server, harness.page, harness.browser)
         var secrets: [String] = []
@@ -324,6 +324,23 @@ struct ConsoleScenarioTests {
         try page.wait("the whole audit log") { try rows("audit") == 27 && !page.isVisible("#audit-more") }
         #expect(try page.text("#audit-body tr:last-child .cell-main") == "Account changed", "oldest last: serve --plan pro")
         steps.lap("Billing and Audit: two pages each")
+
+        // serve --max-key-rpm 250: the form offers up to 250 (GET /v1/account says so), not 100.
+        try page.click("#sidebar a[data-route=apis]")
+        try page.click("#create-key")
+        try page.wait("the create dialog") { try page.isDialogOpen("create-dialog") }
+        try page.wait("the form's ceiling from the account") { try page.attribute("#key-rpm", "max") == "250" }
+        #expect(try page.text("#key-rpm-hint") == "Requests per minute, from 1 to 250.")
+        #expect(try page.value("#key-rpm") == "100", "the default stays the documented 100")
+        try page.fill("#key-name", "contract key")
+        try page.fill("#key-rpm", "250")
+        try page.click("#create-submit")
+        try page.wait("the one-time key pop-up") { try page.isDialogOpen("reveal-dialog") }
+        try page.click("#reveal-done")
+        try page.wait("the pop-up to close") { try !page.isDialogOpen("reveal-dialog") }
+        let created = try #require(server.get("/v1/keys?limit=1").object["data"] as? [[String: Any]]).first
+        #expect(created?["name"] as? String == "contract key" && created?["rate_limit_rpm"] as? Int == 250)
+        steps.lap("a 250-RPM key through the form")
 
         let (_, problems) = try harness.consoleProblems()
         #expect(problems.isEmpty, "browser console: \(problems)")

@@ -13,6 +13,9 @@ struct BillingTests {
         #expect(account.object["rpm_cap"] as? Int == 30)
         #expect(account.object["key_limit"] as? Int == 1)
         #expect(account.object["active_keys"] as? Int == 0)
+        #expect(account.object["max_key_rate_limit_rpm"] as? Int == 100)
+        let contract = try ServerProcess(arguments: ["--max-key-rpm", "5000"])
+        #expect(try contract.get("/v1/account").object["max_key_rate_limit_rpm"] as? Int == 5000)
         let ledger = try server.get("/v1/account/ledger").object["data"] as? [[String: Any]] ?? []
         #expect(ledger.count == 1 && ledger[0]["kind"] as? String == "grant")
     }

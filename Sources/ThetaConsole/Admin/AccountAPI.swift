@@ -6,6 +6,8 @@ import KeyStore
 struct AccountAPI: Sendable {
     let store: KeyStore
     let recorder: UsageRecorder
+    /// `serve --max-key-rpm`: the highest `rate_limit_rpm` a new key may have (100 by default).
+    let maxKeyRPM: Int
 
     static let patchFields: Set<String> = ["plan", "balance"]
 
@@ -68,6 +70,7 @@ struct AccountAPI: Sendable {
         json.field("plan_name", account.plan.displayName)
         json.field("balance", raw: Credits.format(micro: account.balanceMicro))
         json.field("rpm_cap", account.plan.rpmCap)
+        json.field("max_key_rate_limit_rpm", maxKeyRPM)
         json.field("key_limit", account.plan.keyLimit)
         json.field("active_keys", try store.countActiveKeys())
         json.field("includes_pronunciation", account.plan.includesPronunciation)

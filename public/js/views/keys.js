@@ -11,7 +11,10 @@ import { openModal } from '../dialogs.js';
 import { toast } from '../toast.js';
 import { PagedTable } from './table.js';
 
-const MAX_RPM = 100;
+// The documented per-key maximum and the default; a server run with --max-key-rpm allows more,
+// and says so in GET /v1/account (max_key_rate_limit_rpm).
+const DEFAULT_RPM = 100;
+const maxRpm = () => account?.max_key_rate_limit_rpm ?? DEFAULT_RPM;
 const STATUS_LABELS = { active: 'Active', inactive: 'Inactive', expired: 'Expired' };
 const FIELDS = ['name', 'expires_at', 'rate_limit_rpm'];
 
@@ -168,7 +171,7 @@ function openCreate() {
   for (const field of FIELDS) fieldError(field, '');
   setMessage(el['create-error'], '');
   el['key-expires'].min = todayLocal();
-  el['key-rpm'].value = String(MAX_RPM);
+  el['key-rpm'].value = String(Math.min(DEFAULT_RPM, maxRpm()));
   updateRateHint();
   openModal(el['create-dialog'], el['create-key']);
   el['key-name'].focus();
@@ -178,9 +181,11 @@ function openCreate() {
 
 function updateRateHint() {
   const cap = account?.rpm_cap;
-  el['key-rpm-hint'].textContent = cap != null && cap < MAX_RPM
-    ? `Requests per minute, from 1 to ${MAX_RPM}. Your ${account.plan_name} plan serves at most ${cap} per key.`
-    : `Requests per minute, from 1 to ${MAX_RPM}.`;
+  const max = maxRpm();
+  el['key-rpm'].max = String(max);
+  el['key-rpm-hint'].textContent = cap != null && cap < max
+    ? `Requests per minute, from 1 to ${max}. Your ${account.plan_name} plan serves at most ${cap} per key.`
+    : `Requests per minute, from 1 to ${max}.`;
 }
 
 /** The form's values, or the first problem per field; the server checks again and has the last word. */
@@ -201,8 +206,8 @@ function readForm() {
 
   const rpmText = el['key-rpm'].value.trim();
   const rpm = Number(rpmText);
-  if (el['key-rpm'].validity.badInput || rpmText === '' || !Number.isInteger(rpm) || rpm < 1 || rpm > MAX_RPM) {
-    errors.rate_limit_rpm = `Enter a whole number from 1 to ${MAX_RPM}.`;
+  if (el['key-rpm'].validity.badInput || rpmText === '' || !Number.isInteger(rpm) || rpm < 1 || rpm > maxRpm()) {
+    errors.rate_limit_rpm = `Enter a whole number from 1 to ${maxRpm()}.`;
   }
   return { errors, body: { name, expires_at: expiresAt, rate_limit_rpm: rpm } };
 }
