@@ -34,7 +34,14 @@ extension StringProtocol {
     }
 
     private func trimming(_ trimmed: (Unicode.Scalar) -> Bool) -> String {
+        // The usual case, by byte: ASCII at both ends that is not trimmed means nothing to trim
+        // (every other scalar in these sets starts with a byte >= 0x80). An API key header takes
+        // this path on every request.
         let string = String(self)
+        if let first = string.utf8.first, let last = string.utf8.last, first < 0x80, last < 0x80,
+           !trimmed(Unicode.Scalar(first)), !trimmed(Unicode.Scalar(last)) {
+            return string
+        }
         let scalars = string.unicodeScalars
         guard let first = scalars.firstIndex(where: { !trimmed($0) }) else { return "" }
         let last = scalars.lastIndex(where: { !trimmed($0) })!

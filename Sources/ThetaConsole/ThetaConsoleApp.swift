@@ -78,10 +78,9 @@ public final class ThetaConsoleApp: Sendable {
     /// and a loop thread sharing the core must not wait behind it (the scheduler lets a woken loop
     /// thread preempt it). Under full CPU saturation a flush can start late; the gate still counts
     /// every pending charge (UsageRecorder).
-    public func startBackgroundWork() {
+    public func startBackgroundWork() throws {
         let worker = BackgroundWorker()
-        background.withLock { $0 = worker }
-        Threads.start(name: "usage-flush") { [self] in
+        try Threads.start(name: "usage-flush") { [self] in
             Threads.setCurrentThreadNice(10)
             var ticks = 0
             var deadline = DispatchTime.now() + 1
@@ -93,6 +92,8 @@ public final class ThetaConsoleApp: Sendable {
             }
             worker.finished.signal()
         }
+        // Only a thread that started can be stopped (stop() waits for it to finish).
+        background.withLock { $0 = worker }
     }
 
     /// Stops the flush thread and writes the last batch.

@@ -134,8 +134,8 @@ struct ServeCommand: ParsableCommand {
             }
             let server = HTTPServer(configuration: configuration.server, router: app.makeRouter(), logger: logger)
             let boundPort = try server.start()
-            app.startBackgroundWork()
-            handleShutdownSignals(server: server, app: app, logger: logger, grace: shutdownGrace)
+            try app.startBackgroundWork()
+            try handleShutdownSignals(server: server, app: app, logger: logger, grace: shutdownGrace)
             let shownHost = host.contains(":") ? "[\(host)]" : host
             logger.info("serving", metadata: ["db": "\(database.db)", "port": "\(boundPort)"])
             emit("theta-console listening on http://\(shownHost):\(boundPort)")
@@ -146,8 +146,8 @@ struct ServeCommand: ParsableCommand {
     /// Shuts down on SIGINT or SIGTERM. The handlers were installed at the start of `run`, before any
     /// thread or listening socket existed, so a signal that arrives at any moment after the
     /// "listening" line (or even before it) is waiting in the pipe, never lost.
-    private func handleShutdownSignals(server: HTTPServer, app: ThetaConsoleApp, logger: Logger, grace: Double) {
-        Threads.start(name: "shutdown") {
+    private func handleShutdownSignals(server: HTTPServer, app: ThetaConsoleApp, logger: Logger, grace: Double) throws {
+        try Threads.start(name: "shutdown") {
             let signalNumber = ShutdownSignals.wait()
             logger.info("shutting down", metadata: ["signal": "\(signalNumber)"])
             server.shutdown(grace: grace)

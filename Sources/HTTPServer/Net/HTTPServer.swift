@@ -31,7 +31,7 @@ public final class HTTPServer: Sendable {
         state.set(listener: listener)
         for loop in loops {
             loop.execute { $0.startListening(listener) }
-            Threads.start(name: "http-loop-\(loop.index)") { [state] in
+            try Threads.start(name: "http-loop-\(loop.index)") { [state] in
                 loop.run()
                 state.loopFinished()
             }

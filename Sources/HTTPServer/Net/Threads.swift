@@ -5,8 +5,17 @@ import Glibc
 /// link the whole of Foundation (and ICU), which costs more resident memory than everything else
 /// it does at idle; a pthread is all a loop needs.
 public enum Threads {
+    /// `pthread_create` refused (EAGAIN when a thread or memory limit is reached).
+    public struct StartError: Error, CustomStringConvertible {
+        public let name: String
+        public let code: Int32
+        public var description: String { "could not start the \(name) thread: \(String(cString: strerror(code)))" }
+    }
+
     /// Runs `body` on a new detached thread named `name` (Linux keeps the first 15 bytes).
-    public static func start(name: String, stackSize: Int = 1 << 20, _ body: @escaping @Sendable () -> Void) {
+    public static func start(
+        name: String, stackSize: Int = 1 << 20, _ body: @escaping @Sendable () -> Void
+    ) throws(StartError) {
         final class Box {
             let name: String
             let body: @Sendable () -> Void
@@ -27,7 +36,7 @@ public enum Threads {
         }, context)
         if result != 0 {
             Unmanaged<Box>.fromOpaque(context).release()
-            fatalError("pthread_create failed: \(result)")
+            throw StartError(name: name, code: result)
         }
     }
 
