@@ -86,7 +86,7 @@ extension KeyStore {
         // One statement, so one snapshot, as the BEGIN DEFERRED … COMMIT around two SELECTs it
         // replaces gave: the account row joined with the key, if any (4 statements → 1 per request).
         // Columns read straight from the statement: this runs for every API request.
-        let (found, account) = try read { db in
+        try read { db in
             try db.withPrepared(Self.gateSQL, bind: { try $0.bindBlob(1, hash) }) { row in
                 guard try row.step() else { throw KeyStoreError.missingAccount }
                 guard let plan = Plan(rawValue: try row.text(10)) else { throw KeyStoreError.missingAccount }
@@ -104,7 +104,6 @@ extension KeyStore {
                 return (record, account)
             }
         }
-        return (found, account)
     }
 
     /// Applies a batch of usage in one transaction: request counts and last-used times per key, and

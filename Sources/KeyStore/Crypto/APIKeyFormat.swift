@@ -18,7 +18,12 @@ public enum APIKeyFormat {
 
     /// A new API key secret.
     public static func generate() throws(SecureRandom.Failure) -> String {
-        let body = prefix + (try SecureRandom.base62(randomLength))
+        secret(random: try SecureRandom.base62(randomLength))
+    }
+
+    /// The prefix, `random` (base62 symbols) and the checksum of the two.
+    private static func secret(random: some StringProtocol) -> String {
+        let body = prefix + random
         return body + String(decoding: checksum(of: body.utf8), as: UTF8.self)
     }
 
@@ -27,12 +32,11 @@ public enum APIKeyFormat {
     /// create made three). The three are disjoint runs of independent uniform symbols, so each is
     /// exactly as random as when drawn on its own.
     public static func generateKey() throws(SecureRandom.Failure) -> (secret: String, id: String, eventID: String) {
-        let symbols = Array(try SecureRandom.base62(randomLength + 2 * idRandomLength).utf8)
-        let body = prefix + String(decoding: symbols[..<randomLength], as: UTF8.self)
-        let secret = body + String(decoding: checksum(of: body.utf8), as: UTF8.self)
-        let id = keyIDPrefix + String(decoding: symbols[randomLength..<(randomLength + idRandomLength)], as: UTF8.self)
-        let eventID = eventIDPrefix + String(decoding: symbols[(randomLength + idRandomLength)...], as: UTF8.self)
-        return (secret, id, eventID)
+        let symbols = try SecureRandom.base62(randomLength + 2 * idRandomLength)
+        let idStart = symbols.index(symbols.startIndex, offsetBy: randomLength)
+        let eventStart = symbols.index(idStart, offsetBy: idRandomLength)
+        return (secret(random: symbols[..<idStart]), keyIDPrefix + symbols[idStart..<eventStart],
+                eventIDPrefix + symbols[eventStart...])
     }
 
     /// Prefix, exact length, alphabet and checksum all hold.
