@@ -27,16 +27,19 @@ let package = Package(
         // epoll and eventfd, which Glibc's module does not export.
         .systemLibrary(name: "CLinux"),
 
+        // Named pthreads (no Foundation Thread): the event loops, the SQLite writer, the flush.
+        .target(name: "PosixThreads", dependencies: ["CLinux"]),
+
         // Knows HTTP, knows nothing about keys.
         .target(
             name: "HTTPServer",
-            dependencies: ["CLinux", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CLinux", "PosixThreads", .product(name: "Logging", package: "swift-log")]
         ),
 
         // Knows keys, knows nothing about HTTP.
         .target(
             name: "KeyStore",
-            dependencies: ["CSQLite", "COpenSSL"],
+            dependencies: ["CSQLite", "COpenSSL", "PosixThreads"],
             plugins: ["EmbedAssets"]
         ),
 
@@ -56,7 +59,7 @@ let package = Package(
         .target(
             name: "ThetaConsole",
             dependencies: [
-                "HTTPServer", "KeyStore", "AudioProbe",
+                "HTTPServer", "KeyStore", "AudioProbe", "PosixThreads",
                 .product(name: "Logging", package: "swift-log"),
             ],
             plugins: ["EmbedAssets"]
@@ -65,7 +68,7 @@ let package = Package(
         .executableTarget(
             name: "theta-console",
             dependencies: [
-                "ThetaConsole", "KeyStore", "HTTPServer",
+                "ThetaConsole", "KeyStore", "HTTPServer", "PosixThreads",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -78,7 +81,7 @@ let package = Package(
         .testTarget(name: "EmulatorTests", dependencies: ["ThetaConsole"]),
         // Drives the console in headless Chromium through our own WebDriver client.
         .testTarget(name: "BrowserTests", dependencies: ["TestSupport"]),
-        .testTarget(name: "AudioProbeTests", dependencies: ["AudioProbe"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "AudioProbeTests", dependencies: ["AudioProbe", "TestSupport"], resources: [.copy("Fixtures")]),
         // Drives the real binary over real sockets; depending on it makes `swift test` build it.
         .testTarget(name: "EndToEndTests", dependencies: ["theta-console", "TestSupport"]),
     ]

@@ -11,9 +11,25 @@ extension KeyStore {
     @discardableResult
     public func updateAccount(plan: Plan? = nil, balanceMicro: Int64? = nil, actor: String, remoteAddress: String? = nil,
                               reason: String? = nil) throws -> Account {
+        try write(try updateAccountWrite(plan: plan, balanceMicro: balanceMicro, actor: actor,
+                                         remoteAddress: remoteAddress, reason: reason))
+    }
+
+    /// `updateAccount` for an event loop: `done` runs on the writer thread after the commit.
+    public func updateAccount(plan: Plan?, balanceMicro: Int64?, actor: String, remoteAddress: String?, reason: String?,
+                              then done: @escaping @Sendable (Result<Account, any Error>) -> Void) {
+        write({
+            try self.updateAccountWrite(plan: plan, balanceMicro: balanceMicro, actor: actor,
+                                        remoteAddress: remoteAddress, reason: reason)
+        }, then: done)
+    }
+
+    private func updateAccountWrite(
+        plan: Plan?, balanceMicro: Int64?, actor: String, remoteAddress: String?, reason: String?
+    ) throws -> @Sendable (Connection) throws -> Account {
         let now = clock.now().wholeSeconds
         let ids = try (0..<3).map { _ in try APIKeyFormat.generateEventID() }
-        return try write { db in
+        return { db in
             let before = try Self.account(in: db)
             var changes: [String] = []
             if let plan, plan != before.plan {
@@ -109,8 +125,18 @@ extension KeyStore {
     /// Applies a batch of usage in one transaction: request counts and last-used times per key, and
     /// each charge as a ledger entry taken off the balance. Marks the account with the batch number.
     public func applyUsage(_ batch: UsageBatch) throws {
-        let ids = try Self.chargeIDs(count: batch.charges.count, at: clock.now())
-        try write { db in
+        try write(try applyUsageWrite(batch))
+    }
+
+    /// `applyUsage` queued without waiting; `done` runs on the writer thread after the commit.
+    public func applyUsage(_ batch: UsageBatch, then done: @escaping @Sendable (Result<Void, any Error>) -> Void) {
+        write({ try self.applyUsageWrite(batch) }, then: done)
+    }
+
+    private func applyUsageWrite(_ batch: UsageBatch) throws -> @Sendable (Connection) throws -> Void {
+        let now = clock.now()
+        let ids = try Self.chargeIDs(count: batch.charges.count, at: now)
+        return { db in
             for (id, usage) in batch.keys {
                 try db.run(
                     """
@@ -127,7 +153,7 @@ extension KeyStore {
                                       audioSeconds: charge.audioSeconds, detail: nil, into: db)
             }
             try db.run("UPDATE account SET balance_micro = ?, usage_batches = ?, updated_at = ? WHERE id = 1",
-                       [balance, batch.number, clock.now().unixSeconds])
+                       [balance, batch.number, now.unixSeconds])
         }
     }
 

@@ -6,11 +6,32 @@ extension KeyStore {
     public func recordAudit(
         action: String, keyID: String? = nil, actor: String, remoteAddress: String? = nil, detail: String? = nil
     ) throws -> AuditEvent {
-        let event = AuditEvent(
-            id: try APIKeyFormat.generateEventID(), at: clock.now().wholeSeconds, action: action, keyID: keyID,
-            actor: actor, remoteAddress: remoteAddress, detail: detail)
+        let event = try auditEvent(action: action, keyID: keyID, actor: actor, remoteAddress: remoteAddress, detail: detail)
         try write { db in try Self.insert(event, into: db) }
         return event
+    }
+
+    /// `recordAudit` for an event loop: `done` runs on the writer thread after the commit.
+    public func recordAudit(
+        action: String, keyID: String? = nil, actor: String, remoteAddress: String? = nil, detail: String? = nil,
+        then done: @escaping @Sendable (Result<AuditEvent, any Error>) -> Void
+    ) {
+        write({
+            let event = try self.auditEvent(action: action, keyID: keyID, actor: actor, remoteAddress: remoteAddress,
+                                            detail: detail)
+            return { db in
+                try Self.insert(event, into: db)
+                return event
+            }
+        }, then: done)
+    }
+
+    private func auditEvent(action: String, keyID: String?, actor: String, remoteAddress: String?, detail: String?) throws
+        -> AuditEvent
+    {
+        AuditEvent(
+            id: try APIKeyFormat.generateEventID(), at: clock.now().wholeSeconds, action: action, keyID: keyID,
+            actor: actor, remoteAddress: remoteAddress, detail: detail)
     }
 
     /// Audit events newest first. `after` is the id of the last event of the previous page.

@@ -11,7 +11,21 @@ extension KeyStore {
     public func createKey(
         _ spec: KeySpec, actor: String, remoteAddress: String?
     ) throws -> (record: APIKeyRecord, secret: String) {
-        // Draw randomness before taking the write lock, to keep the lock short.
+        try write(try createKeyWrite(spec, actor: actor, remoteAddress: remoteAddress))
+    }
+
+    /// `createKey` for an event loop: `done` runs on the writer thread after the commit.
+    public func createKey(
+        _ spec: KeySpec, actor: String, remoteAddress: String?,
+        then done: @escaping @Sendable (Result<(record: APIKeyRecord, secret: String), any Error>) -> Void
+    ) {
+        write({ try self.createKeyWrite(spec, actor: actor, remoteAddress: remoteAddress) }, then: done)
+    }
+
+    private func createKeyWrite(
+        _ spec: KeySpec, actor: String, remoteAddress: String?
+    ) throws -> @Sendable (Connection) throws -> (record: APIKeyRecord, secret: String) {
+        // Randomness is drawn here, before the write is queued, to keep the writer's work short.
         let (secret, id, eventID) = try APIKeyFormat.generateKey()
         let now = clock.now().wholeSeconds
         let record = APIKeyRecord(
@@ -19,7 +33,7 @@ extension KeyStore {
             expiresAt: spec.expiresAt?.wholeSeconds, rateLimitRPM: spec.rateLimitRPM,
             deactivatedAt: nil, lastUsedAt: nil)
         let hash = SHA256.digest(secret)
-        try write { db in
+        return { db in
             // Counted inside the write transaction, so two concurrent creates cannot both pass.
             let plan = try Self.account(in: db).plan
             if let limit = plan.keyLimit {
@@ -40,8 +54,8 @@ extension KeyStore {
                     id: eventID, at: now, action: AuditEvent.keyCreated, keyID: id, actor: actor,
                     remoteAddress: remoteAddress, detail: spec.name),
                 into: db)
+            return (record, secret)
         }
-        return (record, secret)
     }
 
     /// The key with public id `id`, or nil.
@@ -91,9 +105,21 @@ extension KeyStore {
     /// Idempotent: an already inactive key is returned unchanged and no second event is written.
     /// Expired keys can be deactivated too. The change and its `key.deactivated` event commit together.
     public func deactivateKey(id: String, actor: String, remoteAddress: String?) throws -> APIKeyRecord? {
+        try write(try deactivateKeyWrite(id: id, actor: actor, remoteAddress: remoteAddress))
+    }
+
+    /// `deactivateKey` for an event loop: `done` runs on the writer thread after the commit.
+    public func deactivateKey(id: String, actor: String, remoteAddress: String?,
+                              then done: @escaping @Sendable (Result<APIKeyRecord?, any Error>) -> Void) {
+        write({ try self.deactivateKeyWrite(id: id, actor: actor, remoteAddress: remoteAddress) }, then: done)
+    }
+
+    private func deactivateKeyWrite(
+        id: String, actor: String, remoteAddress: String?
+    ) throws -> @Sendable (Connection) throws -> APIKeyRecord? {
         let eventID = try APIKeyFormat.generateEventID()
         let now = clock.now().wholeSeconds
-        return try write { db in
+        return { db in
             guard let record = try Self.key(id: id, in: db) else { return nil }
             guard !record.isDeactivated else { return record }
             try db.run(
@@ -173,7 +199,7 @@ extension KeyStore {
 
     // MARK: - Private
 
-    private static func key(id: String, in db: Connection) throws -> APIKeyRecord? {
+    static func key(id: String, in db: Connection) throws -> APIKeyRecord? {
         try db.row("SELECT \(keyColumns) FROM api_keys WHERE id = ?", [id]).map(record)
     }
 

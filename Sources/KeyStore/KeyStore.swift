@@ -6,8 +6,9 @@ import Glibc
 
 /// The keys, the audit log and the admin token, in one SQLite file.
 ///
-/// Sendable because it serializes access itself: one writer connection behind a mutex, and a few
-/// reader connections, each behind its own mutex, so reads go on while a write waits for fsync (WAL).
+/// Sendable because it serializes access itself: one writer connection owned by the writer thread
+/// (`WriteQueue`, which commits concurrent writes together), and a few reader connections, each
+/// behind its own mutex, so reads go on while a write waits for fsync (WAL).
 /// Another process (the CLI) may use the same file at the same time. The one thing kept in memory is
 /// the API gate's last answers, and only while the database's wal-index header shows that no
 /// transaction has committed since they were read (`WALIndexWatcher`), so any commit, from any
@@ -20,7 +21,7 @@ public final class KeyStore: Sendable {
 
     public let path: String
     public let clock: any Clock
-    private let writer: Mutex<Connection?>
+    private let writer: WriteQueue
     private let readers: [ReaderSlot]
     private let nextReader = Atomic<UInt>(0)
     /// Nil for in-memory stores, or when the `-shm` file cannot be watched: then the gate always reads.
@@ -60,8 +61,8 @@ public final class KeyStore: Sendable {
         }
         self.path = path
         self.clock = clock
-        self.writer = Mutex(writer)
         self.readers = readers
+        self.writer = try WriteQueue(connection: writer)
         // After the connections: WAL mode has created and initialised the -shm file by now.
         self.walWatcher = readers.isEmpty ? nil : WALIndexWatcher(databasePath: path)
     }
@@ -79,19 +80,48 @@ public final class KeyStore: Sendable {
         for slot in readers {
             if let error = slot.connection.withLock({ Self.closeAndClear(&$0) }) { errors.append(error) }
         }
-        // The writer closes last, so it is the last connection and checkpoints the WAL into the file.
-        if let error = writer.withLock({ Self.closeAndClear(&$0) }) { errors.append(error) }
+        // The writer commits what is queued, then closes last, so it is the last connection and
+        // checkpoints the WAL into the file.
+        writer.stop()
+        if let error = writer.withConnection({ Self.closeAndClear(&$0) }) { errors.append(error) }
         if let first = errors.first { throw first }
     }
 
     // MARK: - Connection access
 
-    /// Runs `body` in an IMMEDIATE transaction on the writer.
-    func write<T: Sendable>(_ body: @Sendable (Connection) throws -> T) throws -> T {
-        try writer.withLock { connection in
-            guard let connection else { throw KeyStoreError.closed }
-            return try connection.transaction(.immediate) { try body(connection) }
+    /// Runs `body` in an IMMEDIATE transaction on the writer thread and waits for the commit.
+    /// For callers that may block (the CLI, the flush thread); an event loop uses `write(_:then:)`.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) throws -> T {
+        try writer.sync(body)
+    }
+
+    /// Queues `body` for the writer thread; `done` runs there once the write has committed (or
+    /// failed), and must not block.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T,
+                            then done: @escaping @Sendable (Result<T, any Error>) -> Void) {
+        writer.submit(body, done: done)
+    }
+
+    /// Prepares a write on the caller's thread (ids, randomness, the clock), then queues it. A
+    /// failure to prepare is reported through `done` too, so every caller has one path for errors.
+    func write<T: Sendable>(_ prepare: () throws -> @Sendable (Connection) throws -> T,
+                            then done: @escaping @Sendable (Result<T, any Error>) -> Void) {
+        do {
+            writer.submit(try prepare(), done: done)
+        } catch {
+            done(.failure(error))
         }
+    }
+
+    /// Waits on nothing: `done` runs on the writer thread after every write queued before this call
+    /// has committed or failed. A barrier for read-your-writes.
+    public func afterQueuedWrites(_ done: @escaping @Sendable () -> Void) {
+        writer.barrier(done)
+    }
+
+    /// Groups and writes the writer thread has committed (for tests and benchmarks).
+    public var writerStatistics: (groups: Int, writes: Int) {
+        (writer.groupsCommitted.load(ordering: .relaxed), writer.writesCommitted.load(ordering: .relaxed))
     }
 
     /// Runs `body` on a free reader, or waits for one. Each statement sees the latest commit.
@@ -100,7 +130,7 @@ public final class KeyStore: Sendable {
     /// must stay behind its mutex.
     func read<T: Sendable>(_ body: @Sendable (Connection) throws -> T) throws -> T {
         guard !readers.isEmpty else {
-            return try writer.withLock { connection in try Self.use(connection, body) }
+            return try writer.withConnection { connection in try Self.use(connection, body) }
         }
         for slot in readers {
             if let result = try slot.connection.withLockIfAvailable({ connection in try Self.use(connection, body) }) {

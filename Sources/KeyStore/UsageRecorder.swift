@@ -1,3 +1,4 @@
+import Dispatch
 import FoundationEssentials
 import Synchronization
 
@@ -21,7 +22,9 @@ public final class UsageRecorder: Sendable {
 
     private let store: KeyStore
     private let state: Mutex<State>
-    private let flushing = Mutex(())
+    /// Held from taking a batch to queueing its write, so batches reach the writer thread in number
+    /// order; `state` is held only for the swap, so a loop recording usage never waits on this.
+    private let submitting = Mutex(())
 
     public init(store: KeyStore) throws {
         self.store = store
@@ -55,10 +58,30 @@ public final class UsageRecorder: Sendable {
         }
     }
 
-    /// Writes what has gathered. On failure the batch is kept and retried with the next flush.
+    /// True while some answered request's usage is not yet known to be written.
+    public var hasPending: Bool {
+        state.withLock { s in !s.open.isEmpty || !s.inFlight.isEmpty }
+    }
+
+    /// Writes what has gathered and waits for it. On failure the batch is kept and retried with the
+    /// next flush. For threads that may block (the flush thread, shutdown); a loop uses `flush(then:)`.
     public func flush() throws {
-        try flushing.withLock { _ in
-            let batch: UsageBatch? = state.withLock { s in
+        let box = Mutex<Result<Void, any Error>>(.success(()))
+        let done = DispatchSemaphore(value: 0)
+        flush { result in
+            box.withLock { $0 = result }
+            done.signal()
+        }
+        done.wait()
+        try box.withLock { $0 }.get()
+    }
+
+    /// Queues what has gathered for the writer thread. `done` runs (on the writer thread, or here
+    /// when nothing is pending) once every request's usage gathered before this call is written:
+    /// this batch, and any batch another flush queued before it. On failure the batch is put back.
+    public func flush(then done: @escaping @Sendable (Result<Void, any Error>) -> Void) {
+        let queued = submitting.withLock { _ -> Bool in
+            let taken: UsageBatch? = state.withLock { s in
                 guard !s.open.isEmpty else { return nil }
                 let taken = s.open
                 s.inFlight.append((taken.number, s.openMicro))
@@ -66,29 +89,38 @@ public final class UsageRecorder: Sendable {
                 s.openMicro = 0
                 return taken
             }
-            guard let batch else { return }
-            do {
-                try store.applyUsage(batch)
-            } catch {
-                // Put it back in front of what gathered since, under its own number.
-                state.withLock { s in
-                    s.inFlight.removeAll { $0.number == batch.number }
-                    var merged = batch
-                    merged.number = s.open.number
-                    for (id, usage) in s.open.keys {
-                        var combined = merged.keys[id] ?? UsageBatch.KeyUsage()
-                        combined.succeeded += usage.succeeded
-                        combined.refused += usage.refused
-                        combined.lastUsed = max(combined.lastUsed, usage.lastUsed)
-                        merged.keys[id] = combined
-                    }
-                    merged.charges += s.open.charges
-                    s.open = merged
-                    s.openMicro = merged.chargedMicro
+            if let batch = taken {
+                store.applyUsage(batch) { [self] result in
+                    if case .failure = result { putBack(batch) }
+                    state.withLock { s in s.inFlight.removeAll { $0.number <= batch.number } }
+                    done(result)
                 }
-                throw error
+                return true
             }
-            state.withLock { s in s.inFlight.removeAll { $0.number <= batch.number } }
+            // Nothing new, but an earlier batch may still be on its way: wait behind it.
+            guard state.withLock({ !$0.inFlight.isEmpty }) else { return false }
+            store.afterQueuedWrites { done(.success(())) }
+            return true
+        }
+        if !queued { done(.success(())) }
+    }
+
+    /// A batch whose write failed goes back in front of what gathered since, under the open number.
+    private func putBack(_ batch: UsageBatch) {
+        state.withLock { s in
+            s.inFlight.removeAll { $0.number == batch.number }
+            var merged = batch
+            merged.number = s.open.number
+            for (id, usage) in s.open.keys {
+                var combined = merged.keys[id] ?? UsageBatch.KeyUsage()
+                combined.succeeded += usage.succeeded
+                combined.refused += usage.refused
+                combined.lastUsed = max(combined.lastUsed, usage.lastUsed)
+                merged.keys[id] = combined
+            }
+            merged.charges += s.open.charges
+            s.open = merged
+            s.openMicro = merged.chargedMicro
         }
     }
 }

@@ -3,6 +3,7 @@ import FoundationEssentials
 import HTTPServer
 import KeyStore
 import Logging
+import PosixThreads
 import Synchronization
 
 /// Wires the key store to the HTTP server: the routes, the response policies, and the background
@@ -28,7 +29,8 @@ public final class ThetaConsoleApp: Sendable {
     public func makeRouter() -> Router {
         var router = RouterBuilder()
         let auth = AdminAuth(store: store, fixedTokenHash: configuration.adminToken.map(KeyStore.hashToken))
-        let admin = AdminAPI(store: store, clock: clock, auth: auth, maxKeyRPM: configuration.maxKeyRPM, logger: logger)
+        let admin = AdminAPI(store: store, recorder: recorder, clock: clock, auth: auth, maxKeyRPM: configuration.maxKeyRPM,
+                             logger: logger)
         admin.register(in: &router)
         let account = AccountAPI(store: store, recorder: recorder, maxKeyRPM: configuration.maxKeyRPM)
         account.register(in: &router, admin: admin)

@@ -5,6 +5,7 @@ import Glibc
 import HTTPServer
 import KeyStore
 import Logging
+import PosixThreads
 import ThetaConsole
 
 struct ServeCommand: ParsableCommand {

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Glibc
 import Logging
@@ -17,13 +18,48 @@ struct LiveServerTests {
             largestChunk = max(largestChunk, bytes.count)
             if count > 0, bytes.contains(UInt8(ascii: "!")) { throw HTTPError(400, "no shouting") }
         }
-        func finish() -> Response {
-            .json(200, Array(#"{"count":\#(count),"largest":\#(largestChunk)}"#.utf8))
+        func finish() -> Reply {
+            .now(.json(200, Array(#"{"count":\#(count),"largest":\#(largestChunk)}"#.utf8)))
         }
     }
 
-    static func startServer(_ configure: (inout ServerConfiguration) -> Void = { _ in }) throws -> (HTTPServer, Int) {
+    /// Holds deferred answers until the test opens it: proves what happens while one is pending.
+    final class Gate: Sendable {
+        let semaphore = DispatchSemaphore(value: 0)
+        func open(_ times: Int = 1) { for _ in 0..<times { semaphore.signal() } }
+    }
+
+    /// Answers later from another thread, once the gate opens, like a durable write would.
+    final class LaterSink: BodySink {
+        let gate: Gate
+        var count = 0
+        init(gate: Gate) { self.gate = gate }
+        func consume(_ bytes: ArraySlice<UInt8>) throws(HTTPError) { count += bytes.count }
+        func finish() -> Reply {
+            let (gate, count) = (gate, count)
+            return .later { responder in
+                DispatchQueue.global().async {
+                    gate.semaphore.wait()
+                    responder.respond { .json(200, Array("{\"later\":\(count)}".utf8)) }
+                }
+            }
+        }
+    }
+
+    static func startServer(gate: Gate = Gate(), _ configure: (inout ServerConfiguration) -> Void = { _ in }) throws
+        -> (HTTPServer, Int)
+    {
         var router = RouterBuilder()
+        router.on(.GET, "/later") { _ in
+            .later { responder in
+                DispatchQueue.global().async {
+                    gate.semaphore.wait()
+                    responder.respond { .json(200, Array(#""later""#.utf8)) }
+                }
+            }
+        }
+        router.on(.POST, "/later") { _ in .consume(LaterSink(gate: gate), limit: 1024) }
+        router.on(.GET, "/dropped") { _ in .later { _ in } }
         router.on(.POST, "/count") { _ in .consume(CountingSink(), limit: 10 * 1024 * 1024) }
         router.on(.POST, "/refuse") { _ in .respond(.error(HTTPError(403, "refused before the body"))) }
         router.on(.GET, "/big") { _ in .respond(Response(status: 200, headers: HTTPHeaders([("Content-Type", "text/plain; charset=utf-8")]),
@@ -120,6 +156,58 @@ struct LiveServerTests {
         defer { server.shutdown(grace: 1) }
         #expect(try RawHTTPClient.request(port: port, "GET", "/items/a%20b").text == "\"a b\"")
         #expect(try RawHTTPClient.request(port: port, "GET", "/items/%zz").status == 404)
+    }
+
+    @Test func deferredReply_otherConnectionsAreServedMeanwhile_onTheSameLoop() throws {
+        let gate = Gate()
+        let (server, port) = try Self.startServer(gate: gate) { $0.threads = 1 }
+        defer { server.shutdown(grace: 1) }
+        let waiting = try RawHTTPClient(port: port)
+        try waiting.send("GET /later HTTP/1.1\r\nHost: x\r\n\r\n")
+        // The one loop is not blocked: another connection is answered while the first waits.
+        for i in 0..<20 {
+            #expect(try RawHTTPClient.request(port: port, "GET", "/items/\(i)").status == 200)
+        }
+        gate.open()
+        let answer = try waiting.readResponse()
+        #expect(answer.status == 200 && answer.text == "\"later\"")
+        #expect(try waiting.request("GET", "/items/x").status == 200)
+    }
+
+    @Test func deferredReply_pipelinedRequestsAfterIt_areAnsweredInOrder() throws {
+        let gate = Gate()
+        let (server, port) = try Self.startServer(gate: gate) { $0.threads = 1 }
+        defer { server.shutdown(grace: 1) }
+        let client = try RawHTTPClient(port: port)
+        try client.send("GET /later HTTP/1.1\r\nHost: x\r\n\r\nGET /items/2 HTTP/1.1\r\nHost: x\r\n\r\n"
+                        + "POST /later HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhelloGET /items/3 HTTP/1.1\r\nHost: x\r\n\r\n")
+        gate.open(2)
+        #expect(try client.readResponse().text == "\"later\"")
+        #expect(try client.readResponse().text == "\"2\"")
+        #expect(try client.readResponse().object["later"] as? Int == 5)
+        #expect(try client.readResponse().text == "\"3\"")
+    }
+
+    @Test func deferredReply_whosePeerLeft_isDroppedQuietly() throws {
+        let gate = Gate()
+        let (server, port) = try Self.startServer(gate: gate) { $0.threads = 1 }
+        defer { server.shutdown(grace: 1) }
+        do {
+            let leaving = try RawHTTPClient(port: port)
+            try leaving.send("GET /later HTTP/1.1\r\nHost: x\r\n\r\n")
+        }
+        usleep(100_000)
+        gate.open()
+        // The late answer finds its connection closed; the server carries on.
+        #expect(try RawHTTPClient.request(port: port, "GET", "/items/1").status == 200)
+    }
+
+    @Test func aResponderDroppedWithoutAnswering_answers500() throws {
+        let (server, port) = try Self.startServer()
+        defer { server.shutdown(grace: 1) }
+        let client = try RawHTTPClient(port: port)
+        #expect(try client.request("GET", "/dropped").status == 500)
+        #expect(try client.request("GET", "/items/1").status == 200)
     }
 
     @Test func shutdown_closesIdleConnections_andStopsAccepting() throws {

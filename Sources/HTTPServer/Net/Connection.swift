@@ -25,8 +25,15 @@ final class Connection {
         var limit: Int
         var received = 0
         var responded = false
+        /// A `Reply.later` is being worked on elsewhere; its `Responder` will answer.
+        var awaiting = false
+        /// The parser has seen this request's end (only kept while awaiting).
+        var ended = false
+        /// Tells a late answer from one meant for an earlier request on this connection.
+        var serial: UInt64 = 0
     }
     private var exchange: Exchange?
+    private var requestSerial: UInt64 = 0
 
     private enum Phase {
         case open
@@ -133,6 +140,12 @@ final class Connection {
     /// Parses and handles buffered input until it needs more bytes, a response blocks, or it closes.
     private func process() {
         while case .open = phase {
+            if let current = exchange, current.awaiting && current.ended {
+                // The answer comes from another thread; read nothing more until it is sent.
+                readingPaused = true
+                updateInterest()
+                break
+            }
             if output.count - outputIndex > Self.outputHighWater {
                 readingPaused = true
                 updateInterest()
@@ -160,9 +173,14 @@ final class Connection {
     private func begin(_ head: RequestHead) {
         headStartedAt = nil
         let info = RequestInfo(head: head, remoteAddress: remoteAddress)
-        var exchange = Exchange(head: head, sink: nil, limit: configuration.maxDiscardBytes)
+        requestSerial &+= 1
+        var exchange = Exchange(head: head, sink: nil, limit: configuration.maxDiscardBytes, serial: requestSerial)
         let hasBody = head.framing != .none && head.framing != .length(0)
         switch loop.core.router.decide(info) {
+        case .later(let start):
+            // A body that arrives meanwhile is discarded (as after an early answer).
+            self.exchange = exchange
+            awaitReply(start)
         case .respond(let response):
             self.exchange = exchange
             // Answered before the body: refuse a body the peer has not sent yet (100-continue)
@@ -194,7 +212,7 @@ final class Connection {
         guard exchange != nil else { return }
         exchange!.received += bytes.count
         let current = exchange!
-        if current.responded {
+        if current.responded || current.awaiting {
             // Answered early: discard the rest, up to a point.
             if current.received > configuration.maxDiscardBytes {
                 phase = .closing
@@ -216,11 +234,51 @@ final class Connection {
 
     private func end() {
         guard let current = exchange else { return }
+        if current.awaiting {
+            exchange!.ended = true
+            return
+        }
         if !current.responded, let sink = current.sink {
-            respond(sink.finish(), close: false)
+            switch sink.finish() {
+            case .now(let response):
+                respond(response, close: false)
+            case .later(let start):
+                exchange!.sink = nil
+                exchange!.ended = true
+                awaitReply(start)
+                return
+            }
         }
         exchange = nil
         if input.readableCount > 0 { headStartedAt = monotonicNanoseconds() }
+    }
+
+    /// Hands the current request to work on another thread; its Responder brings the answer back
+    /// to this loop through `execute`, the loop's task queue, so nothing here blocks.
+    private func awaitReply(_ start: @Sendable (Responder) -> Void) {
+        exchange!.awaiting = true
+        let serial = exchange!.serial
+        let target = LoopBound(self)
+        let responder = Responder { [loop] make in
+            loop.execute { _ in target.value.resume(serial: serial, with: make()) }
+        }
+        start(responder)
+    }
+
+    /// The answer to a request that was `awaiting`, on the loop thread.
+    private func resume(serial: UInt64, with response: Response) {
+        guard case .open = phase, let current = exchange, current.awaiting, current.serial == serial else { return }
+        exchange!.awaiting = false
+        // Reading resumes below, once this exchange is done; not from inside `respond`'s flush.
+        if current.ended { readingPaused = false }
+        // Answered before the body's end (a bodyless route sent a body): close after it.
+        respond(response, close: !current.ended)
+        guard current.ended else { return }
+        exchange = nil
+        guard case .open = phase else { return }
+        if input.readableCount > 0 { headStartedAt = monotonicNanoseconds() }
+        updateInterest()
+        process()
     }
 
     /// Queues the response to the current request and starts writing it.
@@ -347,6 +405,8 @@ final class Connection {
         }
         if outputIndex < output.count {
             if passed(lastWrite, configuration.writeTimeout) { close() }
+        } else if let current = exchange, current.awaiting && current.ended {
+            return  // the writer thread answers; it is not the peer that is slow
         } else if let current = exchange, !current.responded {
             if passed(lastRead, configuration.bodyTimeout) { fail(status: 408, detail: "request body timed out") }
         } else if exchange != nil {
@@ -357,4 +417,10 @@ final class Connection {
             close()
         }
     }
+}
+
+/// A connection carried through another thread and back to its own loop, where alone it is used.
+private struct LoopBound: @unchecked Sendable {
+    let value: Connection
+    init(_ value: Connection) { self.value = value }
 }

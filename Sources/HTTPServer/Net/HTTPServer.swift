@@ -2,6 +2,7 @@ import Dispatch
 import FoundationEssentials
 import Glibc
 import Logging
+import PosixThreads
 import Synchronization
 
 /// An HTTP/1.1 server on non-blocking POSIX sockets, with one epoll event loop per thread.

@@ -25,11 +25,11 @@ public struct Request: Sendable {
     public var remoteAddress: String { info.remoteAddress }
 }
 
-/// Receives a request body as it arrives, on the connection's thread, then produces the response.
+/// Receives a request body as it arrives, on the connection's thread, then produces the reply.
 /// Throwing from `consume` answers at once with that error; the rest of the body is discarded.
 public protocol BodySink: AnyObject {
     func consume(_ bytes: ArraySlice<UInt8>) throws(HTTPError)
-    func finish() -> Response
+    func finish() -> Reply
     /// The 413 for a body that passed its limit while streaming (a chunked body: a declared one is
     /// refused before it is read). Routes with their own wording and headers override it.
     func oversized(limit: Int) -> Response
@@ -48,10 +48,22 @@ public enum HeadDecision {
     /// Read a body of at most `limit` bytes into the sink. A declared length over the limit gets
     /// 413 before any of it is read.
     case consume(any BodySink, limit: Int)
+    /// Answer later, from another thread (see `Reply.later`); a body, if any, is discarded.
+    case later(@Sendable (Responder) -> Void)
+
+    /// The decision that gives `reply`.
+    public init(_ reply: Reply) {
+        switch reply {
+        case .now(let response): self = .respond(response)
+        case .later(let start): self = .later(start)
+        }
+    }
 }
 
 public typealias HeadHandler = @Sendable (RequestInfo) -> HeadDecision
 public typealias RequestHandler = @Sendable (Request) throws -> Response
+/// A buffered handler that may answer later (`Reply.later`), e.g. after a durable write.
+public typealias ReplyingHandler = @Sendable (Request) throws -> Reply
 
 /// One method and path pattern (`/v1/keys/{id}`) with its handler.
 public struct Route: Sendable {
@@ -93,9 +105,9 @@ public struct Route: Sendable {
 final class BufferingSink: BodySink {
     private var body: [UInt8] = []
     private let info: RequestInfo
-    private let handler: RequestHandler
+    private let handler: ReplyingHandler
 
-    init(info: RequestInfo, handler: @escaping RequestHandler) {
+    init(info: RequestInfo, handler: @escaping ReplyingHandler) {
         self.info = info
         self.handler = handler
     }
@@ -104,7 +116,7 @@ final class BufferingSink: BodySink {
         body.append(contentsOf: bytes)
     }
 
-    func finish() -> Response {
+    func finish() -> Reply {
         Router.run(handler, Request(info: info, body: body))
     }
 }

@@ -17,7 +17,7 @@ public struct RouterBuilder {
     /// A route whose body (at most `maxBody` bytes) is collected before the handler runs.
     public mutating func on(_ method: HTTPMethod, _ pattern: String, maxBody: Int = 64 * 1024,
                             handler: @escaping RequestHandler) {
-        on(method, pattern) { info in Router.buffer(info, maxBody: maxBody, handler) }
+        on(method, pattern) { info in Router.buffer(info, maxBody: maxBody) { request in .now(try handler(request)) } }
     }
 
     /// What answers a GET or HEAD that no route matches (static files); 404 otherwise.
@@ -80,27 +80,31 @@ public struct Router: Sendable {
 
     /// Collects the body (at most `maxBody` bytes), then runs the handler. For head handlers that
     /// check something first (authentication) and then want the buffered behaviour.
-    public static func buffer(_ info: RequestInfo, maxBody: Int, _ handler: @escaping RequestHandler) -> HeadDecision {
+    public static func buffer(_ info: RequestInfo, maxBody: Int, _ handler: @escaping ReplyingHandler) -> HeadDecision {
         switch info.head.framing {
         case .none, .length(0):
-            return .respond(run(handler, Request(info: info, body: [])))
+            return HeadDecision(run(handler, Request(info: info, body: [])))
         default:
             return .consume(BufferingSink(info: info, handler: handler), limit: maxBody)
         }
     }
 
     /// Runs a buffered handler: an HTTPError becomes its response; anything else a logged 500.
-    static func run(_ handler: RequestHandler, _ request: Request) -> Response {
+    static func run(_ handler: ReplyingHandler, _ request: Request) -> Reply {
         do {
             return try handler(request)
-        } catch let error as HTTPError {
-            return .error(error)
         } catch {
-            // The error's description comes from our own code and never carries a secret.
-            Logger(label: "theta-console.http").error("handler failed", metadata: [
-                "path": "\(request.head.path)", "error": "\(error)",
-            ])
-            return .error(HTTPError(500, "internal server error"))
+            return .now(response(for: error, path: request.head.path))
         }
+    }
+
+    /// An HTTPError as its response; anything else as a logged 500. Also for deferred answers.
+    public static func response(for error: any Error, path: Substring) -> Response {
+        if let error = error as? HTTPError { return .error(error) }
+        // The error's description comes from our own code and never carries a secret.
+        Logger(label: "theta-console.http").error("handler failed", metadata: [
+            "path": "\(path)", "error": "\(error)",
+        ])
+        return .error(HTTPError(500, "internal server error"))
     }
 }

@@ -12,9 +12,9 @@ struct AccountAPI: Sendable {
     static let patchFields: Set<String> = ["plan", "balance"]
 
     func register(in router: inout RouterBuilder, admin: AdminAPI) {
-        admin.route(&router, .GET, "/v1/account", show)
-        admin.route(&router, .PATCH, "/v1/account", update)
-        admin.route(&router, .GET, "/v1/account/ledger", ledger)
+        admin.readRoute(&router, .GET, "/v1/account", show)
+        admin.route(&router, .PATCH, "/v1/account") { request in try update(request, admin: admin) }
+        admin.readRoute(&router, .GET, "/v1/account/ledger", ledger)
     }
 
     /// The balance a request is judged on: stored, less the charges not yet flushed.
@@ -28,7 +28,7 @@ struct AccountAPI: Sendable {
         .json(200, try accountJSON())
     }
 
-    private func update(_ request: Request) throws -> Response {
+    private func update(_ request: Request, admin: AdminAPI) throws -> Reply {
         let body = try JSONBody.object(request.body, allowed: Self.patchFields)
         var plan: Plan?
         if let value = body["plan"] {
@@ -44,11 +44,16 @@ struct AccountAPI: Sendable {
             }
             balance = micro
         }
-        // Pending charges go in first, so the balance set is the balance that holds from now on.
-        try recorder.flush()
-        try store.updateAccount(plan: plan, balanceMicro: balance, actor: "api", remoteAddress: request.remoteAddress,
-                                reason: "PATCH /v1/account")
-        return .json(200, try accountJSON())
+        // Pending charges go in first (the writer thread keeps queue order), so the balance set is
+        // the balance that holds from now on.
+        recorder.flush { _ in }
+        let (newPlan, newBalance) = (plan, balance)
+        return admin.afterWrite(request, { done in
+            store.updateAccount(plan: newPlan, balanceMicro: newBalance, actor: "api", remoteAddress: request.remoteAddress,
+                                reason: "PATCH /v1/account", then: done)
+        }) { _ in
+            .json(200, try accountJSON())
+        }
     }
 
     private func ledger(_ request: Request) throws -> Response {
@@ -62,8 +67,11 @@ struct AccountAPI: Sendable {
         return .json(200, page.json { entry, json in entry.writeJSON(to: &json) })
     }
 
+    /// The account as JSON. `over_key_limit` counts the active keys past the plan's limit: a
+    /// downgrade does not deactivate keys (decisions.md), it reports them.
     private func accountJSON() throws -> [UInt8] {
         let account = try effectiveAccount()
+        let active = try store.countActiveKeys()
         var json = JSONWriter()
         json.beginObject()
         json.field("plan", account.plan.rawValue)
@@ -72,7 +80,8 @@ struct AccountAPI: Sendable {
         json.field("rpm_cap", account.plan.rpmCap)
         json.field("max_key_rate_limit_rpm", maxKeyRPM)
         json.field("key_limit", account.plan.keyLimit)
-        json.field("active_keys", try store.countActiveKeys())
+        json.field("active_keys", active)
+        json.field("over_key_limit", account.plan.keyLimit.map { max(0, active - $0) } ?? 0)
         json.field("includes_pronunciation", account.plan.includesPronunciation)
         json.endObject()
         return json.bytes

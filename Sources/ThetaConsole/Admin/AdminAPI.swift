@@ -4,8 +4,13 @@ import KeyStore
 import Logging
 
 /// The admin REST API under `/v1/`: keys and the audit log. Every route needs the admin token.
+///
+/// Durable writes go to the store's writer thread and the answer follows their commit
+/// (`Reply.later`), so the event loop never waits for an fsync. Reads answer only once the usage
+/// of every request already answered is written (`readRoute`): read-your-writes.
 struct AdminAPI: Sendable {
     let store: KeyStore
+    let recorder: UsageRecorder
     let clock: any Clock
     let auth: AdminAuth
     let maxKeyRPM: Int
@@ -16,33 +21,72 @@ struct AdminAPI: Sendable {
 
     func register(in router: inout RouterBuilder) {
         route(&router, .POST, "/v1/keys", createKey)
-        route(&router, .GET, "/v1/keys", listKeys)
-        route(&router, .GET, "/v1/keys/{id}", getKey)
+        readRoute(&router, .GET, "/v1/keys", listKeys)
+        readRoute(&router, .GET, "/v1/keys/{id}", getKey)
         route(&router, .DELETE, "/v1/keys/{id}", deactivateKey)
-        route(&router, .GET, "/v1/audit-events", listAuditEvents)
+        readRoute(&router, .GET, "/v1/audit-events", listAuditEvents)
     }
 
     /// Authenticates from the head, before any body is read; JSON bodies are checked for type there too.
     func route(_ router: inout RouterBuilder, _ method: HTTPMethod, _ path: String,
-                       _ handler: @escaping RequestHandler) {
+               _ handler: @escaping ReplyingHandler) {
         router.on(method, path) { [self] info in
-            if let refusal = auth.check(info) { return .respond(.error(refusal)) }
+            if let refusal = auth.check(info) { return refusal }
             if method == .POST || method == .PATCH, let refusal = JSONBody.requireJSONContentType(info.head) {
                 return .respond(.error(refusal))
             }
             return Router.buffer(info, maxBody: Self.maxBody) { request in
                 do {
                     return try handler(request)
-                } catch let error as DatabaseError {
+                } catch {
                     throw Self.httpError(for: error, logger: logger)
                 }
             }
         }
     }
 
+    /// A route that only reads. If some answered request's usage (counts, last-used times,
+    /// charges) is still in memory, it is written first, and the read runs on the loop once that
+    /// has committed: so every admin answer reflects every request the server has already answered.
+    func readRoute(_ router: inout RouterBuilder, _ method: HTTPMethod, _ path: String,
+                   _ handler: @escaping RequestHandler) {
+        route(&router, method, path) { [self] request in
+            guard recorder.hasPending else { return .now(try handler(request)) }
+            return .later { responder in
+                recorder.flush { result in
+                    if case .failure(let error) = result {
+                        logger.error("writing usage before a read failed", metadata: ["error": "\(error)"])
+                    }
+                    responder.respond { self.answer(request) { try handler(request) } }
+                }
+            }
+        }
+    }
+
+    /// Builds a deferred answer on the loop: errors become their responses, as for a direct one.
+    func answer(_ request: Request, _ make: () throws -> Response) -> Response {
+        do {
+            return try make()
+        } catch {
+            return .error(Self.httpError(for: error, logger: logger))
+        }
+    }
+
+    /// Answers once `write` has committed: `render` turns its value into the response, on the loop.
+    func afterWrite<T: Sendable>(
+        _ request: Request, _ write: @escaping @Sendable (@escaping @Sendable (Result<T, any Error>) -> Void) -> Void,
+        render: @escaping @Sendable (T) throws -> Response
+    ) -> Reply {
+        .later { responder in
+            write { result in
+                responder.respond { self.answer(request) { try render(result.get()) } }
+            }
+        }
+    }
+
     // MARK: - Keys
 
-    private func createKey(_ request: Request) throws -> Response {
+    private func createKey(_ request: Request) throws -> Reply {
         let body = try JSONBody.object(request.body, allowed: Self.keyFields)
         let name = try optionalString(body, "name")
         let expiresAt = try optionalString(body, "expires_at")
@@ -59,17 +103,13 @@ struct AdminAPI: Sendable {
         } catch {
             throw HTTPError(422, error.message)
         }
-        let created: (record: APIKeyRecord, secret: String)
-        do {
-            created = try store.createKey(spec, actor: "api", remoteAddress: request.remoteAddress)
-        } catch let error as KeyStoreError {
-            guard case .keyLimitReached = error else { throw error }
-            // The console refuses a key past the plan's count; see decisions.md.
-            throw HTTPError(403, error.description)
+        return afterWrite(request, { done in
+            store.createKey(spec, actor: "api", remoteAddress: request.remoteAddress, then: done)
+        }) { [clock] created in
+            var json = JSONWriter()
+            created.record.writeJSON(to: &json, now: clock.now(), secret: created.secret)
+            return .json(201, json.bytes, headers: HTTPHeaders([("Location", "/v1/keys/\(created.record.id)")]))
         }
-        var json = JSONWriter()
-        created.record.writeJSON(to: &json, now: clock.now(), secret: created.secret)
-        return .json(201, json.bytes, headers: HTTPHeaders([("Location", "/v1/keys/\(created.record.id)")]))
     }
 
     private func listKeys(_ request: Request) throws -> Response {
@@ -101,14 +141,16 @@ struct AdminAPI: Sendable {
         return .json(200, json.bytes)
     }
 
-    private func deactivateKey(_ request: Request) throws -> Response {
-        guard let id = request.parameters["id"],
-              let record = try store.deactivateKey(id: id, actor: "api", remoteAddress: request.remoteAddress) else {
-            throw HTTPError(404, "key not found")
+    private func deactivateKey(_ request: Request) throws -> Reply {
+        guard let id = request.parameters["id"] else { throw HTTPError(404, "key not found") }
+        return afterWrite(request, { done in
+            store.deactivateKey(id: id, actor: "api", remoteAddress: request.remoteAddress, then: done)
+        }) { [clock] record in
+            guard let record else { throw HTTPError(404, "key not found") }
+            var json = JSONWriter()
+            record.writeJSON(to: &json, now: clock.now())
+            return .json(200, json.bytes)
         }
-        var json = JSONWriter()
-        record.writeJSON(to: &json, now: clock.now())
-        return .json(200, json.bytes)
     }
 
     // MARK: - Audit
@@ -142,8 +184,17 @@ struct AdminAPI: Sendable {
         return limit
     }
 
-    /// Storage failures: a full disk is 507 with nothing written; a locked database is 503.
-    static func httpError(for error: DatabaseError, logger: Logger) -> HTTPError {
+    /// Storage failures: a full disk is 507 with nothing written; a locked database is 503; a key
+    /// past the plan's count is 403 (the console refuses it; see decisions.md).
+    static func httpError(for error: any Error, logger: Logger) -> HTTPError {
+        if let error = error as? HTTPError { return error }
+        if let error = error as? KeyStoreError, case .keyLimitReached = error {
+            return HTTPError(403, error.description)
+        }
+        guard let error = error as? DatabaseError else {
+            logger.error("handler failed", metadata: ["error": "\(error)"])
+            return HTTPError(500, "internal server error")
+        }
         if error.isFull {
             logger.error("database is full; write refused")
             return HTTPError(507, "storage is full: nothing was written; free space and retry")

@@ -14,8 +14,9 @@ struct AdminAuth: Sendable {
 
     static let challenge = HTTPHeaders([("WWW-Authenticate", "Bearer")])
 
-    /// nil when the request carries the admin token; otherwise the 401 to answer with.
-    func check(_ info: RequestInfo) -> HTTPError? {
+    /// nil when the request carries the admin token; otherwise the 401 to answer with (after its
+    /// audit event has committed, when one is written, so an audit read that follows sees it).
+    func check(_ info: RequestInfo) -> HeadDecision? {
         guard let header = info.head.headers["Authorization"] else {
             return refuse(info, reason: "missing bearer token")
         }
@@ -29,7 +30,7 @@ struct AdminAuth: Sendable {
         do {
             expected = try fixedTokenHash ?? store.adminTokenHash()
         } catch {
-            return HTTPError(503, "the database is unavailable", headers: HTTPHeaders([("Retry-After", "1")]))
+            return .respond(.error(HTTPError(503, "the database is unavailable", headers: HTTPHeaders([("Retry-After", "1")]))))
         }
         guard let expected, constantTimeEquals(presented, expected) else {
             return refuse(info, reason: "wrong bearer token")
@@ -37,13 +38,17 @@ struct AdminAuth: Sendable {
         return nil
     }
 
-    private func refuse(_ info: RequestInfo, reason: String) -> HTTPError {
-        if failures.shouldRecord() {
-            let suppressed = failures.takeSuppressed()
-            let detail = suppressed > 0 ? "\(reason) (and \(suppressed) more not recorded)" : reason
-            _ = try? store.recordAudit(action: "admin.auth_failed", actor: "api", remoteAddress: info.remoteAddress, detail: detail)
+    private func refuse(_ info: RequestInfo, reason: String) -> HeadDecision {
+        let refusal = Response.error(HTTPError(401, "missing or invalid admin token", headers: Self.challenge))
+        guard failures.shouldRecord() else { return .respond(refusal) }
+        let suppressed = failures.takeSuppressed()
+        let detail = suppressed > 0 ? "\(reason) (and \(suppressed) more not recorded)" : reason
+        return .later { [store] responder in
+            // The 401 stands whether or not the event could be written.
+            store.recordAudit(action: "admin.auth_failed", actor: "api", remoteAddress: info.remoteAddress, detail: detail) { _ in
+                responder.respond(refusal)
+            }
         }
-        return HTTPError(401, "missing or invalid admin token", headers: Self.challenge)
     }
 }
 

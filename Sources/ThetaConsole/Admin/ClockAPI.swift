@@ -12,11 +12,11 @@ struct ClockAPI: Sendable {
         admin.route(&router, .POST, "/v1/clock", move)
     }
 
-    private func show(_ request: Request) throws -> Response {
-        .json(200, json())
+    private func show(_ request: Request) throws -> Reply {
+        .now(.json(200, json()))
     }
 
-    private func move(_ request: Request) throws -> Response {
+    private func move(_ request: Request) throws -> Reply {
         let body = try JSONBody.object(request.body, allowed: ["advance_seconds", "now"])
         switch (body["advance_seconds"], body["now"]) {
         case (let advance?, nil):
@@ -37,7 +37,7 @@ struct ClockAPI: Sendable {
         default:
             throw HTTPError(422, "give exactly one of advance_seconds or now")
         }
-        return .json(200, json())
+        return .now(.json(200, json()))
     }
 
     /// RFC 3339 has four-digit years: the clock stops short of year 10000.

@@ -95,7 +95,11 @@ final class UploadSink: BodySink {
         }
     }
 
-    func finish() -> Response {
+    func finish() -> Reply {
+        .now(finishUpload())
+    }
+
+    private func finishUpload() -> Response {
         do {
             try parser.finish()
         } catch {
