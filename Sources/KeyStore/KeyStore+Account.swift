@@ -6,6 +6,13 @@ extension KeyStore {
         try read { db in try Self.account(in: db) }
     }
 
+    /// When the account row was last written (a change, or a usage flush from a server).
+    public func accountUpdatedAt() throws -> Date {
+        try read { db in
+            Date(unixSeconds: try db.value("SELECT updated_at FROM account WHERE id = 1") ?? 0)
+        }
+    }
+
     /// An emulator control: sets the plan and/or the balance. Each change is a ledger entry and an
     /// audit event, committed together.
     @discardableResult

@@ -51,6 +51,22 @@ extension KeyStore {
         }
     }
 
+    /// Deletes up to `limit` audit events older than `cutoff`, oldest first, in one short write, and
+    /// returns how many it deleted. Keys and the ledger are never touched. Call it again until it
+    /// returns less than `limit`, so a large backlog goes in small transactions that never hold the
+    /// writer for long.
+    public func pruneAuditEvents(olderThan cutoff: Date, limit: Int = 500) throws -> Int {
+        let seconds = cutoff.unixSeconds
+        return try write { db in
+            try db.run(
+                """
+                DELETE FROM audit_events WHERE seq IN (
+                    SELECT seq FROM audit_events WHERE at < ? ORDER BY seq LIMIT ?)
+                """, [seconds, limit])
+            return db.changes
+        }
+    }
+
     static func insert(_ event: AuditEvent, into db: Connection) throws {
         try db.run(
             """

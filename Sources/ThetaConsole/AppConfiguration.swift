@@ -19,6 +19,9 @@ public struct AppConfiguration: Sendable {
     public var creditsMicro: Int64?
     /// Start a manual clock at this time, controlled through `/v1/clock`, instead of the system clock.
     public var fakeTime: Date?
+    /// Delete audit events older than this many days, checked once an hour of the store's clock
+    /// (nil: keep them all).
+    public var auditRetentionDays: Int?
 
     public init() {}
 }

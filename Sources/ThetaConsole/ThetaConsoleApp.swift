@@ -86,10 +86,15 @@ public final class ThetaConsoleApp: Sendable {
             Threads.setCurrentThreadNice(10)
             var ticks = 0
             var deadline = DispatchTime.now() + 1
+            var nextAuditPrune = Date.distantPast
             while worker.sleep(until: deadline) {
                 flushUsage()
                 ticks += 1
                 if ticks % 60 == 0 { limiter.prune(now: clock.now()) }
+                if let days = configuration.auditRetentionDays, clock.now() >= nextAuditPrune {
+                    pruneAudit(days: days, while: worker)
+                    nextAuditPrune = clock.now().addingTimeInterval(3600)
+                }
                 deadline = max(deadline + 1, DispatchTime.now())
             }
             worker.finished.signal()
@@ -106,6 +111,25 @@ public final class ThetaConsoleApp: Sendable {
         flushUsage()
     }
 
+    /// Deletes audit events older than `days`, 500 per transaction, and records how many went.
+    func pruneAudit(days: Int, while worker: BackgroundWorker) {
+        let cutoff = clock.now().addingTimeInterval(-Double(days) * 86_400)
+        var total = 0
+        do {
+            while true {
+                let deleted = try store.pruneAuditEvents(olderThan: cutoff, limit: 500)
+                total += deleted
+                if deleted < 500 || worker.isStopping { break }
+            }
+            if total > 0 {
+                try store.recordAudit(action: "audit.pruned", actor: "server",
+                                      detail: "\(total) events older than \(days) days deleted (--audit-retention-days)")
+            }
+        } catch {
+            logger.error("pruning the audit log failed; it will be retried", metadata: ["error": "\(error)"])
+        }
+    }
+
     func flushUsage() {
         do {
             try recorder.flush()
@@ -116,10 +140,12 @@ public final class ThetaConsoleApp: Sendable {
 }
 
 /// The flush thread's stop signal and its answer.
-private final class BackgroundWorker: Sendable {
+final class BackgroundWorker: Sendable {
     private let stopping = Atomic<Bool>(false)
     private let wake = DispatchSemaphore(value: 0)
     let finished = DispatchSemaphore(value: 0)
+
+    var isStopping: Bool { stopping.load(ordering: .acquiring) }
 
     /// Waits until `deadline`; false once `stop()` has been called.
     func sleep(until deadline: DispatchTime) -> Bool {

@@ -2,6 +2,11 @@ import ArgumentParser
 import FoundationEssentials
 import KeyStore
 
+/// How far behind a running server the file can be: the server writes usage once a second.
+enum UsageLag {
+    static let seconds = 1
+}
+
 struct AccountCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "account",
@@ -10,7 +15,13 @@ struct AccountCommand: ParsableCommand {
     )
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show the plan, its limits and the stored balance.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show the plan, its limits and the stored balance.",
+            discussion: """
+                This reads the file, not a running server: a server writes its usage (charges, \
+                request counts) once a second, so the balance shown can be up to \(UsageLag.seconds) s \
+                behind the server's own GET /v1/account, which is always current.
+                """)
 
         @OptionGroup var database: DatabaseOption
         @Flag(help: "Print JSON.") var json = false
@@ -19,15 +30,17 @@ struct AccountCommand: ParsableCommand {
             try database.withStore { store in
                 let account = try store.account()
                 let active = try store.countActiveKeys()
+                let written = RFC3339.string(from: try store.accountUpdatedAt())
                 let limit = account.plan.keyLimit.map(String.init) ?? "unlimited"
                 let rpm = account.plan.rpmCap.map(String.init) ?? "unlimited"
                 if json {
-                    emit(#"{"plan":"\#(account.plan.rawValue)","balance":\#(Credits.format(micro: account.balanceMicro)),"rpm_cap":\#(account.plan.rpmCap.map(String.init) ?? "null"),"key_limit":\#(account.plan.keyLimit.map(String.init) ?? "null"),"active_keys":\#(active)}"#)
+                    emit(#"{"plan":"\#(account.plan.rawValue)","balance":\#(Credits.format(micro: account.balanceMicro)),"rpm_cap":\#(account.plan.rpmCap.map(String.init) ?? "null"),"key_limit":\#(account.plan.keyLimit.map(String.init) ?? "null"),"active_keys":\#(active),"written_at":"\#(written)","may_lag_seconds":\#(UsageLag.seconds)}"#)
                 } else {
                     emit("plan: \(account.plan.displayName) (\(account.plan.rawValue))")
                     emit("balance: \(Credits.format(micro: account.balanceMicro)) credits")
                     emit("rate limit cap: \(rpm) requests per minute per key")
                     emit("keys: \(active) active of \(limit)")
+                    emit("as stored at \(written); a running server's usage may be up to \(UsageLag.seconds) s newer")
                 }
             }
         }

@@ -29,8 +29,14 @@ struct ServeCommand: ParsableCommand {
 
     @OptionGroup var database: DatabaseOption
 
-    @Option(help: "The admin token for /v1/ routes (default: $THETA_CONSOLE_ADMIN_TOKEN, else the database's).")
+    @Option(help: "The admin token for /v1/ routes (visible in ps; prefer --admin-token-file or $THETA_CONSOLE_ADMIN_TOKEN).")
     var adminToken: String?
+
+    @Option(help: "Read the admin token from this file (mode 0600 or stricter; one line).")
+    var adminTokenFile: String?
+
+    @Option(help: "Delete audit events older than this many days, checked hourly (default: keep all).")
+    var auditRetentionDays: Int?
 
     @Option(help: "The highest rate limit a key may have, in requests per minute (raise for a 'separate contract').")
     var maxKeyRPM = 100
@@ -90,13 +96,21 @@ struct ServeCommand: ParsableCommand {
         if let fakeTime, RFC3339.date(from: fakeTime) == nil {
             throw ValidationError("--fake-time must be an RFC 3339 time, e.g. 2026-01-01T00:00:00Z")
         }
-        if let token = resolvedAdminToken, token.count < 16 {
+        if let auditRetentionDays, auditRetentionDays < 1 {
+            throw ValidationError("--audit-retention-days must be at least 1")
+        }
+        if adminToken != nil && adminTokenFile != nil {
+            throw ValidationError("give --admin-token or --admin-token-file, not both")
+        }
+        if let token = try resolvedAdminToken(), token.count < 16 {
             throw ValidationError("the admin token must be at least 16 characters")
         }
     }
 
-    private var resolvedAdminToken: String? {
-        adminToken ?? ProcessInfo.processInfo.environment["THETA_CONSOLE_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+    /// The token from --admin-token-file, --admin-token or the environment, in that order.
+    private func resolvedAdminToken() throws -> String? {
+        if let adminTokenFile { return try AdminTokenFile.read(adminTokenFile) }
+        return adminToken ?? ProcessInfo.processInfo.environment["THETA_CONSOLE_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
     func run() throws {
@@ -111,7 +125,8 @@ struct ServeCommand: ParsableCommand {
 
         var configuration = AppConfiguration()
         configuration.databasePath = database.db
-        configuration.adminToken = resolvedAdminToken
+        configuration.adminToken = try resolvedAdminToken()
+        configuration.auditRetentionDays = auditRetentionDays
         configuration.maxKeyRPM = maxKeyRPM
         configuration.publicDirectory = publicDir
         configuration.server.host = host
@@ -162,6 +177,39 @@ struct ServeCommand: ParsableCommand {
             logger.info("stopped")
             Glibc.exit(0)
         }
+    }
+}
+
+/// `--admin-token-file`: a token kept out of argv (where `ps` shows it) and out of the environment.
+enum AdminTokenFile {
+    /// The file's first line. Refused unless only its owner may read it: a token others can read
+    /// is not a secret.
+    static func read(_ path: String) throws -> String {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw ValidationError("--admin-token-file: cannot read \(path): \(String(cString: strerror(errno)))")
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else { throw ValidationError("--admin-token-file: \(path) is not a file") }
+        guard info.st_mode & 0o077 == 0 else {
+            throw ValidationError("--admin-token-file: \(path) is readable by others (mode \(String(info.st_mode & 0o777, radix: 8))); chmod 600 it")
+        }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw ValidationError("--admin-token-file: cannot read \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while bytes.count <= 64 * 1024 {
+            let n = Glibc.read(fd, &buffer, buffer.count)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { break }
+            bytes += buffer[0..<n]
+        }
+        let line = bytes.split(separator: UInt8(ascii: "\n"), maxSplits: 1, omittingEmptySubsequences: false).first ?? []
+        let token = String(decoding: line, as: UTF8.self).trimmingWhitespace()
+        guard !token.isEmpty else { throw ValidationError("--admin-token-file: \(path) is empty") }
+        return token
     }
 }
 

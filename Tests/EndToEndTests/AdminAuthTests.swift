@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 import TestSupport
 
@@ -50,6 +51,37 @@ struct AdminAuthTests {
         #expect(!server.stdout.contains("theta-admin-"))
         let ok = try RawHTTPClient.request(port: server.port, "GET", "/v1/keys", headers: ["Authorization": "Bearer from-the-environment-123"])
         #expect(ok.status == 200)
+    }
+
+    @Test func tokenFile_withOwnerOnlyMode_isUsed_andNeverInArgv() throws {
+        let directory = TemporaryDirectory()
+        let file = directory.file("admin-token")
+        try "from-a-file-0123456789\n".write(toFile: file, atomically: true, encoding: .utf8)
+        chmod(file, 0o600)
+        let server = try ServerProcess(arguments: ["--admin-token-file", file], adminToken: nil, directory: directory)
+        #expect(!server.stdout.contains("theta-admin-"))
+        let ok = try RawHTTPClient.request(port: server.port, "GET", "/v1/keys", headers: ["Authorization": "Bearer from-a-file-0123456789"])
+        #expect(ok.status == 200)
+        let commandLine = (try? String(contentsOfFile: "/proc/\(server.pid)/cmdline", encoding: .utf8)) ?? ""
+        #expect(!commandLine.contains("from-a-file"))
+    }
+
+    @Test func tokenFile_readableByOthers_orGivenWithAToken_refusesToStart() throws {
+        let directory = TemporaryDirectory()
+        let file = directory.file("admin-token")
+        try "from-a-file-0123456789\n".write(toFile: file, atomically: true, encoding: .utf8)
+        chmod(file, 0o644)
+        let open = try runCLI(["serve", "--port", "0", "--db", ":memory:", "--admin-token-file", file])
+        #expect(open.status == 64)
+        #expect(open.stderr.contains("readable by others (mode 644); chmod 600 it"))
+        #expect(!open.stderr.contains("from-a-file"))
+        chmod(file, 0o600)
+        let both = try runCLI(["serve", "--port", "0", "--db", ":memory:", "--admin-token-file", file,
+                               "--admin-token", "another-token-0123456789"])
+        #expect(both.status == 64)
+        #expect(both.stderr.contains("give --admin-token or --admin-token-file, not both"))
+        let missing = try runCLI(["serve", "--port", "0", "--db", ":memory:", "--admin-token-file", directory.file("none")])
+        #expect(missing.status == 64)
     }
 
     @Test func rotatedToken_takesEffectInTheRunningServer() throws {

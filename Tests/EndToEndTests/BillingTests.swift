@@ -45,6 +45,22 @@ struct BillingTests {
         #expect(try server.get("/v1/account").text.contains(#""balance":0.1922,"#))
     }
 
+    @Test func aDowngradePastTheKeyLimit_reportsOverKeyLimit_andKeepsTheKeys() throws {
+        let server = try ServerProcess(arguments: ["--plan", "pro"])
+        let keys = try (0..<3).map { try server.createKey(name: "k\($0)") }
+        #expect(try server.get("/v1/account").object["over_key_limit"] as? Int == 0)
+        let changed = try server.patch("/v1/account", json: #"{"plan": "free"}"#)
+        #expect(changed.status == 200)
+        #expect(changed.object["active_keys"] as? Int == 3)
+        #expect(changed.object["key_limit"] as? Int == 1)
+        #expect(changed.object["over_key_limit"] as? Int == 2)
+        // The keys keep working; a fourth cannot be made until enough are deactivated.
+        #expect(try server.upload("/transcribe", key: keys[0].secret).status == 200)
+        #expect(try server.post("/v1/keys", json: #"{"name": "fourth"}"#).status == 403)
+        #expect(try server.delete("/v1/keys/\(keys[1].id)").status == 200)
+        #expect(try server.get("/v1/account").object["over_key_limit"] as? Int == 1)
+    }
+
     @Test func refusedRequests_areNotBilled() throws {
         let server = try ServerProcess()
         let key = try server.createKey()
@@ -108,6 +124,8 @@ struct BillingTests {
         let shown = try runCLI(["account", "show", "--db", db])
         #expect(shown.status == 0)
         #expect(shown.stdout.contains("plan: Free (free)") && shown.stdout.contains("balance: 0.2 credits"))
+        // It reads the file, so it says how far behind a running server it can be.
+        #expect(shown.stdout.contains("a running server's usage may be up to 1 s newer"))
         let set = try runCLI(["account", "set", "--plan", "pro", "--balance", "24", "--db", db])
         #expect(set.status == 0 && set.stdout.contains("plan: Pro; balance: 24 credits"))
         #expect(try runCLI(["account", "set", "--db", db]).status == 64)
@@ -115,6 +133,7 @@ struct BillingTests {
         #expect(try runCLI(["account", "set", "--balance", "abc", "--db", db]).status == 64)
         let json = try runCLI(["account", "show", "--json", "--db", db])
         #expect(json.stdout.contains(#""plan":"pro""#) && json.stdout.contains(#""balance":24"#))
+        #expect(json.stdout.contains(#""may_lag_seconds":1"#) && json.stdout.contains(#""written_at":""#))
     }
 
     @Test func servePlanAndCredits_startTheAccountDifferently() throws {

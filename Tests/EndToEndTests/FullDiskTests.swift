@@ -1,5 +1,7 @@
+import Dispatch
 import Foundation
 import Glibc
+import Synchronization
 import Testing
 import TestSupport
 
@@ -64,6 +66,54 @@ struct FullDiskTests {
         #expect(last == 507)
         #expect(try server.get("/v1/keys?limit=5").status == 200)
         #expect(try server.get("/v1/account").status == 200)
+    }
+
+    /// Concurrent creates share commits on the writer thread; when the cap is reached mid-group,
+    /// only the creates that did not fit get 507, and every 201 is on disk after a restart.
+    @Test func databaseCapReachedMidGroup_failsOnlyThoseWrites_andKeepsEvery201() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("theta.sqlite3")
+        let server = try ServerProcess(arguments: ["--max-db-mb", "1", "--plan", "enterprise"], databasePath: path,
+                                       directory: directory)
+        let created = Mutex<[String]>([])
+        let refused = Mutex<[String]>([])
+        let other = Mutex<[Int]>([])
+        DispatchQueue.concurrentPerform(iterations: 8) { worker in
+            for i in 0..<400 {
+                let name = "group \(worker)-\(i) \(String(repeating: "z", count: 80))"
+                guard let response = try? server.post("/v1/keys", json: #"{"name": "\#(name)"}"#) else {
+                    other.withLock { $0.append(-1) }
+                    return
+                }
+                switch response.status {
+                case 201: created.withLock { $0.append(name) }
+                case 507:
+                    refused.withLock { $0.append(name) }
+                    if response.detail != "storage is full: nothing was written; free space and retry" {
+                        other.withLock { $0.append(-507) }
+                    }
+                    return
+                default:
+                    other.withLock { $0.append(response.status) }
+                    return
+                }
+            }
+        }
+        #expect(other.withLock { $0 }.isEmpty, "unexpected answers: \(other.withLock { $0 })")
+        #expect(refused.withLock { $0.count } > 0, "the cap was never reached")
+        #expect(server.stop(signal: SIGKILL) != nil)
+
+        // After a kill and a restart, exactly the 201s are there.
+        let restarted = try ServerProcess(databasePath: path, directory: directory)
+        var names: Set<String> = []
+        var cursor = ""
+        repeat {
+            let page = try restarted.get("/v1/keys?limit=100" + (cursor.isEmpty ? "" : "&after=\(cursor)")).object
+            for key in page["data"] as? [[String: Any]] ?? [] { names.insert(key["name"] as? String ?? "") }
+            cursor = page["next_cursor"] as? String ?? ""
+        } while !cursor.isEmpty
+        #expect(names == Set(created.withLock { $0 }))
+        #expect(names.isDisjoint(with: refused.withLock { $0 }))
     }
 
     private func runTool(_ path: String, _ arguments: [String]) throws -> Int32 {
