@@ -184,10 +184,17 @@ public struct HTTPRequestParser: Sendable {
 
     private func makeHead() throws(HTTPParseError) -> RequestHead {
         guard let line = requestLine else { throw .bad("missing request line") }
-        let hosts = fields.firstValue("Host").count
+        let hosts = fields.firstValue("Host")
         // RFC 9112 §3.2: a 1.1 request without exactly one Host is 400.
-        if hosts > 1 || (line.minor >= 1 && hosts == 0) {
-            throw .bad(hosts == 0 ? "missing Host header" : "duplicate Host header")
+        if hosts.count > 1 || (line.minor >= 1 && hosts.count == 0) {
+            throw .bad(hosts.count == 0 ? "missing Host header" : "duplicate Host header")
+        }
+        // RFC 9112 §3.2: so is a Host whose value is not uri-host [":" port] (RFC 9110 §7.2), on any
+        // version and whatever the target's form. An empty value is allowed only for a target URI
+        // without an authority, which an http(s) URI always has: refused on 1.1. A 1.0 client may
+        // leave Host out altogether, so there an empty one counts as absent.
+        if let host = hosts.value, !(host.isEmpty && line.minor == 0), let problem = URIHost.problem(in: host) {
+            throw .bad("invalid Host header: \(problem)")
         }
 
         let transferEncodingCount = fields.firstValue("Transfer-Encoding").count
