@@ -178,7 +178,7 @@ struct HTTPRequestParserTests {
         #expect(parseBothWays("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\n").error?.status == 400)
     }
 
-    // MARK: Host (RFC 9112 §3.2, RFC 9110 §7.2)
+    // MARK: Host and request-target (RFC 9112 §3.2, RFC 9110 §7.2)
 
     /// A GET / with one Host field holding `value`, fed whole and one byte at a time.
     static func withHost(_ value: String, version: String = "HTTP/1.1") -> ParseRun {
@@ -231,6 +231,7 @@ struct HTTPRequestParserTests {
     @Test func emptyHostOnHTTP10_countsAsAbsent() {
         let run = Self.withHost("", version: "HTTP/1.0")
         #expect(run.error == nil)
+        #expect(run.heads.first?.host == nil)
     }
 
     @Test func malformedHostOnHTTP10_isRejected() {
@@ -281,6 +282,70 @@ struct HTTPRequestParserTests {
     func ipFutureHost_isRejected(value: String) {
         // RFC 3986 §3.2.2: an unknown IPvFuture version is "address mechanism not supported".
         #expect(Self.withHost(value).error == .bad("invalid Host header: IPvFuture literals are not supported"))
+    }
+
+    @Test(arguments: ["GET /a#b", "GET /#", "GET /a?q=1#b", "GET http://x/#f", "OPTIONS *#"])
+    func fragmentInRequestTarget_isRejected(requestStart: String) {
+        #expect(parseBothWays("\(requestStart) HTTP/1.1\r\nHost: x\r\n\r\n").error == .bad("fragment in request target"))
+    }
+
+    @Test func absoluteFormTarget_routesByItsPathAndQuery() {
+        let run = parseBothWays("GET http://localhost:8080/healthz?x=1 HTTP/1.1\r\nHost: localhost:8080\r\n\r\n")
+        let head = run.heads.first
+        #expect(run.error == nil)
+        #expect(head?.path == "/healthz")
+        #expect(head?.query == "x=1")
+        #expect(head?.authority == "localhost:8080")
+    }
+
+    @Test(arguments: [("http://h", "/"), ("http://h?q=1", "/?q=1"), ("HTTPS://h:443", "/"), ("HtTp://h/a/b", "/a/b")])
+    func absoluteFormTarget_withAnySchemeCaseOrEmptyPath_readsAsOriginForm(target: String, expected: String) {
+        let run = parseBothWays("GET \(target) HTTP/1.1\r\nHost: h\r\n\r\n")
+        #expect(run.error == nil)
+        #expect(run.heads.first?.target == expected)
+    }
+
+    @Test func absoluteFormAuthority_overridesHost() {
+        // RFC 9112 §3.2.2: the server ignores Host and uses the target's authority.
+        let run = parseBothWays("GET http://[::1]:8080/ HTTP/1.1\r\nHost: elsewhere\r\n\r\n")
+        #expect(run.heads.first?.host == "[::1]:8080")
+        #expect(run.heads.first?.headers["Host"] == "elsewhere")
+    }
+
+    @Test(arguments: [("http://user@x/", "userinfo (user@) is not allowed"), ("http://a,b/", "more than one value"),
+                      ("http:///path", "empty value"), ("http://[::1/", "malformed IP literal"),
+                      ("https://x:8o/", "port is not all digits"), ("http://:80/", "no host before the port")])
+    func absoluteFormWithMalformedAuthority_isRejected(target: String, problem: String) {
+        let run = parseBothWays("GET \(target) HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(run.error == .bad("invalid authority in request target: \(problem)"))
+    }
+
+    @Test(arguments: ["ftp://x/", "ws://x/", "httpx://x/", "http:/x", "urn:a"])
+    func absoluteFormWithOtherScheme_isRejected(target: String) {
+        let run = parseBothWays("GET \(target) HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(run.error == .bad("only http and https absolute-form targets are accepted"))
+    }
+
+    @Test func absoluteFormWithoutHostOnHTTP11_isRejected() {
+        // RFC 9112 §3.2: a 1.1 request without Host is 400, whatever its target's form.
+        #expect(parseBothWays("GET http://x/ HTTP/1.1\r\n\r\n").error == .bad("missing Host header"))
+        #expect(parseBothWays("GET http://x/ HTTP/1.0\r\n\r\n").heads.first?.host == "x")
+    }
+
+    @Test func absoluteFormWithMalformedHostField_isRejected() {
+        // Host is ignored for routing but must still be valid (RFC 9112 §3.2).
+        #expect(parseBothWays("GET http://x/ HTTP/1.1\r\nHost: a, b\r\n\r\n").error == .bad("invalid Host header: more than one value"))
+    }
+
+    @Test func authorityFormConnect_isRejected() {
+        #expect(parseBothWays("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n").error
+            == .bad("authority-form (CONNECT) is not supported"))
+    }
+
+    @Test func asteriskForm_isAcceptedForOptionsOnly() {
+        let run = parseBothWays("OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(run.error == nil && run.heads.first?.target == "*" && run.heads.first?.authority == nil)
+        #expect(parseBothWays("GET * HTTP/1.1\r\nHost: x\r\n\r\n").error == .bad("asterisk-form is only for OPTIONS"))
     }
 
     // MARK: Limits
