@@ -92,6 +92,16 @@ struct ProtocolTests {
         #expect(try client.readResponse().status == 200)
     }
 
+    @Test func optionsAsterisk_gets204() throws {
+        // RFC 9110 §9.3.7: OPTIONS * is about the server as a whole.
+        let server = try ServerProcess()
+        let client = try RawHTTPClient(port: server.port)
+        try client.send("OPTIONS * HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        let response = try client.readResponse()
+        #expect(response.status == 204)
+        #expect(response.body.isEmpty)
+    }
+
     @Test func expect100Continue_getsContinue_thenTheResponse() throws {
         let server = try ServerProcess()
         let client = try RawHTTPClient(port: server.port)
