@@ -61,6 +61,47 @@ struct ProtocolTests {
         #expect(client.waitForClose())
     }
 
+    @Test(arguments: [
+        "GET /healthz HTTP/1.1\r\nHost: user@localhost\r\n\r\n",
+        "GET /healthz HTTP/1.1\r\nHost: localhost/path\r\n\r\n",
+        "GET /healthz HTTP/1.1\r\nHost: a, b\r\n\r\n",
+        "GET /healthz#frag HTTP/1.1\r\nHost: localhost\r\n\r\n",
+        "GET http://user@127.0.0.1/healthz HTTP/1.1\r\nHost: localhost\r\n\r\n",
+    ])
+    func malformedHostOrTarget_gets400_thenClose(wire: String) throws {
+        // RFC 9112 §3.2: Host is one uri-host [":" port], and no target form has a fragment.
+        let server = try ServerProcess()
+        let client = try RawHTTPClient(port: server.port)
+        try client.send(wire)
+        let response = try client.readResponse()
+        #expect(response.status == 400)
+        #expect(response.detail != nil)
+        #expect(client.waitForClose())
+    }
+
+    @Test func absoluteFormTarget_isRoutedByItsPath() throws {
+        // RFC 9112 §3.2.2: a server must accept absolute-form; the authority stands in for Host.
+        let server = try ServerProcess()
+        let client = try RawHTTPClient(port: server.port)
+        try client.send("GET http://127.0.0.1/healthz HTTP/1.1\r\nHost: 127.0.0.1:\(server.port)\r\n\r\n")
+        let response = try client.readResponse()
+        #expect(response.status == 200)
+        #expect(response.text == #"{"status":"ok"}"#)
+        // The same connection still serves, an IPv6 literal host included.
+        try client.send("GET /healthz HTTP/1.1\r\nHost: [::1]:\(server.port)\r\n\r\n")
+        #expect(try client.readResponse().status == 200)
+    }
+
+    @Test func optionsAsterisk_gets204() throws {
+        // RFC 9110 §9.3.7: OPTIONS * is about the server as a whole.
+        let server = try ServerProcess()
+        let client = try RawHTTPClient(port: server.port)
+        try client.send("OPTIONS * HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        let response = try client.readResponse()
+        #expect(response.status == 204)
+        #expect(response.body.isEmpty)
+    }
+
     @Test func expect100Continue_getsContinue_thenTheResponse() throws {
         let server = try ServerProcess()
         let client = try RawHTTPClient(port: server.port)

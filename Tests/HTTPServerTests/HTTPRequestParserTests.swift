@@ -178,6 +178,176 @@ struct HTTPRequestParserTests {
         #expect(parseBothWays("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\n").error?.status == 400)
     }
 
+    // MARK: Host and request-target (RFC 9112 §3.2, RFC 9110 §7.2)
+
+    /// A GET / with one Host field holding `value`, fed whole and one byte at a time.
+    static func withHost(_ value: String, version: String = "HTTP/1.1") -> ParseRun {
+        parseBothWays("GET / \(version)\r\nHost: \(value)\r\n\r\n")
+    }
+
+    @Test(arguments: ["localhost", "127.0.0.1:8080", "localhost:0", "[::1]", "[::1]:443", "[2001:db8::a:1]",
+                      "[1:2:3:4:5:6:7:8]", "[1:2:3:4:5:6:7::]", "[::]", "[::ffff:192.0.2.1]", "[1:2:3:4:5:6:1.2.3.4]",
+                      "example.com.", "xn--bcher-kva.example", "a-b_c~d!$&'()*+;=", "%41bc", "999.1.1.1", "EXAMPLE.COM:80"])
+    func wellFormedHost_isAccepted(value: String) {
+        let run = Self.withHost(value)
+        #expect(run.error == nil, "\(value): \(String(describing: run.error))")
+        #expect(run.heads.first?.headers["Host"] == value)
+    }
+
+    @Test(arguments: ["user@localhost", "user:pw@localhost", "@localhost"])
+    func hostWithUserinfo_isRejected(value: String) {
+        #expect(Self.withHost(value).error == .bad("invalid Host header: userinfo (user@) is not allowed"))
+    }
+
+    @Test(arguments: ["localhost/path", "localhost/", "localhost:80/x", "[::1]/x"])
+    func hostWithPath_isRejected(value: String) {
+        #expect(Self.withHost(value).error == .bad("invalid Host header: a path is not allowed"))
+    }
+
+    @Test func hostWithQuery_isRejected() {
+        #expect(Self.withHost("localhost?x=1").error == .bad("invalid Host header: a query is not allowed"))
+    }
+
+    @Test func hostWithFragment_isRejected() {
+        #expect(Self.withHost("localhost#top").error == .bad("invalid Host header: a fragment is not allowed"))
+    }
+
+    @Test(arguments: ["a, b", "a,b", "localhost,", ",localhost"])
+    func hostWithCommaList_isRejected(value: String) {
+        // ',' is a sub-delim in RFC 3986, but in a field it separates list members: two values.
+        #expect(Self.withHost(value).error == .bad("invalid Host header: more than one value"))
+    }
+
+    @Test(arguments: ["local host", "local\thost", "localhost :80"])
+    func whitespaceInsideHost_isRejected(value: String) {
+        #expect(Self.withHost(value).error == .bad("invalid Host header: whitespace inside the value"))
+    }
+
+    @Test func emptyHostOnHTTP11_isRejected() {
+        #expect(Self.withHost("").error == .bad("invalid Host header: empty value"))
+        #expect(Self.withHost(" \t ").error == .bad("invalid Host header: empty value"))
+    }
+
+    @Test func emptyHostOnHTTP10_countsAsAbsent() {
+        let run = Self.withHost("", version: "HTTP/1.0")
+        #expect(run.error == nil)
+        #expect(run.heads.first?.host == nil)
+    }
+
+    @Test func malformedHostOnHTTP10_isRejected() {
+        #expect(Self.withHost("user@localhost", version: "HTTP/1.0").error?.status == 400)
+    }
+
+    @Test(arguments: ["localhost:", "[::1]:"])
+    func hostWithEmptyPort_isAccepted(value: String) {
+        // port = *DIGIT (RFC 3986 §3.2.3); RFC 9110 §4.2.3 counts http://EXAMPLE.com:/ as http://example.com/.
+        #expect(Self.withHost(value).error == nil)
+    }
+
+    @Test(arguments: ["localhost:8o", "localhost:-1", "localhost:+80", "a:1:2", "localhost:0x50"])
+    func hostWithNonDigitPort_isRejected(value: String) {
+        #expect(Self.withHost(value).error == .bad("invalid Host header: port is not all digits"))
+    }
+
+    @Test(arguments: [":80", ":"])
+    func hostWithPortButNoHost_isRejected(value: String) {
+        // RFC 9110 §4.2.1: an http URI with an empty host is invalid.
+        #expect(Self.withHost(value).error == .bad("invalid Host header: no host before the port"))
+    }
+
+    @Test(arguments: ["a<b", "a\"b", "a\\b", "a[b", "a]b", "a|b", "a^b", "caf\u{E9}", "a{b"])
+    func hostWithInvalidCharacter_isRejected(value: String) {
+        #expect(Self.withHost(value).error == .bad("invalid Host header: invalid character in host"))
+    }
+
+    @Test(arguments: ["%", "a%4", "a%zz", "a%4g"])
+    func hostWithBrokenPercentEncoding_isRejected(value: String) {
+        #expect(Self.withHost(value).error == .bad("invalid Host header: malformed percent-encoding"))
+    }
+
+    @Test(arguments: ["[::1", "[]", "[1::2::3]", "[12345::]", "[1:2:3:4:5:6:7:8:9]", "[1:2:3:4:5:6:7]", "[:1::]",
+                      "[1::2:]", "[1:::2]", "[fe80::1%25eth0]", "[::1.2.3.256]", "[::1.2.3]", "[::01.2.3.4]",
+                      "[1.2.3.4]", "[127.0.0.1]", "[g::1]", "::1"])
+    func malformedIPLiteralHost_isRejected(value: String) {
+        let error = Self.withHost(value).error
+        #expect(error?.status == 400, "\(value)")
+        #expect(error?.reason.hasPrefix("invalid Host header: ") == true)
+    }
+
+    @Test func ipLiteralFollowedByOtherThanPort_isRejected() {
+        #expect(Self.withHost("[::1]x").error == .bad("invalid Host header: invalid character in host"))
+    }
+
+    @Test(arguments: ["[v1.fe80::1]", "[V7.a]"])
+    func ipFutureHost_isRejected(value: String) {
+        // RFC 3986 §3.2.2: an unknown IPvFuture version is "address mechanism not supported".
+        #expect(Self.withHost(value).error == .bad("invalid Host header: IPvFuture literals are not supported"))
+    }
+
+    @Test(arguments: ["GET /a#b", "GET /#", "GET /a?q=1#b", "GET http://x/#f", "OPTIONS *#"])
+    func fragmentInRequestTarget_isRejected(requestStart: String) {
+        #expect(parseBothWays("\(requestStart) HTTP/1.1\r\nHost: x\r\n\r\n").error == .bad("fragment in request target"))
+    }
+
+    @Test func absoluteFormTarget_routesByItsPathAndQuery() {
+        let run = parseBothWays("GET http://localhost:8080/healthz?x=1 HTTP/1.1\r\nHost: localhost:8080\r\n\r\n")
+        let head = run.heads.first
+        #expect(run.error == nil)
+        #expect(head?.path == "/healthz")
+        #expect(head?.query == "x=1")
+        #expect(head?.authority == "localhost:8080")
+    }
+
+    @Test(arguments: [("http://h", "/"), ("http://h?q=1", "/?q=1"), ("HTTPS://h:443", "/"), ("HtTp://h/a/b", "/a/b")])
+    func absoluteFormTarget_withAnySchemeCaseOrEmptyPath_readsAsOriginForm(target: String, expected: String) {
+        let run = parseBothWays("GET \(target) HTTP/1.1\r\nHost: h\r\n\r\n")
+        #expect(run.error == nil)
+        #expect(run.heads.first?.target == expected)
+    }
+
+    @Test func absoluteFormAuthority_overridesHost() {
+        // RFC 9112 §3.2.2: the server ignores Host and uses the target's authority.
+        let run = parseBothWays("GET http://[::1]:8080/ HTTP/1.1\r\nHost: elsewhere\r\n\r\n")
+        #expect(run.heads.first?.host == "[::1]:8080")
+        #expect(run.heads.first?.headers["Host"] == "elsewhere")
+    }
+
+    @Test(arguments: [("http://user@x/", "userinfo (user@) is not allowed"), ("http://a,b/", "more than one value"),
+                      ("http:///path", "empty value"), ("http://[::1/", "malformed IP literal"),
+                      ("https://x:8o/", "port is not all digits"), ("http://:80/", "no host before the port")])
+    func absoluteFormWithMalformedAuthority_isRejected(target: String, problem: String) {
+        let run = parseBothWays("GET \(target) HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(run.error == .bad("invalid authority in request target: \(problem)"))
+    }
+
+    @Test(arguments: ["ftp://x/", "ws://x/", "httpx://x/", "http:/x", "urn:a"])
+    func absoluteFormWithOtherScheme_isRejected(target: String) {
+        let run = parseBothWays("GET \(target) HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(run.error == .bad("only http and https absolute-form targets are accepted"))
+    }
+
+    @Test func absoluteFormWithoutHostOnHTTP11_isRejected() {
+        // RFC 9112 §3.2: a 1.1 request without Host is 400, whatever its target's form.
+        #expect(parseBothWays("GET http://x/ HTTP/1.1\r\n\r\n").error == .bad("missing Host header"))
+        #expect(parseBothWays("GET http://x/ HTTP/1.0\r\n\r\n").heads.first?.host == "x")
+    }
+
+    @Test func absoluteFormWithMalformedHostField_isRejected() {
+        // Host is ignored for routing but must still be valid (RFC 9112 §3.2).
+        #expect(parseBothWays("GET http://x/ HTTP/1.1\r\nHost: a, b\r\n\r\n").error == .bad("invalid Host header: more than one value"))
+    }
+
+    @Test func authorityFormConnect_isRejected() {
+        #expect(parseBothWays("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n").error
+            == .bad("authority-form (CONNECT) is not supported"))
+    }
+
+    @Test func asteriskForm_isAcceptedForOptionsOnly() {
+        let run = parseBothWays("OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(run.error == nil && run.heads.first?.target == "*" && run.heads.first?.authority == nil)
+        #expect(parseBothWays("GET * HTTP/1.1\r\nHost: x\r\n\r\n").error == .bad("asterisk-form is only for OPTIONS"))
+    }
+
     // MARK: Limits
 
     @Test func requestLineOverLimit_gets414() {

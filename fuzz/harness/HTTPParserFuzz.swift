@@ -89,7 +89,9 @@ func parseHTTP(_ wire: [UInt8], _ chunking: Chunking, limits: HTTPLimits) -> HTT
 /// A request as a well-behaved client would write it: the head's fields as parsed, and the body
 /// framed as the head says (chunked bodies as one chunk and no trailers).
 func serialize(_ head: RequestHead, body: [UInt8]) -> [UInt8] {
-    var out = Array("\(head.method.rawValue) \(head.target) HTTP/1.\(head.versionMinor)\r\n".utf8)
+    // An absolute-form target comes back as one, so its authority survives the trip too.
+    let target = head.authority.map { "http://\($0)\(head.target)" } ?? head.target
+    var out = Array("\(head.method.rawValue) \(target) HTTP/1.\(head.versionMinor)\r\n".utf8)
     for field in head.headers.fields {
         out += Array(field.name.utf8) + Array(": ".utf8) + Array(field.value.utf8) + [CR, LF]
     }

@@ -8,7 +8,7 @@ public enum ParseEvent: Sendable, Equatable {
 
 extension RequestHead: Equatable {
     public static func == (a: RequestHead, b: RequestHead) -> Bool {
-        a.method == b.method && a.target == b.target && a.versionMinor == b.versionMinor
+        a.method == b.method && a.target == b.target && a.authority == b.authority && a.versionMinor == b.versionMinor
             && a.framing == b.framing && a.expectsContinue == b.expectsContinue
             && a.headers.fields.elementsEqual(b.headers.fields) { $0.name == $1.name && $0.value == $1.value }
     }
@@ -34,7 +34,7 @@ public struct HTTPRequestParser: Sendable {
     private var scanned = 0
     private var lineStart = 0
     private var leadingEmptyLines = 0
-    private var requestLine: (method: HTTPMethod, target: String, minor: Int)?
+    private var requestLine: RequestLine?
     private var fields = HTTPHeaders()
     private var trailerBytes = 0
 
@@ -184,10 +184,17 @@ public struct HTTPRequestParser: Sendable {
 
     private func makeHead() throws(HTTPParseError) -> RequestHead {
         guard let line = requestLine else { throw .bad("missing request line") }
-        let hosts = fields.firstValue("Host").count
+        let hosts = fields.firstValue("Host")
         // RFC 9112 §3.2: a 1.1 request without exactly one Host is 400.
-        if hosts > 1 || (line.minor >= 1 && hosts == 0) {
-            throw .bad(hosts == 0 ? "missing Host header" : "duplicate Host header")
+        if hosts.count > 1 || (line.minor >= 1 && hosts.count == 0) {
+            throw .bad(hosts.count == 0 ? "missing Host header" : "duplicate Host header")
+        }
+        // RFC 9112 §3.2: so is a Host whose value is not uri-host [":" port] (RFC 9110 §7.2), on any
+        // version and whatever the target's form. An empty value is allowed only for a target URI
+        // without an authority, which an http(s) URI always has: refused on 1.1. A 1.0 client may
+        // leave Host out altogether, so there an empty one counts as absent.
+        if let host = hosts.value, !(host.isEmpty && line.minor == 0), let problem = URIHost.problem(in: host) {
+            throw .bad("invalid Host header: \(problem)")
         }
 
         let transferEncodingCount = fields.firstValue("Transfer-Encoding").count
@@ -221,7 +228,8 @@ public struct HTTPRequestParser: Sendable {
             expectsContinue = line.minor >= 1
         }
         return RequestHead(method: line.method, target: line.target, versionMinor: line.minor,
-                           headers: fields, framing: framing, expectsContinue: expectsContinue)
+                           headers: fields, framing: framing, expectsContinue: expectsContinue,
+                           authority: line.authority)
     }
 
     // MARK: - Lines
@@ -264,7 +272,16 @@ public struct HTTPRequestParser: Sendable {
 
     // MARK: - Pieces
 
-    static func parseRequestLine(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> (method: HTTPMethod, target: String, minor: Int) {
+    /// A parsed request line. `target` is what routing reads: origin-form, "*", or the path and
+    /// query of an absolute-form target, whose authority is kept apart.
+    struct RequestLine: Sendable {
+        var method: HTTPMethod
+        var target: String
+        var minor: Int
+        var authority: String?
+    }
+
+    static func parseRequestLine(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> RequestLine {
         // RFC 9112 §3: method SP request-target SP HTTP-version, single spaces.
         let parts = line.split(separator: SP, maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty else { throw .bad("malformed request line") }
@@ -280,31 +297,74 @@ public struct HTTPRequestParser: Sendable {
         guard methodBytes.allSatisfy(isTokenByte) else { throw .bad("malformed method") }
         guard let method = HTTPMethod(bytes: methodBytes) else { throw HTTPParseError(501, "unknown method") }
 
-        guard targetBytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { throw .bad("malformed request target") }
-        var target = String(decoding: targetBytes, as: UTF8.self)
-        if target.first == "/" {
-            // origin-form
-        } else if target == "*" {
-            guard method == .OPTIONS else { throw .bad("asterisk-form is only for OPTIONS") }
-        } else if let path = absoluteFormPath(target) {
-            // RFC 9112 §3.2.2: a server must accept absolute-form; only its path matters here.
-            target = path
-        } else {
-            throw .bad("malformed request target")
+        for byte in targetBytes {
+            // RFC 9112 §3.2: none of the four target forms has a fragment; a client leaves it out
+            // (RFC 9110 §7.1), so a '#' here is refused rather than guessed at.
+            if byte == UInt8(ascii: "#") { throw .bad("fragment in request target") }
+            guard byte > 0x20 && byte < 0x7F else { throw .bad("malformed request target") }
         }
-        return (method, target, minor)
+        let first = targetBytes[targetBytes.startIndex]
+        if first == UInt8(ascii: "/") {
+            // origin-form (RFC 9112 §3.2.1)
+            return RequestLine(method: method, target: String(decoding: targetBytes, as: UTF8.self), minor: minor)
+        }
+        if targetBytes.count == 1, first == UInt8(ascii: "*") {
+            // asterisk-form (RFC 9112 §3.2.4)
+            guard method == .OPTIONS else { throw .bad("asterisk-form is only for OPTIONS") }
+            return RequestLine(method: method, target: "*", minor: minor)
+        }
+        if let absolute = try absoluteForm(targetBytes) {
+            return RequestLine(method: method, target: absolute.path, minor: minor, authority: absolute.authority)
+        }
+        // authority-form (RFC 9112 §3.2.3) is only for CONNECT, and this server is not a proxy.
+        if method == .CONNECT { throw .bad("authority-form (CONNECT) is not supported") }
+        // RFC 9112 §3.2.2: absolute-form with any scheme but http or https is refused.
+        if isSchemePrefix(targetBytes) { throw .bad("only http and https absolute-form targets are accepted") }
+        throw .bad("malformed request target")
     }
 
-    private static func absoluteFormPath(_ target: String) -> String? {
-        let lower = target.lowercased()
-        let scheme = lower.hasPrefix("http://") ? 7 : lower.hasPrefix("https://") ? 8 : 0
-        guard scheme > 0 else { return nil }
-        let rest = target.dropFirst(scheme)
-        guard let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) else {
-            return rest.isEmpty ? nil : "/"
+    /// An http or https absolute-form target split into its authority and its path and query, or
+    /// nil when the target has no http(s) scheme.
+    private static func absoluteForm(_ target: ArraySlice<UInt8>) throws(HTTPParseError) -> (authority: String, path: String)? {
+        // RFC 9112 §3.2.2: a server must accept absolute-form. Schemes are case-insensitive (RFC 3986 §3.1).
+        let schemeLength: Int
+        if hasPrefixIgnoringCase(target, "http://") {
+            schemeLength = 7
+        } else if hasPrefixIgnoringCase(target, "https://") {
+            schemeLength = 8
+        } else {
+            return nil
+        }
+        let rest = target.dropFirst(schemeLength)
+        let authorityEnd = rest.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") } ?? rest.endIndex
+        let authority = rest[..<authorityEnd]
+        // RFC 9112 §3.2.2: the target's authority stands in for Host, so it must pass the same check.
+        if let problem = authority.withUnsafeBufferPointer({ URIHost.problem(in: $0) }) {
+            throw .bad("invalid authority in request target: \(problem)")
         }
         let path = rest[authorityEnd...]
-        return path.first == "?" ? "/" + path : String(path)
+        // RFC 9110 §4.2.3: an empty path is "/", so the result reads as origin-form.
+        let pathString = path.first == UInt8(ascii: "/")
+            ? String(decoding: path, as: UTF8.self) : "/" + String(decoding: path, as: UTF8.self)
+        return (String(decoding: authority, as: UTF8.self), pathString)
+    }
+
+    private static func hasPrefixIgnoringCase(_ bytes: ArraySlice<UInt8>, _ lowercasePrefix: StaticString) -> Bool {
+        lowercasePrefix.withUTF8Buffer { prefix in
+            bytes.count >= prefix.count && zip(bytes, prefix).allSatisfy { asciiLower($0) == $1 }
+        }
+    }
+
+    /// scheme ":" (RFC 3986 §3.1): scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ).
+    private static func isSchemePrefix(_ bytes: ArraySlice<UInt8>) -> Bool {
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), colon > bytes.startIndex else { return false }
+        let scheme = bytes[..<colon]
+        guard let first = scheme.first, asciiLower(first) >= UInt8(ascii: "a"), asciiLower(first) <= UInt8(ascii: "z") else { return false }
+        return scheme.allSatisfy { b in
+            let l = asciiLower(b)
+            return (l >= UInt8(ascii: "a") && l <= UInt8(ascii: "z")) || (b >= 0x30 && b <= 0x39)
+                || b == UInt8(ascii: "+") || b == UInt8(ascii: "-") || b == UInt8(ascii: ".")
+        }
     }
 
     static func parseField(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> (name: String, value: String) {

@@ -7,22 +7,34 @@ public struct RequestHead: Sendable {
     }
 
     public var method: HTTPMethod
-    /// The request target as sent (origin-form, or the path of an absolute-form target).
+    /// The request target as routing reads it: origin-form as sent, "*", or the path and query of
+    /// an absolute-form target (whose authority is in `authority`).
     public var target: String
     public var versionMinor: Int
     public var headers: HTTPHeaders
     public var framing: Framing
     /// `Expect: 100-continue` was sent on an HTTP/1.1 request.
     public var expectsContinue: Bool
+    /// The authority (`host[:port]`) of an absolute-form target; nil for the other forms.
+    public var authority: String?
 
     public init(method: HTTPMethod, target: String, versionMinor: Int = 1, headers: HTTPHeaders = HTTPHeaders(),
-                framing: Framing = .none, expectsContinue: Bool = false) {
+                framing: Framing = .none, expectsContinue: Bool = false, authority: String? = nil) {
         self.method = method
         self.target = target
         self.versionMinor = versionMinor
         self.headers = headers
         self.framing = framing
         self.expectsContinue = expectsContinue
+        self.authority = authority
+    }
+
+    /// The host the request is for (`host[:port]`): an absolute-form target's authority, which
+    /// overrides the Host field (RFC 9112 §3.2.2), else the Host field; nil when neither names one.
+    public var host: String? {
+        if let authority { return authority }
+        guard let host = headers["Host"], !host.isEmpty else { return nil }
+        return host
     }
 
     /// The path part of the target, without the query.

@@ -45,6 +45,9 @@ public struct Router: Sendable {
 
     /// Decides what to do with a request: a matched route, 405 with `Allow`, the fallback, or 404.
     public func decide(_ info: RequestInfo) -> HeadDecision {
+        // RFC 9110 §9.3.7: OPTIONS * asks about the server as a whole, a "ping"; the parser allows
+        // "*" with OPTIONS only. Routes are per path, so there is nothing to add but yes.
+        if info.head.method == .OPTIONS, info.head.target == "*" { return .respond(Response(status: 204)) }
         let path = info.head.path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true).map { Substring($0) }
         var allowed: [HTTPMethod] = []
         for route in routes {
