@@ -342,6 +342,14 @@ struct ConsoleScenarioTests {
         #expect(created?["name"] as? String == "contract key" && created?["rate_limit_rpm"] as? Int == 250)
         steps.lap("a 250-RPM key through the form")
 
+        // A downgrade past the key limit keeps the keys and says so on the Billing screen.
+        #expect(try page.isVisible("#billing-over-limit") == false)
+        #expect(try server.patch("/v1/account", json: #"{"plan": "starter"}"#).status == 200)
+        try page.click("#sidebar a[data-route=billing]")
+        try page.wait("the over-the-limit banner") { try page.isVisible("#billing-over-limit") }
+        #expect(try page.text("#billing-over-limit").hasPrefix("21 active keys, but Starter allows 3: 18 over the limit."))
+        steps.lap("a downgrade past the key limit, on the Billing screen")
+
         let (_, problems) = try harness.consoleProblems()
         #expect(problems.isEmpty, "browser console: \(problems)")
         print(steps.summary)

@@ -25,6 +25,7 @@ export function resetBilling() {
   table.clear();
   for (const id of ['balance-value', 'plan-value', 'plan-rpm', 'plan-keys', 'plan-pronunciation']) byId(id).textContent = '–';
   byId('balance-foot').textContent = '';
+  byId('billing-over-limit').hidden = true;
 }
 
 async function loadAccount() {
@@ -50,6 +51,14 @@ async function loadAccount() {
     ? `${account.active_keys} active · no limit`
     : `${account.active_keys} of ${account.key_limit} active`;
   byId('plan-pronunciation').textContent = account.includes_pronunciation ? 'Included' : 'Not included';
+
+  // A downgrade keeps every key working, but reports the keys past the new plan's limit.
+  const over = byId('billing-over-limit');
+  const excess = account.over_key_limit || 0;
+  over.hidden = excess === 0;
+  over.textContent = excess === 0 ? '' :
+    `${account.active_keys} active keys, but ${account.plan_name} allows ${account.key_limit}: ` +
+    `${excess} over the limit. They keep working; no new key can be created until ${excess === 1 ? 'one is' : `${excess} are`} deactivated.`;
 }
 
 /** How much transcription the balance buys, in words. */
