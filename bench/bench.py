@@ -235,7 +235,12 @@ class Load:
         self.duration = args.duration
         self.repeats = args.repeats
 
-    def wrk(self, port, path, method="GET", body_file="-", headers=(), connections=None, duration=None, pace_ms=None):
+    def wrk(self, *args, **kwargs):
+        return self.start(*args, **kwargs).result()
+
+    def start(self, port, path, method="GET", body_file="-", headers=(), connections=None, duration=None,
+              pace_ms=None):
+        """A wrk run in the background; `result()` waits for it and reads its summary."""
         environment = dict(os.environ)
         environment.pop("BENCH_PACE_MS", None)
         if pace_ms:
@@ -243,8 +248,19 @@ class Load:
         command = ["wrk", "-t1", "-c", str(connections or self.connections), "-d", f"{duration or self.duration}s",
                    "--timeout", "5s", "-s", os.path.join(BENCH, "request.lua"), f"http://127.0.0.1:{port}{path}",
                    "--", method, body_file, *headers]
-        output = subprocess.run(command, capture_output=True, text=True, preexec_fn=pinned(LOAD_CORE), check=True,
-                                env=environment).stdout
+        return WrkRun(command, environment)
+
+
+class WrkRun:
+    def __init__(self, command, environment):
+        self.command = command
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                        preexec_fn=pinned(LOAD_CORE), env=environment)
+
+    def result(self):
+        output, errors = self.process.communicate()
+        if self.process.returncode != 0:
+            raise subprocess.CalledProcessError(self.process.returncode, self.command, output, errors)
         match = re.search(r"^BENCH (\{.*\})$", output, re.M)
         if not match:
             raise RuntimeError(f"wrk printed no summary:\n{output}")
@@ -252,6 +268,11 @@ class Load:
         result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
         result["socket_errors"] = sum(result[k] for k in ("connect_errors", "read_errors", "write_errors", "timeouts"))
         return result
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
 
 
 def median(values):
