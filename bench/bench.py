@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """The benchmark driver behind `bench/run` (which builds the binaries first).
 
-Runs scenarios A–G against a release theta-console and the baselines, prints a table, and rewrites
-the generated part of docs/benchmarks.md. Every time comparison is a ratio against a baseline run
-in the same invocation, interleaved with it (baseline, server, baseline, server, …), so that load
-from elsewhere on the machine hits both alike. The server under test and the baseline run on core
+Runs scenarios A–G (E with its concurrent variant E8 and B-during-E8) against a release
+theta-console and the baselines, prints a table, and rewrites the generated part of
+docs/benchmarks.md. Every time comparison is a ratio against a baseline run in the same
+invocation, interleaved with it (baseline, server, baseline, server, …), so that load from
+elsewhere on the machine hits both alike. The server under test and the baseline run on core
 1, the load generator on core 0. Traffic goes to 127.0.0.1 only.
 """
 import argparse
@@ -36,6 +37,9 @@ TOKEN = "theta-admin-bench0000000000000000000000000000000000"
 BOUNDARY = "theta-bench-boundary-7MA4YWxkTrZu0gW"
 NGINX_BODY = b'{"text":"Welcome to Theta One AI!","text_type":"en","metadata":{},"response_time_in_sec":0.001}'
 MIB = 1024 * 1024
+CREATE_CLIENTS = 8  # E8's concurrent clients
+# What --only selects: one character per scenario; "8" is E8 and B-during-E8 (`--only E8` runs E too).
+SCENARIOS = "ABCDE8FG"
 
 
 def pinned(core):
@@ -235,7 +239,12 @@ class Load:
         self.duration = args.duration
         self.repeats = args.repeats
 
-    def wrk(self, port, path, method="GET", body_file="-", headers=(), connections=None, duration=None, pace_ms=None):
+    def wrk(self, *args, **kwargs):
+        return self.start(*args, **kwargs).result()
+
+    def start(self, port, path, method="GET", body_file="-", headers=(), connections=None, duration=None,
+              pace_ms=None):
+        """A wrk run in the background; `result()` waits for it and reads its summary."""
         environment = dict(os.environ)
         environment.pop("BENCH_PACE_MS", None)
         if pace_ms:
@@ -243,8 +252,19 @@ class Load:
         command = ["wrk", "-t1", "-c", str(connections or self.connections), "-d", f"{duration or self.duration}s",
                    "--timeout", "5s", "-s", os.path.join(BENCH, "request.lua"), f"http://127.0.0.1:{port}{path}",
                    "--", method, body_file, *headers]
-        output = subprocess.run(command, capture_output=True, text=True, preexec_fn=pinned(LOAD_CORE), check=True,
-                                env=environment).stdout
+        return WrkRun(command, environment)
+
+
+class WrkRun:
+    def __init__(self, command, environment):
+        self.command = command
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                        preexec_fn=pinned(LOAD_CORE), env=environment)
+
+    def result(self):
+        output, errors = self.process.communicate()
+        if self.process.returncode != 0:
+            raise subprocess.CalledProcessError(self.process.returncode, self.command, output, errors)
         match = re.search(r"^BENCH (\{.*\})$", output, re.M)
         if not match:
             raise RuntimeError(f"wrk printed no summary:\n{output}")
@@ -252,6 +272,11 @@ class Load:
         result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
         result["socket_errors"] = sum(result[k] for k in ("connect_errors", "read_errors", "write_errors", "timeouts"))
         return result
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
 
 
 def median(values):
@@ -428,37 +453,103 @@ def scenario_memory(binary, workdir):
         theta.stop()
 
 
-def scenario_create(load, binary, serve_args, theta_db, baseline_db, single_db, baseline):
-    """E: durable creates, one at a time, against the raw-C insert loop on the same disk.
+def scenario_create(load, binary, serve_args, dbs, baseline, refused, pace_ms, one_at_a_time=True, concurrent=True):
+    """E, E8 and B-during-E8: durable creates against the raw-C insert loop on the same disk.
 
-    Fair by construction: theta-console and the baseline each start from their own copy of the same
-    seeded database (10,000 keys), keep adding to it round after round, and alternate runs; both
-    are single-threaded and pinned to the server core; wrk uses one connection, so creates are
-    strictly sequential, as the baseline's inserts are."""
-    headers = (f"Authorization: Bearer {TOKEN}", "Content-Type: application/json")
-    body = os.path.join(os.path.dirname(theta_db), "create.json")
-    with open(body, "w") as f:
+    E: wrk on one connection, so creates are strictly sequential, as the baseline's inserts are.
+    E8: CREATE_CLIENTS connections, each sending its next create as soon as its last one is answered
+    (the load that group commit is for), judged against the same one-at-a-time baseline.
+    B-during-E8: B's refused request (`refused`: its body file and headers), paced, on E8's server,
+    alone and then while E8's creates run, so the two p99s differ by what the writes cost the loop.
+
+    Fair by construction: each server and the baseline start from their own copy of the same seeded
+    database (10,000 keys, `dbs`), keep adding to it round after round, and take turns; all of them
+    are pinned to the server core."""
+    create_headers = (f"Authorization: Bearer {TOKEN}", "Content-Type: application/json")
+    create_body = os.path.join(os.path.dirname(dbs["baseline"]), "create.json")
+    with open(create_body, "w") as f:
         f.write(json.dumps({"name": "bench create"}))
-    theta = Theta(binary, theta_db, serve_args)
+    refused_body, refused_headers = refused
+    migrations = os.path.join(ROOT, "migrations")
+
+    def raw(db, mode):
+        out = subprocess.run([baseline, db, migrations, str(load.duration), mode], capture_output=True, text=True,
+                             check=True, preexec_fn=pinned(SERVER_CORE)).stdout
+        return json.loads(out.split("BASELINE ", 1)[1])["ops_per_second"]
+
+    def creates(server, clients, duration=None):
+        return load.start(server.port, "/v1/keys", "POST", create_body, create_headers, connections=clients,
+                          duration=duration)
+
+    def measured_creates(server, clients):
+        return measured(load, server.pid, server.port, "/v1/keys", "POST", create_body, create_headers,
+                        connections=clients)
+
+    def refusals(server, duration=None):
+        return measured(load, server.pid, server.port, "/transcribe", "POST", refused_body, refused_headers,
+                        duration=duration, pace_ms=pace_ms)
+
+    servers = []
     try:
-        load.wrk(theta.port, "/v1/keys", "POST", body, headers, connections=1, duration=1)
-        runs = {"theta": [], "baseline": [], "single": []}
-        migrations = os.path.join(ROOT, "migrations")
+        runs = {"baseline": [], "single": []}
+        if one_at_a_time:
+            e = Theta(binary, dbs["theta"], serve_args)
+            servers.append(e)
+            creates(e, 1, duration=1).result()
+            runs.update(theta=[], theta_cpu=[])
+        if concurrent:
+            e8 = Theta(binary, dbs["theta8"], serve_args)
+            servers.append(e8)
+            creates(e8, CREATE_CLIENTS, duration=1).result()
+            refusals(e8, duration=1)
+            runs.update(theta8=[], theta8_cpu=[], alone=[], during=[], alongside=[])
         for i in range(load.repeats):
-            out = subprocess.run([baseline, baseline_db, migrations, str(load.duration), "key"], capture_output=True,
-                                 text=True, check=True, preexec_fn=pinned(SERVER_CORE)).stdout
-            runs["baseline"].append(json.loads(out.split("BASELINE ", 1)[1])["ops_per_second"])
-            result = load.wrk(theta.port, "/v1/keys", "POST", body, headers, connections=1)
-            check_statuses(result, False, "E theta")
-            runs["theta"].append(result["rps"])
-            out = subprocess.run([baseline, single_db, migrations, str(load.duration), "single"], capture_output=True,
-                                 text=True, check=True, preexec_fn=pinned(SERVER_CORE)).stdout
-            runs["single"].append(json.loads(out.split("BASELINE ", 1)[1])["ops_per_second"])
-            log(f"E run {i + 1}: theta {runs['theta'][-1]:.0f}/s, raw C {runs['baseline'][-1]:.0f}/s, "
-                f"raw C single row {runs['single'][-1]:.0f}/s")
-        return runs
+            runs["baseline"].append(raw(dbs["baseline"], "key"))
+            message = f"E run {i + 1}: raw C {runs['baseline'][-1]:.0f}/s"
+            if one_at_a_time:
+                result = measured_creates(e, 1)
+                check_statuses(result, False, "E theta")
+                runs["theta"].append(result["rps"])
+                runs["theta_cpu"].append(result["per_cpu_s"])
+                message += f", theta {result['rps']:.0f}/s"
+            runs["single"].append(raw(dbs["single"], "single"))
+            message += f", raw C single row {runs['single'][-1]:.0f}/s"
+            if concurrent:
+                result = measured_creates(e8, CREATE_CLIENTS)
+                check_statuses(result, False, "E8 theta")
+                runs["theta8"].append(result["rps"])
+                runs["theta8_cpu"].append(result["per_cpu_s"])
+                alone = refusals(e8)
+                check_statuses(alone, True, "B alone")
+                runs["alone"].append(alone)
+                # The creates start a second before B's run and end a second after it, so every
+                # refused request meets them at full rate.
+                background = creates(e8, CREATE_CLIENTS, duration=load.duration + 2)
+                try:
+                    time.sleep(1)
+                    during = refusals(e8)
+                except BaseException:
+                    background.stop()
+                    raise
+                check_statuses(during, True, "B during E8")
+                alongside = background.result()
+                check_statuses(alongside, False, "E8 theta alongside B")
+                runs["during"].append(during)
+                runs["alongside"].append(alongside["rps"])
+                message += (f", E8 theta {result['rps']:.0f}/s; B paced p99 {alone['p99_us'] / 1000:.2f} ms alone, "
+                            f"{during['p99_us'] / 1000:.2f} ms during E8 ({alongside['rps']:.0f} creates/s alongside)")
+            log(message)
     finally:
-        theta.stop()
+        for server in servers:
+            server.stop()
+    results = {}
+    if one_at_a_time:
+        results["E"] = {"theta": runs["theta"], "per_cpu_s": runs["theta_cpu"], "baseline": runs["baseline"],
+                        "single": runs["single"]}
+    if concurrent:
+        results["E8"] = {"theta": runs["theta8"], "per_cpu_s": runs["theta8_cpu"], "baseline": runs["baseline"]}
+        results["B-during-E8"] = {"alone": runs["alone"], "during": runs["during"], "creates": runs["alongside"]}
+    return results
 
 
 # MARK: - Machine
@@ -517,23 +608,25 @@ def fmt_rps(v):
 
 
 def build_rows(results, args):
+    """The table's rows for the scenarios in `results`: all of them, or the subset --only ran."""
     rows = []
 
     def per_cpu(runs):
         return median([r["per_cpu_s"] for r in runs])
 
-    a = results["A"]
-    a_rps = median([r["rps"] for r in a["theta"]])
-    a_base = median([r["rps"] for r in a["nginx"]])
-    a_cpu = per_cpu(a["theta"]) / per_cpu(a["nginx"])
-    a_p99 = median([r["p99_us"] for r in a["theta"]]) / 1000
-    a_base_p99 = median([r["p99_us"] for r in a["nginx"]]) / 1000
-    rows.append(row("A", "accepted: rps", fmt_rps(a_rps), fmt_rps(a_base),
-                    f"{a_rps / a_base:.2f}× (per CPU-second {a_cpu:.2f}×)", "≥ 0.5× nginx", a_rps / a_base >= 0.5))
-    floor = args.connections / a_rps * 1000
-    rows.append(row("A", f"accepted: p99 latency at {args.connections} connections, saturated (closed loop; "
-                         f"mean latency is {args.connections} / rps = {floor:.1f} ms before any tail)",
-                    f"{a_p99:.2f} ms", f"{a_base_p99:.2f} ms", "—", "≤ 2 ms", a_p99 <= 2.0))
+    if "A" in results:
+        a = results["A"]
+        a_rps = median([r["rps"] for r in a["theta"]])
+        a_base = median([r["rps"] for r in a["nginx"]])
+        a_cpu = per_cpu(a["theta"]) / per_cpu(a["nginx"])
+        a_p99 = median([r["p99_us"] for r in a["theta"]]) / 1000
+        a_base_p99 = median([r["p99_us"] for r in a["nginx"]]) / 1000
+        rows.append(row("A", "accepted: rps", fmt_rps(a_rps), fmt_rps(a_base),
+                        f"{a_rps / a_base:.2f}× (per CPU-second {a_cpu:.2f}×)", "≥ 0.5× nginx", a_rps / a_base >= 0.5))
+        floor = args.connections / a_rps * 1000
+        rows.append(row("A", f"accepted: p99 latency at {args.connections} connections, saturated (closed loop; "
+                             f"mean latency is {args.connections} / rps = {floor:.1f} ms before any tail)",
+                        f"{a_p99:.2f} ms", f"{a_base_p99:.2f} ms", "—", "≤ 2 ms", a_p99 <= 2.0))
     paced = results.get("A-paced")
     if paced:
         p_p99 = median([r["p99_us"] for r in paced["theta"]]) / 1000
@@ -545,36 +638,62 @@ def build_rows(results, args):
                         f"{p_p99:.2f} ms ({fmt_rps(p_rps)})", f"{p_base_p99:.2f} ms ({fmt_rps(p_base_rps)})", "—",
                         "≤ 2 ms", p_p99 <= 2.0))
     for name, what in (("B", "refused, unknown key (401): rps"), ("C", "rate-limited (429): rps")):
+        if name not in results:
+            continue
         r = results[name]
         v = median([x["rps"] for x in r["theta"]])
         b = median([x["rps"] for x in r["nginx"]])
         c = per_cpu(r["theta"]) / per_cpu(r["nginx"])
         rows.append(row(name, what, fmt_rps(v), fmt_rps(b), f"{v / b:.2f}× (per CPU-second {c:.2f}×)",
                         "≥ 0.6× nginx", v / b >= 0.6))
-    d = results["D"]
-    d1 = median([r["p99_us"] for r in d[1]]) / 1000
-    rows.append(row("D", "admin list, 10,000 keys: p99, 1 connection", f"{d1:.2f} ms ({fmt_rps(median([r['rps'] for r in d[1]]))})",
-                    "—", "—", "≤ 5 ms", d1 <= 5.0))
-    dn = median([r["p99_us"] for r in d[args.connections]]) / 1000
-    rows.append(row("D", f"admin list: p99 at {args.connections} connections (not judged)",
-                    f"{dn:.2f} ms ({fmt_rps(median([r['rps'] for r in d[args.connections]]))})", "—", "—", "—", None))
-    e = results["E"]
-    e_v, e_b, e_s = median(e["theta"]), median(e["baseline"]), median(e["single"])
-    rows.append(row("E", "admin create, durable, one at a time", f"{e_v:,.0f} creates/s",
-                    f"{e_b:,.0f} txn/s (key row + its audit row); {e_s:,.0f} txn/s (key row only)",
-                    f"{e_v / e_b:.2f}× ({e_v / e_s:.2f}×)", "≥ 0.8× raw C", e_v / e_b >= 0.8))
-    f = results["F"]
-    f_med = median(f)
-    rows.append(row("F", f"start-up to first /healthz, new database (median of {len(f)})", f"{f_med:.1f} ms",
-                    "—", "—", "≤ 50 ms", f_med <= 50))
-    g = results["G"]
-    rows.append(row("G", "RSS idle", f"{g['idle']:.1f} MiB ({g['idle_file']:.1f} MiB of it mapped files)",
-                    "—", "—", "≤ 15 MiB", g["idle"] <= 15))
-    rows.append(row("G", "RSS with 1,000 keep-alive connections", f"{g['connections']:.1f} MiB", "—", "—",
-                    "≤ 30 MiB", g["connections"] <= 30))
-    added = g["upload_peak"] - g["upload_before"]
-    rows.append(row("G", "peak RSS added by a 100 MiB upload", f"{added:.1f} MiB",
-                    f"{g['upload_before']:.1f} → {g['upload_peak']:.1f} MiB", "—", "≤ 4 MiB", added <= 4))
+    if "D" in results:
+        d = results["D"]
+        d1 = median([r["p99_us"] for r in d[1]]) / 1000
+        rows.append(row("D", "admin list, 10,000 keys: p99, 1 connection",
+                        f"{d1:.2f} ms ({fmt_rps(median([r['rps'] for r in d[1]]))})", "—", "—", "≤ 5 ms", d1 <= 5.0))
+        dn = median([r["p99_us"] for r in d[args.connections]]) / 1000
+        rows.append(row("D", f"admin list: p99 at {args.connections} connections (not judged)",
+                        f"{dn:.2f} ms ({fmt_rps(median([r['rps'] for r in d[args.connections]]))})", "—", "—", "—",
+                        None))
+    if "E" in results:
+        e = results["E"]
+        e_v, e_b, e_s = median(e["theta"]), median(e["baseline"]), median(e["single"])
+        rows.append(row("E", "admin create, durable, one at a time", f"{e_v:,.0f} creates/s",
+                        f"{e_b:,.0f} txn/s (key row + its audit row); {e_s:,.0f} txn/s (key row only)",
+                        f"{e_v / e_b:.2f}× ({e_v / e_s:.2f}×)", "≥ 0.8× raw C", e_v / e_b >= 0.8))
+    if "E8" in results:
+        e8 = results["E8"]
+        v, b = median(e8["theta"]), median(e8["baseline"])
+        rows.append(row("E8", f"admin create, durable, {CREATE_CLIENTS} clients at once, each one at a time on its "
+                              "own keep-alive connection",
+                        f"{v:,.0f} creates/s ({median(e8['per_cpu_s']):,.0f} per CPU-second)",
+                        f"{b:,.0f} txn/s (E's raw C, one at a time)", f"{v / b:.2f}×", "≥ 2.0× raw C",
+                        v / b >= 2.0))
+    if "B-during-E8" in results:
+        r = results["B-during-E8"]
+        during = median([x["p99_us"] for x in r["during"]]) / 1000
+        alone = median([x["p99_us"] for x in r["alone"]]) / 1000
+        rows.append(row("B-during-E8", f"refused (401): p99 latency at {args.connections} connections, paced (each "
+                                       f"waits 0–{2 * args.pace_ms} ms between requests), while E8's creates run, "
+                                       "against the same alone",
+                        f"{during:.2f} ms ({fmt_rps(median([x['rps'] for x in r['during']]))}, with "
+                        f"{median(r['creates']):,.0f} creates/s)",
+                        f"{alone:.2f} ms alone ({fmt_rps(median([x['rps'] for x in r['alone']]))})",
+                        f"{during / alone:.2f}×", "≤ 1.5× alone", during / alone <= 1.5))
+    if "F" in results:
+        f = results["F"]
+        f_med = median(f)
+        rows.append(row("F", f"start-up to first /healthz, new database (median of {len(f)})", f"{f_med:.1f} ms",
+                        "—", "—", "≤ 50 ms", f_med <= 50))
+    if "G" in results:
+        g = results["G"]
+        rows.append(row("G", "RSS idle", f"{g['idle']:.1f} MiB ({g['idle_file']:.1f} MiB of it mapped files)",
+                        "—", "—", "≤ 15 MiB", g["idle"] <= 15))
+        rows.append(row("G", "RSS with 1,000 keep-alive connections", f"{g['connections']:.1f} MiB", "—", "—",
+                        "≤ 30 MiB", g["connections"] <= 30))
+        added = g["upload_peak"] - g["upload_before"]
+        rows.append(row("G", "peak RSS added by a 100 MiB upload", f"{added:.1f} MiB",
+                        f"{g['upload_before']:.1f} → {g['upload_peak']:.1f} MiB", "—", "≤ 4 MiB", added <= 4))
     return rows
 
 
@@ -588,30 +707,47 @@ def table(rows):
 
 
 def runs_detail(results):
+    def numbers(values, form="{:,.0f}"):
+        return ", ".join(form.format(x) for x in values)
+
     lines = []
     for name in ("A", "A-paced", "B", "C"):
         if name not in results:
             continue
         r = results[name]
         for side in ("nginx", "theta"):
-            rps = ", ".join(f"{x['rps']:,.0f}" for x in r[side])
-            cpu = ", ".join(f"{x['per_cpu_s']:,.0f}" for x in r[side])
-            p99 = ", ".join(f"{x['p99_us'] / 1000:.2f}" for x in r[side])
+            rps = numbers(x["rps"] for x in r[side])
+            cpu = numbers(x["per_cpu_s"] for x in r[side])
+            p99 = numbers((x["p99_us"] / 1000 for x in r[side]), "{:.2f}")
             lines.append(f"- {name} {side}: req/s {rps}; requests per CPU-second {cpu}; p99 ms {p99}")
-    for connections, runs in results["D"].items():
-        rps = ", ".join(f"{x['rps']:,.0f}" for x in runs)
-        p99 = ", ".join(f"{x['p99_us'] / 1000:.2f}" for x in runs)
+    for connections, runs in results.get("D", {}).items():
+        rps = numbers(x["rps"] for x in runs)
+        p99 = numbers((x["p99_us"] / 1000 for x in runs), "{:.2f}")
         lines.append(f"- D theta, {connections} connection(s): req/s {rps}; p99 ms {p99}")
-    e = results["E"]
-    lines.append(f"- E theta creates/s: {', '.join(f'{x:,.0f}' for x in e['theta'])}; raw C (key + event): "
-                 f"{', '.join(f'{x:,.0f}' for x in e['baseline'])}; raw C (key only): "
-                 f"{', '.join(f'{x:,.0f}' for x in e['single'])}")
-    f = sorted(results["F"])
-    lost = f"; SIGTERM lost right after start-up in {len(lost_sigterms)} of them" if lost_sigterms else ""
-    lines.append(f"- F start-up ms: min {f[0]:.1f}, median {median(f):.1f}, max {f[-1]:.1f} ({len(f)} starts{lost})")
-    g = results["G"]
-    lines.append(f"- G RSS MiB: idle {g['idle']:.1f} (mapped files {g['idle_file']:.1f}); 1,000 connections "
-                 f"{g['connections']:.1f}; upload {g['upload_before']:.1f} before, {g['upload_peak']:.1f} peak")
+    if "E" in results:
+        e = results["E"]
+        lines.append(f"- E theta creates/s: {numbers(e['theta'])} (per CPU-second {numbers(e['per_cpu_s'])}); "
+                     f"raw C (key + event): {numbers(e['baseline'])}; raw C (key only): {numbers(e['single'])}")
+    if "E8" in results:
+        e8 = results["E8"]
+        lines.append(f"- E8 theta creates/s: {numbers(e8['theta'])} (per CPU-second {numbers(e8['per_cpu_s'])}); "
+                     f"raw C one at a time (key + event): {numbers(e8['baseline'])}")
+    if "B-during-E8" in results:
+        r = results["B-during-E8"]
+        for side in ("alone", "during"):
+            rps = numbers(x["rps"] for x in r[side])
+            p99 = numbers((x["p99_us"] / 1000 for x in r[side]), "{:.2f}")
+            lines.append(f"- B paced, {side}: req/s {rps}; p99 ms {p99}")
+        lines.append(f"- E8 creates/s alongside B paced: {numbers(r['creates'])}")
+    if "F" in results:
+        f = sorted(results["F"])
+        lost = f"; SIGTERM lost right after start-up in {len(lost_sigterms)} of them" if lost_sigterms else ""
+        lines.append(f"- F start-up ms: min {f[0]:.1f}, median {median(f):.1f}, max {f[-1]:.1f} "
+                     f"({len(f)} starts{lost})")
+    if "G" in results:
+        g = results["G"]
+        lines.append(f"- G RSS MiB: idle {g['idle']:.1f} (mapped files {g['idle_file']:.1f}); 1,000 connections "
+                     f"{g['connections']:.1f}; upload {g['upload_before']:.1f} before, {g['upload_peak']:.1f} peak")
     return "\n".join(lines)
 
 
@@ -665,11 +801,15 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--keys", type=int, default=10_000)
     parser.add_argument("--startups", type=int, default=25)
-    parser.add_argument("--only", default="ABCDEFG")
+    parser.add_argument("--only", default=SCENARIOS,
+                        help="scenarios to run, e.g. AB; 8 is E8 and B-during-E8 (a subset prints JSON, no doc)")
     parser.add_argument("--no-doc", action="store_true", help="print the table without rewriting docs/benchmarks.md")
     args = parser.parse_args()
     if args.repeats < 3:
         parser.error("--repeats must be at least 3 (the median of at least 3 runs)")
+    unknown = set(args.only) - set(SCENARIOS)
+    if unknown:
+        parser.error(f"--only: no scenario {', '.join(sorted(unknown))} (choose from {SCENARIOS})")
     started = time.time()
     load = Load(args)
     info = machine()
@@ -685,7 +825,7 @@ def main():
         serve_args = ["--admin-token", TOKEN, "--plan", "enterprise", "--credits", "1000000000",
                       "--max-key-rpm", "100000000"]
 
-        if any(s in args.only for s in "ABCDE"):
+        if any(s in args.only for s in "ABCDE8"):
             # D's 10,000 keys, made through the API by a server whose database is on tmpfs (where
             # fsync is free, so this takes seconds), then the file moves to disk for the runs.
             log(f"seeding {args.keys:,} keys through POST /v1/keys")
@@ -698,9 +838,10 @@ def main():
             for suffix in ("", "-wal", "-shm"):
                 if os.path.exists(seed_db + suffix):
                     shutil.move(seed_db + suffix, db + suffix)
-            # E's three starting points: the same seeded file, before A–D change it.
-            e_dbs = [os.path.join(workdir, f"e-{name}.sqlite3") for name in ("theta", "baseline", "single")]
-            for copy in e_dbs:
+            # E's and E8's starting points: the same seeded file, before A–D change it.
+            e_dbs = {name: os.path.join(workdir, f"e-{name}.sqlite3") for name in ("theta", "theta8", "baseline",
+                                                                                    "single")}
+            for copy in e_dbs.values():
                 shutil.copy(db, copy)
 
             theta = Theta(args.binary, db, serve_args)
@@ -756,8 +897,10 @@ def main():
                             f"p99 {result['p99_us'] / 1000:.2f} ms")
             theta.stop()
             theta = None
-            if "E" in args.only:
-                results["E"] = scenario_create(load, args.binary, serve_args, *e_dbs, args.baseline_insert)
+            if "E" in args.only or "8" in args.only:
+                results.update(scenario_create(load, args.binary, serve_args, e_dbs, args.baseline_insert,
+                                               (body_file, headers(unknown_key())), args.pace_ms,
+                                               one_at_a_time="E" in args.only, concurrent="8" in args.only))
         if "F" in args.only:
             results["F"] = scenario_startup(args.binary, workdir, args.startups)
             log(f"F: median {median(results['F']):.1f} ms")
@@ -772,14 +915,16 @@ def main():
         if shmdir != workdir:
             shutil.rmtree(shmdir, ignore_errors=True)
 
-    if args.only != "ABCDEFG":
+    subset = set(args.only) != set(SCENARIOS)
+    if subset:
         print(json.dumps(results, indent=1, default=str))
-        return
     rows = build_rows(results, args)
     elapsed = time.time() - started
     print()
     print(table(rows))
-    if not args.no_doc:
+    if subset:
+        print(f"\nEvery run:\n\n{runs_detail(results)}\n\n(a subset: docs/benchmarks.md is left alone)")
+    elif not args.no_doc:
         write_doc(rows, results, info, args, elapsed)
         print(f"\nwrote {os.path.relpath(DOC, os.getcwd())}")
     judged = [r for r in rows if r["result"] != "info"]
