@@ -95,6 +95,9 @@ final class WriteQueue: Sendable {
     // MARK: - The writer thread
 
     private func run() {
+        // Below the event loops, as the usage flush is: a loop woken while a group runs gets the
+        // core at once instead of after the scheduler's wake-up granularity (milliseconds).
+        Threads.setCurrentThreadNice(10)
         while true {
             wake.wait()
             // Everything queued so far is one group; what queues while it commits is the next.
