@@ -4,6 +4,9 @@ import FoundationEssentials
 public struct AuditEvent: Sendable, Equatable {
     public static let keyCreated = "key.created"
     public static let keyDeactivated = "key.deactivated"
+    public static let keyRolled = "key.rolled"
+    /// A key added with a secret the caller supplied (`--allow-key-import`, `keys import`, `--seed-keys`).
+    public static let keyImported = "key.imported"
 
     public let id: String
     public let at: Date

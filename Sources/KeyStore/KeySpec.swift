@@ -9,12 +9,15 @@ public struct KeySpec: Sendable, Equatable {
     /// Whole seconds, as stored; nil for a key that never expires.
     public let expiresAt: Date?
     public let rateLimitRPM: Int
+    /// Where the key may be used from; empty allows every address.
+    public let allowedCIDRs: [CIDR]
 
     /// An unchecked spec; input from users goes through `validate` instead.
-    public init(name: String, expiresAt: Date? = nil, rateLimitRPM: Int = KeySpec.defaultMaxRPM) {
+    public init(name: String, expiresAt: Date? = nil, rateLimitRPM: Int = KeySpec.defaultMaxRPM, allowedCIDRs: [CIDR] = []) {
         self.name = name
         self.expiresAt = expiresAt?.wholeSeconds
         self.rateLimitRPM = rateLimitRPM
+        self.allowedCIDRs = allowedCIDRs
     }
 
     /// Checks raw request fields and returns a spec, or the first rule broken (name, then expires_at, then rpm).
@@ -24,8 +27,11 @@ public struct KeySpec: Sendable, Equatable {
     /// - `expiresAt`: RFC 3339 date-time, or `YYYY-MM-DD` meaning the end of that day UTC
     ///   (the next day's 00:00:00Z); stored in whole seconds and must then still be after `now`.
     /// - `rateLimitRPM`: 1…`maxRPM`; absent means min(100, maxRPM).
+    /// - `allowedCIDRs`: at most 32 CIDRs, each strictly parsed (host bits must be zero); repeats
+    ///   are kept once.
     public static func validate(
-        name: String?, expiresAt: String?, rateLimitRPM: Int?, now: Date, maxRPM: Int = defaultMaxRPM
+        name: String?, expiresAt: String?, rateLimitRPM: Int?, allowedCIDRs: [String]? = nil, now: Date,
+        maxRPM: Int = defaultMaxRPM
     ) throws(KeySpecError) -> KeySpec {
         precondition(maxRPM >= 1, "maxRPM must be at least 1; the configuration should have refused it")
         guard let name else { throw .nameRequired }
@@ -48,7 +54,20 @@ public struct KeySpec: Sendable, Equatable {
 
         let rpm = rateLimitRPM ?? min(defaultMaxRPM, maxRPM)
         guard (1...maxRPM).contains(rpm) else { throw .rateLimitRange(maxRPM: maxRPM) }
-        return KeySpec(name: trimmed, expiresAt: expiry, rateLimitRPM: rpm)
+
+        var cidrs: [CIDR] = []
+        let entries = allowedCIDRs ?? []
+        guard entries.count <= CIDR.maxPerKey else { throw .allowedCIDRsCount }
+        for (index, entry) in entries.enumerated() {
+            let cidr: CIDR
+            do {
+                cidr = try CIDR(parsing: entry)
+            } catch {
+                throw KeySpecError(field: "allowed_cidrs", message: "allowed_cidrs[\(index)]: \(error.reason)")
+            }
+            if !cidrs.contains(cidr) { cidrs.append(cidr) }
+        }
+        return KeySpec(name: trimmed, expiresAt: expiry, rateLimitRPM: rpm, allowedCIDRs: cidrs)
     }
 
     private static func isForbiddenInName(_ scalar: Unicode.Scalar) -> Bool {

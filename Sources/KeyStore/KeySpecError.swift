@@ -22,6 +22,13 @@ public struct KeySpecError: Error, Sendable, Equatable, CustomStringConvertible 
     public static let expiresAtRange = KeySpecError(
         field: "expires_at", message: "expires_at must be no later than 9999-12-31T23:59:59Z")
 
+    public static let allowedCIDRsCount = KeySpecError(
+        field: "allowed_cidrs", message: "allowed_cidrs must be a list of at most \(CIDR.maxPerKey) CIDRs")
+
+    /// An imported secret that is not a well-formed key (the message never repeats the value).
+    public static let keyMalformed = KeySpecError(
+        field: "key", message: "key must be a well-formed sk-theta- key (47 characters with a valid checksum)")
+
     /// Also for a rate limit of the wrong JSON type, so both read the same.
     public static func rateLimitRange(maxRPM: Int) -> KeySpecError {
         KeySpecError(field: "rate_limit_rpm", message: "rate_limit_rpm must be an integer from 1 to \(maxRPM)")

@@ -112,8 +112,9 @@ extension KeyStore {
         try read { db in
             try db.withPrepared(Self.gateSQL, bind: { try $0.bindBlob(1, hash) }) { row in
                 guard try row.step() else { throw KeyStoreError.missingAccount }
-                guard let plan = Plan(rawValue: try row.text(10)) else { throw KeyStoreError.missingAccount }
-                let account = Account(plan: plan, balanceMicro: try row.int64(11), usageBatches: try row.int64(12))
+                let a = Self.keyColumnCount  // the account's columns follow the key's
+                guard let plan = Plan(rawValue: try row.text(a)) else { throw KeyStoreError.missingAccount }
+                let account = Account(plan: plan, balanceMicro: try row.int64(a + 1), usageBatches: try row.int64(a + 2))
                 // api_keys.id is NOT NULL: NULL means no key has this hash.
                 guard !row.isNull(0) else { return (nil as APIKeyRecord?, account) }
                 let record = APIKeyRecord(
@@ -123,7 +124,10 @@ extension KeyStore {
                     rateLimitRPM: Int(try row.int64(5)),
                     deactivatedAt: try row.optionalInt64(6).map(Date.init(unixSeconds:)),
                     lastUsedAt: try row.optionalInt64(7).map(Date.init(unixSeconds:)),
-                    succeededRequests: Int(try row.int64(8)), refusedRequests: Int(try row.int64(9)))
+                    succeededRequests: Int(try row.int64(8)), refusedRequests: Int(try row.int64(9)),
+                    rolledFrom: try row.optionalText(10), rolledTo: try row.optionalText(11),
+                    graceUntil: try row.optionalInt64(12).map(Date.init(unixSeconds:)), rateGroup: try row.optionalText(13),
+                    allowedCIDRs: CIDR.list(stored: try row.optionalText(14)))
                 return (record, account)
             }
         }
@@ -213,7 +217,7 @@ extension KeyStore {
 
     /// `gate`'s query: the key's columns (all NULL when no key has this hash), then the account's.
     private static let gateSQL = """
-        SELECT \(keyColumns.split(separator: ",").map { "k." + $0.trimmingWhitespace() }.joined(separator: ", ")),
+        SELECT \(keyColumns.split(separator: ",").map { "k." + $0.trimmingWhitespaceAndNewlines() }.joined(separator: ", ")),
             a.plan, a.balance_micro, a.usage_batches
         FROM account AS a LEFT JOIN api_keys AS k ON k.secret_sha256 = ?
         WHERE a.id = 1

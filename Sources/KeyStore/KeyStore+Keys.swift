@@ -1,8 +1,15 @@
 import FoundationEssentials
 
 extension KeyStore {
-    static let keyColumns =
-        "id, name, hint, created_at, expires_at, rate_limit_rpm, deactivated_at, last_used_at, requests_2xx, requests_4xx"
+    static let keyColumns = """
+        id, name, hint, created_at, expires_at, rate_limit_rpm, deactivated_at, last_used_at, requests_2xx, requests_4xx, \
+        rolled_from, rolled_to, grace_until, rate_group, allowed_cidrs
+        """
+    /// How many columns `keyColumns` names; the gate's query reads the account's after them.
+    static let keyColumnCount: Int32 = 15
+
+    /// SQL for "this key works now" (bind `now` twice): stored active, not expired, no grace over.
+    static let worksNowSQL = "status = 'active' AND (expires_at IS NULL OR expires_at > ?) AND (grace_until IS NULL OR grace_until > ?)"
 
     /// Creates a key and returns its secret, the only time the secret exists outside the caller.
     ///
@@ -22,39 +29,145 @@ extension KeyStore {
         write({ try self.createKeyWrite(spec, actor: actor, remoteAddress: remoteAddress) }, then: done)
     }
 
+    /// Adds a key whose secret the caller already has (a fixture's fixed key): checked like any
+    /// presented key (prefix, length, alphabet, checksum) and stored only as its SHA-256. A secret
+    /// some key already has is refused with `duplicateSecret`, without saying which key. The
+    /// secret is not returned: the caller has it.
+    public func importKey(_ spec: KeySpec, secret: String, actor: String, remoteAddress: String?) throws -> APIKeyRecord {
+        try write(try createKeyWrite(spec, importing: secret, actor: actor, remoteAddress: remoteAddress)).record
+    }
+
+    /// `importKey` for an event loop: `done` runs on the writer thread after the commit.
+    public func importKey(_ spec: KeySpec, secret: String, actor: String, remoteAddress: String?,
+                          then done: @escaping @Sendable (Result<APIKeyRecord, any Error>) -> Void) {
+        write({ try self.createKeyWrite(spec, importing: secret, actor: actor, remoteAddress: remoteAddress) }) { result in
+            done(result.map(\.record))
+        }
+    }
+
+    /// Imports each key whose secret is not stored yet, all in one transaction; returns how many
+    /// were added (the rest were already there). For `serve --seed-keys`.
+    public func seedKeys(_ keys: [(spec: KeySpec, secret: String)], actor: String) throws -> Int {
+        let writes = try keys.map { try createKeyWrite($0.spec, importing: $0.secret, actor: actor, remoteAddress: nil) }
+        return try write { db in
+            var added = 0
+            for write in writes {
+                do {
+                    _ = try write(db)
+                    added += 1
+                } catch KeyStoreError.duplicateSecret {
+                    continue
+                }
+            }
+            return added
+        }
+    }
+
     private func createKeyWrite(
-        _ spec: KeySpec, actor: String, remoteAddress: String?
+        _ spec: KeySpec, importing imported: String? = nil, actor: String, remoteAddress: String?
     ) throws -> @Sendable (Connection) throws -> (record: APIKeyRecord, secret: String) {
         // Randomness is drawn here, before the write is queued, to keep the writer's work short.
-        let (secret, id, eventID) = try APIKeyFormat.generateKey()
+        let (generated, id, eventID) = try APIKeyFormat.generateKey()
+        if let imported, !APIKeyFormat.isWellFormed(imported) { throw KeySpecError.keyMalformed }
+        let secret = imported ?? generated
         let now = clock.now().wholeSeconds
         let record = APIKeyRecord(
             id: id, name: spec.name, hint: APIKeyFormat.hint(for: secret), createdAt: now,
             expiresAt: spec.expiresAt?.wholeSeconds, rateLimitRPM: spec.rateLimitRPM,
-            deactivatedAt: nil, lastUsedAt: nil)
+            deactivatedAt: nil, lastUsedAt: nil, allowedCIDRs: spec.allowedCIDRs)
         let hash = SHA256.digest(secret)
+        let action = imported == nil ? AuditEvent.keyCreated : AuditEvent.keyImported
+        let returned = imported == nil ? secret : ""
         return { db in
-            // Counted inside the write transaction, so two concurrent creates cannot both pass.
-            let plan = try Self.account(in: db).plan
-            if let limit = plan.keyLimit {
-                let active: Int = try db.value(
-                    "SELECT count(*) FROM api_keys WHERE status = 'active' AND (expires_at IS NULL OR expires_at > ?)",
-                    [now.unixSeconds]) ?? 0
-                if active >= limit { throw KeyStoreError.keyLimitReached(plan: plan, limit: limit) }
+            if imported != nil {
+                let exists: Int? = try db.value("SELECT 1 FROM api_keys WHERE secret_sha256 = ?", [hash])
+                if exists != nil { throw KeyStoreError.duplicateSecret }
             }
+            // Counted inside the write transaction, so two concurrent creates cannot both pass.
+            try Self.checkKeyLimit(now: now, in: db)
             try db.run(
                 """
-                INSERT INTO api_keys (id, name, secret_sha256, hint, created_at, expires_at, rate_limit_rpm)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO api_keys (id, name, secret_sha256, hint, created_at, expires_at, rate_limit_rpm, allowed_cidrs)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 [record.id, record.name, hash, record.hint, now.unixSeconds, record.expiresAt?.unixSeconds,
-                 record.rateLimitRPM])
+                 record.rateLimitRPM, CIDR.stored(record.allowedCIDRs)])
             try Self.insert(
                 AuditEvent(
-                    id: eventID, at: now, action: AuditEvent.keyCreated, keyID: id, actor: actor,
+                    id: eventID, at: now, action: action, keyID: id, actor: actor,
                     remoteAddress: remoteAddress, detail: spec.name),
                 into: db)
-            return (record, secret)
+            return (record, returned)
+        }
+    }
+
+    /// Refuses one more active key past the plan's count. A rolled key in its grace and its
+    /// successor count as one: only keys without a successor are counted.
+    private static func checkKeyLimit(now: Date, in db: Connection) throws {
+        let plan = try account(in: db).plan
+        guard let limit = plan.keyLimit else { return }
+        let active: Int = try db.value(
+            "SELECT count(*) FROM api_keys WHERE \(worksNowSQL) AND rolled_to IS NULL",
+            [now.unixSeconds, now.unixSeconds]) ?? 0
+        if active >= limit { throw KeyStoreError.keyLimitReached(plan: plan, limit: limit) }
+    }
+
+    /// Rolls a key: a new key with the old one's name, expiry, rate limit and allowlist, and the
+    /// old one kept working until `grace` seconds from now (0 ends it at once). Only an active key
+    /// that was not already rolled can be rolled. The new key, the old one's link and end, and the
+    /// `key.rolled` event commit together. Nil if there is no such key.
+    public func rollKey(id: String, grace: Int, actor: String, remoteAddress: String?) throws
+        -> (old: APIKeyRecord, new: APIKeyRecord, secret: String)?
+    {
+        try write(try rollKeyWrite(id: id, grace: grace, actor: actor, remoteAddress: remoteAddress))
+    }
+
+    /// `rollKey` for an event loop: `done` runs on the writer thread after the commit.
+    public func rollKey(id: String, grace: Int, actor: String, remoteAddress: String?,
+                        then done: @escaping @Sendable (Result<(old: APIKeyRecord, new: APIKeyRecord, secret: String)?, any Error>) -> Void) {
+        write({ try self.rollKeyWrite(id: id, grace: grace, actor: actor, remoteAddress: remoteAddress) }, then: done)
+    }
+
+    private func rollKeyWrite(
+        id: String, grace: Int, actor: String, remoteAddress: String?
+    ) throws -> @Sendable (Connection) throws -> (old: APIKeyRecord, new: APIKeyRecord, secret: String)? {
+        precondition(grace >= 0, "the API and the CLI check the grace")
+        let (secret, newID, eventID) = try APIKeyFormat.generateKey()
+        let now = clock.now().wholeSeconds
+        let hash = SHA256.digest(secret)
+        return { db in
+            guard let old = try Self.key(id: id, in: db) else { return nil }
+            let status = old.status(at: now)
+            guard status == .active else { throw KeyStoreError.notRollable(id: id, status: status) }
+            if let successor = old.rolledTo { throw KeyStoreError.alreadyRolled(id: id, successor: successor) }
+            let graceUntil = now.addingTimeInterval(TimeInterval(grace))
+            try db.run(
+                """
+                INSERT INTO api_keys (id, name, secret_sha256, hint, created_at, expires_at, rate_limit_rpm, allowed_cidrs,
+                                      rolled_from, rate_group)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [newID, old.name, hash, APIKeyFormat.hint(for: secret), now.unixSeconds, old.expiresAt?.unixSeconds,
+                 old.rateLimitRPM, CIDR.stored(old.allowedCIDRs), old.id, old.rateLimitKey])
+            if grace == 0 {
+                try db.run(
+                    """
+                    UPDATE api_keys SET rolled_to = ?, grace_until = ?, status = 'inactive', deactivated_at = ? WHERE id = ?
+                    """, [newID, graceUntil.unixSeconds, now.unixSeconds, id])
+            } else {
+                try db.run("UPDATE api_keys SET rolled_to = ?, grace_until = ? WHERE id = ?",
+                           [newID, graceUntil.unixSeconds, id])
+            }
+            try Self.insert(
+                AuditEvent(
+                    id: eventID, at: now, action: AuditEvent.keyRolled, keyID: id, actor: actor,
+                    remoteAddress: remoteAddress,
+                    detail: "rolled to \(newID); the old key works until \(RFC3339.string(from: graceUntil)) (grace \(grace) s)"),
+                into: db)
+            guard let updated = try Self.key(id: id, in: db), let created = try Self.key(id: newID, in: db) else {
+                throw KeyStoreError.missingAccount
+            }
+            return (updated, created, secret)
         }
     }
 
@@ -78,13 +191,14 @@ extension KeyStore {
         case nil:
             break
         case .active:
-            filter = "AND status = 'active' AND (expires_at IS NULL OR expires_at > ?)"
-            filterArguments = [now]
+            filter = "AND \(Self.worksNowSQL)"
+            filterArguments = [now, now]
         case .expired:
-            filter = "AND status = 'active' AND expires_at <= ?"
-            filterArguments = [now]
+            filter = "AND status = 'active' AND expires_at <= ? AND (grace_until IS NULL OR grace_until > ?)"
+            filterArguments = [now, now]
         case .inactive:
-            filter = "AND status = 'inactive'"
+            filter = "AND (status = 'inactive' OR grace_until <= ?)"
+            filterArguments = [now]
         }
         let sql = """
             SELECT \(Self.keyColumns) FROM api_keys WHERE seq < ? \(filter) ORDER BY seq DESC LIMIT ?
@@ -121,7 +235,8 @@ extension KeyStore {
         let now = clock.now().wholeSeconds
         return { db in
             guard let record = try Self.key(id: id, in: db) else { return nil }
-            guard !record.isDeactivated else { return record }
+            // Already ended (deactivated, or a roll's grace is over): unchanged, no second event.
+            guard record.endedAt(now) == nil else { return record }
             try db.run(
                 "UPDATE api_keys SET status = 'inactive', deactivated_at = ? WHERE id = ?", [now.unixSeconds, id])
             try Self.insert(
@@ -164,13 +279,13 @@ extension KeyStore {
         }
     }
 
-    /// Keys that would authenticate now: stored active and not expired.
+    /// Keys counted against the plan's limit: those that work now, a rolled key in its grace and
+    /// its successor counted once.
     public func countActiveKeys() throws -> Int {
         let now = clock.now().unixSeconds
         return try read { db in
             let count: Int? = try db.value(
-                "SELECT count(*) FROM api_keys WHERE status = 'active' AND (expires_at IS NULL OR expires_at > ?)",
-                [now])
+                "SELECT count(*) FROM api_keys WHERE \(Self.worksNowSQL) AND rolled_to IS NULL", [now, now])
             return count ?? 0
         }
     }
@@ -208,7 +323,8 @@ extension KeyStore {
             id: try row[0], name: try row[1], hint: try row[2], createdAt: Date(unixSeconds: try row[3]),
             expiresAt: try optionalDate(row, 4), rateLimitRPM: try row[5],
             deactivatedAt: try optionalDate(row, 6), lastUsedAt: try optionalDate(row, 7),
-            succeededRequests: try row[8], refusedRequests: try row[9])
+            succeededRequests: try row[8], refusedRequests: try row[9], rolledFrom: try row[10], rolledTo: try row[11],
+            graceUntil: try optionalDate(row, 12), rateGroup: try row[13], allowedCIDRs: CIDR.list(stored: try row[14]))
     }
 
     static func optionalDate(_ row: Row, _ index: Int) throws -> Date? {

@@ -10,6 +10,12 @@ public enum KeyStoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case keyLimitReached(plan: Plan, limit: Int)
     /// The account row is missing or unreadable: the database was not made by theta-console.
     case missingAccount
+    /// Only an active key can be rolled; this one is inactive or expired.
+    case notRollable(id: String, status: KeyStatus)
+    /// The key was rolled already and its grace is running: a chain has one live successor.
+    case alreadyRolled(id: String, successor: String)
+    /// An imported secret is already some key's (which one is not said).
+    case duplicateSecret
 
     public var description: String {
         switch self {
@@ -19,6 +25,10 @@ public enum KeyStoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .keyLimitReached(let plan, let limit):
             "the \(plan.displayName) plan allows \(limit) active API key\(limit == 1 ? "" : "s"); deactivate one or change the plan"
         case .missingAccount: "the database has no account row; it was not made by theta-console"
+        case .notRollable(let id, let status): "\(id) is \(status.rawValue); only an active key can be rolled"
+        case .alreadyRolled(let id, let successor):
+            "\(id) was already rolled to \(successor) and its grace is running; roll \(successor) instead"
+        case .duplicateSecret: "a key with this secret already exists"
         }
     }
 }

@@ -22,6 +22,8 @@ public struct AppConfiguration: Sendable {
     /// Delete audit events older than this many days, checked once an hour of the store's clock
     /// (nil: keep them all).
     public var auditRetentionDays: Int?
+    /// `POST /v1/keys` may carry a key's secret (`"key"`), for fixtures that need a fixed key.
+    public var allowKeyImport = false
 
     public init() {}
 }

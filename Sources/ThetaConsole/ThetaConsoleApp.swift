@@ -30,7 +30,7 @@ public final class ThetaConsoleApp: Sendable {
         var router = RouterBuilder()
         let auth = AdminAuth(store: store, fixedTokenHash: configuration.adminToken.map(KeyStore.hashToken))
         let admin = AdminAPI(store: store, recorder: recorder, clock: clock, auth: auth, maxKeyRPM: configuration.maxKeyRPM,
-                             logger: logger)
+                             allowKeyImport: configuration.allowKeyImport, logger: logger)
         admin.register(in: &router)
         let account = AccountAPI(store: store, recorder: recorder, maxKeyRPM: configuration.maxKeyRPM)
         account.register(in: &router, admin: admin)
@@ -73,6 +73,54 @@ public final class ThetaConsoleApp: Sendable {
         guard configuration.plan != nil || configuration.creditsMicro != nil else { return }
         try store.updateAccount(plan: configuration.plan, balanceMicro: configuration.creditsMicro, actor: "cli",
                                 reason: "serve --plan/--credits")
+    }
+
+    /// `serve --seed-keys`: adds the keys of a JSON array `[{name, key, rate_limit_rpm?, expires_at?,
+    /// allowed_cidrs?}]` whose secrets are not stored yet, in one transaction, and returns how many
+    /// were added. Every entry is checked before anything is written; a bad one stops start-up with
+    /// a message naming the entry and the field, never the secret.
+    public func seedKeys(json bytes: [UInt8]) throws -> (added: Int, total: Int) {
+        struct SeedError: Error, CustomStringConvertible {
+            let description: String
+        }
+        let document: JSONValue
+        do {
+            document = try JSONParser.parse(bytes)
+        } catch {
+            throw SeedError(description: "--seed-keys: malformed JSON: \(error.reason) at byte \(error.offset)")
+        }
+        guard case .array(let entries) = document else {
+            throw SeedError(description: "--seed-keys: the file must hold a JSON array of keys")
+        }
+        let allowed: Set<String> = ["name", "key", "rate_limit_rpm", "expires_at", "allowed_cidrs"]
+        var keys: [(spec: KeySpec, secret: String)] = []
+        for (index, entry) in entries.enumerated() {
+            func fail(_ message: String) -> SeedError { SeedError(description: "--seed-keys: entry \(index): \(message)") }
+            guard case .object(let members) = entry else { throw fail("must be an object") }
+            if let unknown = members.first(where: { !allowed.contains($0.0) }) {
+                throw fail("unknown field \(unknown.0.debugDescription.prefix(80))")
+            }
+            guard let secret = entry["key"]?.stringValue else { throw fail("key is required") }
+            guard APIKeyFormat.isWellFormed(secret) else { throw fail(KeySpecError.keyMalformed.message) }
+            var cidrs: [String]?
+            if let list = entry["allowed_cidrs"], !list.isNull {
+                guard case .array(let items) = list, let strings = Optional(items.compactMap(\.stringValue)),
+                      strings.count == items.count else { throw fail("allowed_cidrs must be a list of strings") }
+                cidrs = strings
+            }
+            let rpm = entry["rate_limit_rpm"].flatMap { $0.isNull ? nil : $0 }
+            if let rpm, rpm.intValue == nil { throw fail(KeySpecError.rateLimitRange(maxRPM: configuration.maxKeyRPM).message) }
+            do {
+                let spec = try KeySpec.validate(
+                    name: entry["name"]?.stringValue, expiresAt: entry["expires_at"]?.stringValue,
+                    rateLimitRPM: rpm?.intValue, allowedCIDRs: cidrs, now: clock.now(), maxRPM: configuration.maxKeyRPM)
+                keys.append((spec, secret))
+            } catch {
+                throw fail(error.message)
+            }
+        }
+        let added = try store.seedKeys(keys, actor: "seed")
+        return (added, keys.count)
     }
 
     /// Flushes usage once a second and forgets idle rate-limit windows once a minute, on a thread of

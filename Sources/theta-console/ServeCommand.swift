@@ -38,6 +38,12 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Delete audit events older than this many days, checked hourly (default: keep all).")
     var auditRetentionDays: Int?
 
+    @Flag(help: "Let POST /v1/keys carry a key's secret (\"key\"), for fixtures that need a fixed key.")
+    var allowKeyImport = false
+
+    @Option(help: "At start-up, add the keys in this JSON file (mode 0600): [{name, key, rate_limit_rpm?, expires_at?, allowed_cidrs?}]; keys already present are skipped.")
+    var seedKeys: String?
+
     @Option(help: "The highest rate limit a key may have, in requests per minute (raise for a 'separate contract').")
     var maxKeyRPM = 100
 
@@ -109,7 +115,7 @@ struct ServeCommand: ParsableCommand {
 
     /// The token from --admin-token-file, --admin-token or the environment, in that order.
     private func resolvedAdminToken() throws -> String? {
-        if let adminTokenFile { return try AdminTokenFile.read(adminTokenFile) }
+        if let adminTokenFile { return try OwnerOnlyFile.token(adminTokenFile) }
         return adminToken ?? ProcessInfo.processInfo.environment["THETA_CONSOLE_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
@@ -127,6 +133,7 @@ struct ServeCommand: ParsableCommand {
         configuration.databasePath = database.db
         configuration.adminToken = try resolvedAdminToken()
         configuration.auditRetentionDays = auditRetentionDays
+        configuration.allowKeyImport = allowKeyImport
         configuration.maxKeyRPM = maxKeyRPM
         configuration.publicDirectory = publicDir
         configuration.server.host = host
@@ -145,6 +152,10 @@ struct ServeCommand: ParsableCommand {
             let store = try KeyStore(path: database.db, clock: clock, maxDatabaseBytes: maxDbMB.map { Int64($0) * 1024 * 1024 })
             let app = try ThetaConsoleApp(store: store, configuration: configuration, logger: logger)
             try app.applyStartingAccount()
+            if let seedKeys {
+                let seeded = try app.seedKeys(json: try OwnerOnlyFile.read(seedKeys, option: "--seed-keys"))
+                logger.info("seeded keys", metadata: ["added": "\(seeded.added)", "in file": "\(seeded.total)"])
+            }
             if let token = try app.ensureAdminToken() {
                 emit("admin token (shown once, store it now): \(token)")
             }
@@ -180,32 +191,38 @@ struct ServeCommand: ParsableCommand {
     }
 }
 
-/// `--admin-token-file`: a token kept out of argv (where `ps` shows it) and out of the environment.
-enum AdminTokenFile {
-    /// The file's first line. Refused unless only its owner may read it: a token others can read
-    /// is not a secret.
-    static func read(_ path: String) throws -> String {
-        var info = stat()
-        guard stat(path, &info) == 0 else {
-            throw ValidationError("--admin-token-file: cannot read \(path): \(String(cString: strerror(errno)))")
+/// Files that hold secrets (`--admin-token-file`, `--seed-keys`): refused unless only their owner
+/// may read or write them, since a secret others can read is not a secret.
+enum OwnerOnlyFile {
+    /// The whole file (at most 4 MiB).
+    static func read(_ path: String, option: String) throws -> [UInt8] {
+        func failure(_ what: String) -> ValidationError {
+            ValidationError("\(option): \(path) \(what)")
         }
-        guard info.st_mode & S_IFMT == S_IFREG else { throw ValidationError("--admin-token-file: \(path) is not a file") }
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw failure("cannot be read: \(String(cString: strerror(errno)))") }
+        guard info.st_mode & S_IFMT == S_IFREG else { throw failure("is not a file") }
         guard info.st_mode & 0o077 == 0 else {
-            throw ValidationError("--admin-token-file: \(path) is readable by others (mode \(String(info.st_mode & 0o777, radix: 8))); chmod 600 it")
+            throw failure("is readable by others (mode \(String(info.st_mode & 0o777, radix: 8))); chmod 600 it")
         }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw ValidationError("--admin-token-file: cannot read \(path): \(String(cString: strerror(errno)))")
-        }
+        guard fd >= 0 else { throw failure("cannot be read: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while bytes.count <= 64 * 1024 {
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
             let n = Glibc.read(fd, &buffer, buffer.count)
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else { break }
             bytes += buffer[0..<n]
+            guard bytes.count <= 4 * 1024 * 1024 else { throw failure("is larger than 4 MiB") }
         }
+        return bytes
+    }
+
+    /// `--admin-token-file`: the file's first line, trimmed.
+    static func token(_ path: String) throws -> String {
+        let bytes = try read(path, option: "--admin-token-file")
         let line = bytes.split(separator: UInt8(ascii: "\n"), maxSplits: 1, omittingEmptySubsequences: false).first ?? []
         let token = String(decoding: line, as: UTF8.self).trimmingWhitespace()
         guard !token.isEmpty else { throw ValidationError("--admin-token-file: \(path) is empty") }

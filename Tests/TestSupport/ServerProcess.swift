@@ -24,8 +24,8 @@ public struct CLIResult: Sendable {
     public let stderr: String
 }
 
-/// Runs `theta-console ARGS…` to completion.
-public func runCLI(_ arguments: [String], environment: [String: String] = [:]) throws -> CLIResult {
+/// Runs `theta-console ARGS…` to completion, with `input` (if any) on its standard input.
+public func runCLI(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) throws -> CLIResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: Binary.path)
     process.arguments = arguments
@@ -33,8 +33,13 @@ public func runCLI(_ arguments: [String], environment: [String: String] = [:]) t
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err
-    process.standardInput = FileHandle.nullDevice
+    let stdin = Pipe()
+    process.standardInput = input == nil ? FileHandle.nullDevice : stdin
     try process.run()
+    if let input {
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try stdin.fileHandleForWriting.close()
+    }
     let stdout = out.fileHandleForReading.readDataToEndOfFile()
     let stderr = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()

@@ -102,6 +102,10 @@ final class Statement {
         return String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self)
     }
 
+    func optionalText(_ column: Int32) throws -> String? {
+        isNull(column) ? nil : try text(column)
+    }
+
     private func mismatch(_ column: Int32, expected: String) -> DatabaseError {
         // Names the column and types, never the stored value: it may be a hash.
         let name = sqlite3_column_name(handle, column).map { String(cString: $0) } ?? "\(column)"

@@ -14,25 +14,33 @@ struct AdminAPI: Sendable {
     let clock: any Clock
     let auth: AdminAuth
     let maxKeyRPM: Int
+    /// `serve --allow-key-import`: `POST /v1/keys` may carry the secret (`"key"`) to store.
+    let allowKeyImport: Bool
     let logger: Logger
 
     static let maxBody = 64 * 1024
-    static let keyFields: Set<String> = ["name", "expires_at", "rate_limit_rpm"]
+    static let keyFields: Set<String> = ["name", "expires_at", "rate_limit_rpm", "allowed_cidrs", "key"]
+    /// The longest grace a roll may give the old key: one day.
+    static let maxGraceSeconds = 86_400
 
     func register(in router: inout RouterBuilder) {
         route(&router, .POST, "/v1/keys", createKey)
         readRoute(&router, .GET, "/v1/keys", listKeys)
         readRoute(&router, .GET, "/v1/keys/{id}", getKey)
         route(&router, .DELETE, "/v1/keys/{id}", deactivateKey)
+        route(&router, .POST, "/v1/keys/{id}/roll", bodyOptional: true, rollKey)
         readRoute(&router, .GET, "/v1/audit-events", listAuditEvents)
     }
 
     /// Authenticates from the head, before any body is read; JSON bodies are checked for type there too.
-    func route(_ router: inout RouterBuilder, _ method: HTTPMethod, _ path: String,
+    /// `bodyOptional`: a POST that may come without a body (and then without a Content-Type).
+    func route(_ router: inout RouterBuilder, _ method: HTTPMethod, _ path: String, bodyOptional: Bool = false,
                _ handler: @escaping ReplyingHandler) {
         router.on(method, path) { [self] info in
             if let refusal = auth.check(info) { return refusal }
-            if method == .POST || method == .PATCH, let refusal = JSONBody.requireJSONContentType(info.head) {
+            let bodyless = info.head.framing == .none || info.head.framing == .length(0)
+            if method == .POST || method == .PATCH, !(bodyOptional && bodyless),
+               let refusal = JSONBody.requireJSONContentType(info.head) {
                 return .respond(.error(refusal))
             }
             return Router.buffer(info, maxBody: Self.maxBody) { request in
@@ -97,11 +105,37 @@ struct AdminAPI: Sendable {
             }
             rpm = int
         }
+        var cidrs: [String]?
+        if let value = body["allowed_cidrs"], !value.isNull {
+            guard case .array(let items) = value else { throw HTTPError(422, KeySpecError.allowedCIDRsCount.message) }
+            cidrs = try items.enumerated().map { index, item in
+                guard let text = item.stringValue else {
+                    throw HTTPError(422, "allowed_cidrs[\(index)] must be a string such as 10.0.0.0/8")
+                }
+                return text
+            }
+        }
+        let secret = try optionalString(body, "key")
+        if secret != nil && !allowKeyImport {
+            throw HTTPError(422, "key: importing a key's secret is not enabled (start the server with --allow-key-import)")
+        }
         let spec: KeySpec
         do {
-            spec = try KeySpec.validate(name: name, expiresAt: expiresAt, rateLimitRPM: rpm, now: clock.now(), maxRPM: maxKeyRPM)
+            spec = try KeySpec.validate(name: name, expiresAt: expiresAt, rateLimitRPM: rpm, allowedCIDRs: cidrs,
+                                        now: clock.now(), maxRPM: maxKeyRPM)
         } catch {
             throw HTTPError(422, error.message)
+        }
+        if let secret {
+            guard APIKeyFormat.isWellFormed(secret) else { throw HTTPError(422, KeySpecError.keyMalformed.message) }
+            // The import's answer is the record alone: the caller has the secret already.
+            return afterWrite(request, { done in
+                store.importKey(spec, secret: secret, actor: "api", remoteAddress: request.remoteAddress, then: done)
+            }) { [clock] record in
+                var json = JSONWriter()
+                record.writeJSON(to: &json, now: clock.now())
+                return .json(201, json.bytes, headers: HTTPHeaders([("Location", "/v1/keys/\(record.id)")]))
+            }
         }
         return afterWrite(request, { done in
             store.createKey(spec, actor: "api", remoteAddress: request.remoteAddress, then: done)
@@ -153,6 +187,31 @@ struct AdminAPI: Sendable {
         }
     }
 
+    /// `POST /v1/keys/{id}/roll {"grace_seconds": 0…86400}`: a new key that replaces this one; the
+    /// old one works until the grace ends. Answered like a create: 201, the new record and its
+    /// secret, once.
+    private func rollKey(_ request: Request) throws -> Reply {
+        guard let id = request.parameters["id"] else { throw HTTPError(404, "key not found") }
+        let body = request.body.isEmpty ? JSONValue.object([]) : try JSONBody.object(request.body, allowed: ["grace_seconds"])
+        let grace: Int
+        if let value = body["grace_seconds"], !value.isNull {
+            guard let seconds = value.intValue, (0...Self.maxGraceSeconds).contains(seconds) else {
+                throw HTTPError(422, "grace_seconds must be an integer from 0 to \(Self.maxGraceSeconds)")
+            }
+            grace = seconds
+        } else {
+            grace = 0
+        }
+        return afterWrite(request, { done in
+            store.rollKey(id: id, grace: grace, actor: "api", remoteAddress: request.remoteAddress, then: done)
+        }) { [clock] rolled in
+            guard let rolled else { throw HTTPError(404, "key not found") }
+            var json = JSONWriter()
+            rolled.new.writeJSON(to: &json, now: clock.now(), secret: rolled.secret)
+            return .json(201, json.bytes, headers: HTTPHeaders([("Location", "/v1/keys/\(rolled.new.id)")]))
+        }
+    }
+
     // MARK: - Audit
 
     private func listAuditEvents(_ request: Request) throws -> Response {
@@ -188,9 +247,14 @@ struct AdminAPI: Sendable {
     /// past the plan's count is 403 (the console refuses it; see decisions.md).
     static func httpError(for error: any Error, logger: Logger) -> HTTPError {
         if let error = error as? HTTPError { return error }
-        if let error = error as? KeyStoreError, case .keyLimitReached = error {
-            return HTTPError(403, error.description)
+        if let error = error as? KeyStoreError {
+            switch error {
+            case .keyLimitReached: return HTTPError(403, error.description)
+            case .notRollable, .alreadyRolled, .duplicateSecret: return HTTPError(409, error.description)
+            default: break
+            }
         }
+        if let error = error as? KeySpecError { return HTTPError(422, error.message) }
         guard let error = error as? DatabaseError else {
             logger.error("handler failed", metadata: ["error": "\(error)"])
             return HTTPError(500, "internal server error")

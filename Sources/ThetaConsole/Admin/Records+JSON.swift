@@ -12,10 +12,16 @@ extension APIKeyRecord {
         json.field("created_at", RFC3339.string(from: createdAt))
         json.field("expires_at", expiresAt.map(RFC3339.string(from:)))
         json.field("last_used_at", lastUsedAt.map(RFC3339.string(from:)))
-        json.field("deactivated_at", deactivatedAt.map(RFC3339.string(from:)))
+        json.field("deactivated_at", endedAt(now).map(RFC3339.string(from:)))
         json.field("rate_limit_rpm", rateLimitRPM)
         json.field("requests_2xx", succeededRequests)
         json.field("requests_4xx", refusedRequests)
+        json.field("rolled_from", rolledFrom)
+        json.field("rolled_to", rolledTo)
+        json.field("grace_until", graceUntil.map(RFC3339.string(from:)))
+        json.beginArray("allowed_cidrs")
+        for cidr in allowedCIDRs { json.value(cidr.description) }
+        json.endArray()
         if let secret { json.field("key", secret) }
         json.endObject()
     }

@@ -56,6 +56,11 @@ struct SpeechAPI: Sendable {
             return .respond(.error(HTTPError(401, SpeechErrors.expiredKey)))
         case .valid(let record):
             guard let stored = state.account else { return .respond(.error(HTTPError(401, SpeechErrors.invalidKey))) }
+            // A key with an allowlist works only from the addresses on it (decisions.md).
+            guard record.allows(address: info.remoteAddress) else {
+                recorder.record(keyID: record.id, succeeded: false, at: clock.now())
+                return .respond(.error(HTTPError(401, SpeechErrors.addressNotAllowed(info.remoteAddress))))
+            }
             key = record
             account = stored
         }
@@ -65,15 +70,17 @@ struct SpeechAPI: Sendable {
 
         // 2. The plan and the balance.
         if endpoint.needsPronunciationPlan && !plan.includesPronunciation {
-            return refuse(key, HTTPError(402, SpeechErrors.planLacks(plan, endpoint)), limiter.peek(keyID: key.id, limit: limit, now: now))
+            return refuse(key, HTTPError(402, SpeechErrors.planLacks(plan, endpoint)), limiter.peek(keyID: key.rateLimitKey, limit: limit, now: now))
         }
         let balance = account.balanceMicro - recorder.pendingMicro(appliedBatches: account.usageBatches)
         if balance <= 0 {
-            return refuse(key, HTTPError(402, SpeechErrors.noCredits(balance)), limiter.peek(keyID: key.id, limit: limit, now: now))
+            return refuse(key, HTTPError(402, SpeechErrors.noCredits(balance)), limiter.peek(keyID: key.rateLimitKey, limit: limit, now: now))
         }
 
         // 3. The rate limit. Only requests that got this far count.
-        let decision = limiter.admit(keyID: key.id, limit: limit, now: now)
+        // A rolled key and its successor share one window (the chain's), so a roll never doubles a
+        // client's requests per minute.
+        let decision = limiter.admit(keyID: key.rateLimitKey, limit: limit, now: now)
         guard decision.allowed else {
             var error = HTTPError(429, SpeechErrors.rateLimited(limit))
             error.headers.add("Retry-After", String(decision.retryAfterSeconds ?? 1))

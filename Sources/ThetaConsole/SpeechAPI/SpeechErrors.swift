@@ -8,6 +8,11 @@ enum SpeechErrors {
     static let invalidKey = "Invalid API key."
     static let inactiveKey = "API key is inactive."
     static let expiredKey = "API key has expired."
+    /// A key with an allowlist, used from an address not on it. The real service documents no
+    /// allowlist; the address is named so the cause is plain (decisions.md).
+    static func addressNotAllowed(_ address: String) -> String {
+        "API key is not allowed from this address (\(address))."
+    }
     static let unavailable = "The service is temporarily unavailable. Retry shortly."
     static let fileRequired = "file is required"
 

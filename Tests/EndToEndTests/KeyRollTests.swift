@@ -1,0 +1,305 @@
+import Foundation
+import Glibc
+import Testing
+import TestSupport
+
+/// Rolling a key with a grace period, through the real binary: the old key works to the second,
+/// then never again; the pair shares one rate-limit window and counts once against the plan.
+@Suite("Keys: roll with overlap")
+struct KeyRollTests {
+    static let start = "2030-01-01T00:00:00Z"
+
+    private func roll(_ server: ServerProcess, _ id: String, grace: Int?) throws -> WireResponse {
+        try server.post("/v1/keys/\(id)/roll", json: grace.map { #"{"grace_seconds": \#($0)}"# } ?? "{}")
+    }
+
+    private func advance(_ server: ServerProcess, _ seconds: Int) throws {
+        #expect(try server.post("/v1/clock", json: #"{"advance_seconds": \#(seconds)}"#).status == 200)
+    }
+
+    @Test func theOldKeyWorksUntilTheGraceEnds_toTheSecond_thenNeverAgain() throws {
+        let server = try ServerProcess(arguments: ["--fake-time", Self.start, "--plan", "pro", "--credits", "10"])
+        let old = try server.createKey(name: "nightly", extra: #", "expires_at": "2031-01-01", "rate_limit_rpm": 40"#)
+        let rolled = try roll(server, old.id, grace: 3600)
+        #expect(rolled.status == 201)
+        let new = try #require(rolled.object["key"] as? String)
+        let newID = try #require(rolled.object["id"] as? String)
+        #expect(rolled.header("Location") == "/v1/keys/\(newID)")
+        // The new key copies the old one's name, expiry and rate limit.
+        #expect(rolled.object["name"] as? String == "nightly")
+        #expect(rolled.object["expires_at"] as? String == "2031-01-02T00:00:00Z")
+        #expect(rolled.object["rate_limit_rpm"] as? Int == 40)
+        #expect(rolled.object["rolled_from"] as? String == old.id)
+
+        let before = try server.get("/v1/keys/\(old.id)").object
+        #expect(before["status"] as? String == "active")
+        #expect(before["rolled_to"] as? String == newID)
+        #expect(before["grace_until"] as? String == "2030-01-01T01:00:00Z")
+
+        try advance(server, 3599)
+        #expect(try server.upload("/transcribe", key: old.secret).status == 200)
+        #expect(try server.upload("/transcribe", key: new).status == 200)
+        try advance(server, 1)
+        let refused = try server.upload("/transcribe", key: old.secret)
+        #expect(refused.status == 401 && refused.detail == "API key is inactive.")
+        #expect(try server.upload("/transcribe", key: new).status == 200)
+        let after = try server.get("/v1/keys/\(old.id)").object
+        #expect(after["status"] as? String == "inactive")
+        #expect(after["deactivated_at"] as? String == "2030-01-01T01:00:00Z")
+
+        // It can never come back: not by rolling it, nor by anything else the API offers.
+        #expect(try roll(server, old.id, grace: 0).status == 409)
+        func ids(_ status: String) throws -> [String] {
+            (try server.get("/v1/keys?status=\(status)").object["data"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+        }
+        #expect(try ids("inactive") == [old.id])
+        #expect(try ids("active") == [newID])
+
+        // One audit event names both keys.
+        let events = try server.get("/v1/audit-events?limit=5").object["data"] as? [[String: Any]] ?? []
+        let event = try #require(events.first { $0["action"] as? String == "key.rolled" })
+        #expect(event["key_id"] as? String == old.id)
+        #expect((event["detail"] as? String)?.contains(newID) == true)
+    }
+
+    @Test func graceZero_endsTheOldKeyAtOnce() throws {
+        let server = try ServerProcess(arguments: ["--plan", "pro"])
+        let old = try server.createKey()
+        let rolled = try roll(server, old.id, grace: nil)
+        #expect(rolled.status == 201)
+        #expect(try server.upload("/transcribe", key: old.secret).status == 401)
+        #expect(try server.upload("/transcribe", key: try #require(rolled.object["key"] as? String)).status == 200)
+        #expect(try server.get("/v1/keys/\(old.id)").object["status"] as? String == "inactive")
+    }
+
+    @Test func aRollFromTheCLI_isSeenByTheRunningServer_onItsNextRequest() throws {
+        let server = try ServerProcess(arguments: ["--plan", "pro"])
+        let old = try server.createKey()
+        #expect(try server.upload("/transcribe", key: old.secret).status == 200)
+        let result = try runCLI(["keys", "roll", old.id, "--db", server.databasePath])
+        #expect(result.status == 0, "\(result.stderr)")
+        let secret = try #require(result.stdout.range(of: #"sk-theta-[0-9A-Za-z]{38}"#, options: .regularExpression)
+            .map { String(result.stdout[$0]) })
+        #expect(try server.upload("/transcribe", key: old.secret).status == 401)
+        #expect(try server.upload("/transcribe", key: secret).status == 200)
+
+        let bad = try runCLI(["keys", "roll", "key_nope", "--db", server.databasePath])
+        #expect(bad.status == 1)
+        #expect(try runCLI(["keys", "roll", old.id, "--grace", "2d", "--db", server.databasePath]).status == 64)
+    }
+
+    @Test func onlyAnActiveKeyNotAlreadyRolled_canBeRolled() throws {
+        let server = try ServerProcess(arguments: ["--fake-time", Self.start, "--plan", "pro"])
+        let rolledOnce = try server.createKey(name: "in grace")
+        #expect(try roll(server, rolledOnce.id, grace: 600).status == 201)
+        let again = try roll(server, rolledOnce.id, grace: 600)
+        #expect(again.status == 409)
+        #expect(again.detail?.contains("was already rolled to key_") == true)
+
+        let inactive = try server.createKey(name: "gone")
+        #expect(try server.delete("/v1/keys/\(inactive.id)").status == 200)
+        let refused = try roll(server, inactive.id, grace: 0)
+        #expect(refused.status == 409 && refused.detail == "\(inactive.id) is inactive; only an active key can be rolled")
+
+        let expiring = try server.createKey(name: "short", extra: #", "expires_at": "2030-01-01T00:10:00Z""#)
+        try advance(server, 600)
+        #expect(try roll(server, expiring.id, grace: 0).detail == "\(expiring.id) is expired; only an active key can be rolled")
+
+        #expect(try roll(server, "key_doesnotexist0000000", grace: 0).status == 404)
+        #expect(try roll(server, rolledOnce.id, grace: 86_401).status == 422)
+        #expect(try roll(server, rolledOnce.id, grace: -1).status == 422)
+        // No body at all means grace 0 (no Content-Type needed).
+        let other = try server.createKey(name: "bodyless")
+        let bodyless = try RawHTTPClient.request(port: server.port, "POST", "/v1/keys/\(other.id)/roll", headers: server.authorization)
+        #expect(bodyless.status == 201)
+    }
+
+    @Test func thePairSharesOneRateLimitWindow_andCountsOnceAgainstThePlan() throws {
+        // Starter: 3 keys. Three exist; a roll in grace must not be refused as a fourth.
+        let server = try ServerProcess(arguments: ["--fake-time", Self.start, "--plan", "starter"])
+        let limited = try server.createKey(name: "limited", extra: #", "rate_limit_rpm": 2"#)
+        _ = try server.createKey(name: "two")
+        _ = try server.createKey(name: "three")
+        #expect(try server.upload("/transcribe", key: limited.secret).status == 200)
+        #expect(try server.upload("/transcribe", key: limited.secret).status == 200)
+
+        let rolled = try roll(server, limited.id, grace: 3600)
+        #expect(rolled.status == 201, "\(rolled.detail ?? "")")
+        let successor = try #require(rolled.object["key"] as? String)
+        // The window is the chain's: the new key's first request is the third in this minute.
+        let third = try server.upload("/transcribe", key: successor)
+        #expect(third.status == 429)
+        #expect(try server.upload("/transcribe", key: limited.secret).status == 429)
+        try advance(server, 61)
+        #expect(try server.upload("/transcribe", key: successor).status == 200)
+
+        let account = try server.get("/v1/account").object
+        #expect(account["active_keys"] as? Int == 3)
+        #expect(account["over_key_limit"] as? Int == 0)
+        #expect(try server.post("/v1/keys", json: #"{"name": "fourth"}"#).status == 403)
+    }
+}
+
+/// Importing a key with a known secret, and seeding a fixture server from a file.
+@Suite("Keys: import and seed")
+struct KeyImportTests {
+    private func generate() throws -> String {
+        let result = try runCLI(["keys", "generate"])
+        #expect(result.status == 0)
+        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test func importIsRefused_unlessTheServerAllowsIt() throws {
+        let server = try ServerProcess()
+        let secret = try generate()
+        let refused = try server.post("/v1/keys", json: #"{"name": "fixture", "key": "\#(secret)"}"#)
+        #expect(refused.status == 422)
+        #expect(refused.detail == "key: importing a key's secret is not enabled (start the server with --allow-key-import)")
+        #expect(!refused.text.contains(secret))
+    }
+
+    @Test func anImportedKey_works_isNeverEchoed_andADuplicateIs409() throws {
+        let server = try ServerProcess(arguments: ["--allow-key-import", "--plan", "pro"])
+        let secret = try generate()
+        #expect(secret.hasPrefix("sk-theta-") && secret.count == 47)
+        let imported = try server.post("/v1/keys", json: #"{"name": "fixture", "key": "\#(secret)", "rate_limit_rpm": 50}"#)
+        #expect(imported.status == 201)
+        #expect(imported.object["key"] == nil, "the import's answer is the record alone")
+        #expect(!imported.text.contains(secret))
+        #expect(imported.object["hint"] as? String == "\(secret.prefix(13))…\(secret.suffix(4))")
+        #expect(try server.upload("/transcribe", key: secret).status == 200)
+
+        let duplicate = try server.post("/v1/keys", json: #"{"name": "again", "key": "\#(secret)"}"#)
+        #expect(duplicate.status == 409 && duplicate.detail == "a key with this secret already exists")
+
+        // A look-alike whose checksum fails is refused without being stored.
+        var broken = Array(secret)
+        broken[20] = broken[20] == "A" ? "B" : "A"
+        let malformed = try server.post("/v1/keys", json: #"{"name": "broken", "key": "\#(String(broken))"}"#)
+        #expect(malformed.status == 422 && malformed.detail?.hasPrefix("key must be a well-formed sk-theta- key") == true)
+        #expect(!malformed.text.contains(String(broken)))
+
+        // The secret is in no listing, audit record or log.
+        for path in ["/v1/keys", "/v1/audit-events", "/v1/keys/\(imported.object["id"] as? String ?? "")"] {
+            #expect(!(try server.get(path).text.contains(secret)))
+        }
+        let audit = try server.get("/v1/audit-events?limit=5").object["data"] as? [[String: Any]] ?? []
+        #expect(audit.contains { $0["action"] as? String == "key.imported" })
+        #expect(server.stop() == 0)
+        #expect(!server.stdout.contains(secret) && !server.stderr.contains(secret))
+        let database = try Data(contentsOf: URL(fileURLWithPath: server.databasePath))
+        #expect(database.range(of: Data(secret.utf8)) == nil)
+    }
+
+    @Test func cliImport_readsTheSecretFromStdin_only() throws {
+        let directory = TemporaryDirectory()
+        let db = directory.file("cli.sqlite3")
+        let secret = try generate()
+        let imported = try runCLI(["keys", "import", "--name", "from stdin", "--key-stdin", "--db", db], input: secret + "\n")
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.stdout.contains("Imported key_") && !imported.stdout.contains(secret))
+        let again = try runCLI(["keys", "import", "--name", "twice", "--key-stdin", "--db", db], input: secret + "\n")
+        #expect(again.status == 1 && again.stderr.contains("a key with this secret already exists"))
+        #expect(try runCLI(["keys", "import", "--name", "no flag", "--db", db], input: secret).status == 64)
+        let junk = try runCLI(["keys", "import", "--name", "junk", "--key-stdin", "--db", db], input: "sk-theta-nope\n")
+        #expect(junk.status == 64 && !junk.stderr.contains("sk-theta-nope"))
+
+        let server = try ServerProcess(databasePath: db, directory: directory)
+        #expect(try server.upload("/transcribe", key: secret).status == 200)
+    }
+
+    @Test func seedKeys_loadsAFixture_idempotently_andRefusesAFileOthersCanRead() throws {
+        let directory = TemporaryDirectory()
+        let seed = directory.file("seed.json")
+        let (a, b) = (try generate(), try generate())
+        let json = """
+            [{"name": "ci", "key": "\(a)", "rate_limit_rpm": 30},
+             {"name": "local", "key": "\(b)", "expires_at": "2099-01-01", "allowed_cidrs": ["127.0.0.0/8"]}]
+            """
+        try json.write(toFile: seed, atomically: true, encoding: .utf8)
+        chmod(seed, 0o644)
+        let open = try runCLI(["serve", "--port", "0", "--db", ":memory:", "--seed-keys", seed])
+        #expect(open.status == 64 && open.stderr.contains("readable by others"))
+        #expect(!open.stderr.contains(a))
+
+        chmod(seed, 0o600)
+        let db = directory.file("seeded.sqlite3")
+        let first = try ServerProcess(arguments: ["--seed-keys", seed, "--plan", "pro"], databasePath: db, directory: directory)
+        #expect(try first.upload("/transcribe", key: a).status == 200)
+        #expect(try first.upload("/transcribe", key: b).status == 200)
+        let keys = try first.get("/v1/keys").object["data"] as? [[String: Any]] ?? []
+        #expect(keys.count == 2)
+        #expect(keys.first { $0["name"] as? String == "local" }?["allowed_cidrs"] as? [String] == ["127.0.0.0/8"])
+        #expect(first.stop() == 0)
+
+        // The same file again adds nothing.
+        let second = try ServerProcess(arguments: ["--seed-keys", seed], databasePath: db, directory: directory)
+        #expect((try second.get("/v1/keys").object["data"] as? [Any])?.count == 2)
+
+        // A bad entry stops start-up with the entry and field named, and nothing of the secret.
+        try #"[{"name": "x", "key": "sk-theta-short"}]"#.write(toFile: seed, atomically: true, encoding: .utf8)
+        chmod(seed, 0o600)
+        let bad = try runCLI(["serve", "--port", "0", "--db", ":memory:", "--seed-keys", seed])
+        #expect(bad.status != 0 && bad.stderr.contains("--seed-keys: entry 0: key must be a well-formed"))
+        #expect(!bad.stderr.contains("sk-theta-short"))
+    }
+}
+
+/// A key restricted to address ranges: refused with 401 from anywhere else.
+@Suite("Keys: IP allowlist")
+struct KeyAllowlistTests {
+    private func upload(port: Int, host: String = "127.0.0.1", from source: String?, key: String) throws -> WireResponse {
+        let body = MultipartBody.upload(AudioFiles.wav(seconds: 1))
+        let client = try RawHTTPClient(port: port, host: host, source: source)
+        return try client.request("POST", "/transcribe", headers: ["Content-Type": body.contentType, "x-api-key": key],
+                                  body: body.finished())
+    }
+
+    @Test func aKeyWorksOnlyFromItsRanges_onIPv4() throws {
+        let server = try ServerProcess(arguments: ["--plan", "pro"])
+        let only1 = try server.createKey(name: "one host", extra: #", "allowed_cidrs": ["127.0.0.1/32"]"#)
+        #expect(try upload(port: server.port, from: "127.0.0.1", key: only1.secret).status == 200)
+        let refused = try upload(port: server.port, from: "127.0.0.2", key: only1.secret)
+        #expect(refused.status == 401)
+        #expect(refused.detail == "API key is not allowed from this address (127.0.0.2).")
+
+        let wide = try server.createKey(name: "loopback", extra: #", "allowed_cidrs": ["10.0.0.0/8", "127.0.0.0/8"]"#)
+        #expect(try upload(port: server.port, from: "127.0.0.2", key: wide.secret).status == 200)
+        let open = try server.createKey(name: "anywhere", extra: #", "allowed_cidrs": []"#)
+        #expect(try upload(port: server.port, from: "127.0.0.2", key: open.secret).status == 200)
+        // The refusal counts against the key, like any other 4xx after the key lookup.
+        #expect(try server.get("/v1/keys/\(only1.id)").object["requests_4xx"] as? Int == 1)
+    }
+
+    @Test func entriesAreParsedStrictly_andTheFieldAndEntryAreNamed() throws {
+        let server = try ServerProcess(arguments: ["--plan", "pro"])
+        let cases: [(String, String)] = [
+            (#"["10.0.0.1/8"]"#, "allowed_cidrs[0]: 10.0.0.1/8 has host bits set; did you mean 10.0.0.0/8?"),
+            (#"["127.0.0.0/8", "10.0.0.0"]"#, "allowed_cidrs[1]: 10.0.0.0 is not a CIDR (address/prefix length)"),
+            (#"["10.0.0.0/33"]"#, "allowed_cidrs[0]: 10.0.0.0/33: the prefix length must be from 0 to 32"),
+            (#"["010.0.0.0/8"]"#, "allowed_cidrs[0]: 010.0.0.0 is not an IPv4 or IPv6 address"),
+            (#"["fe80::1/64"]"#, "allowed_cidrs[0]: fe80::1/64 has host bits set; did you mean fe80::/64?"),
+            (#"[7]"#, "allowed_cidrs[0] must be a string such as 10.0.0.0/8"),
+            ("\"10.0.0.0/8\"", "allowed_cidrs must be a list of at most 32 CIDRs"),
+            ("[" + (0..<33).map { #""10.0.\#($0).0/24""# }.joined(separator: ",") + "]", "allowed_cidrs must be a list of at most 32 CIDRs"),
+        ]
+        for (list, detail) in cases {
+            let response = try server.post("/v1/keys", json: #"{"name": "x", "allowed_cidrs": \#(list)}"#)
+            #expect(response.status == 422 && response.detail == detail, "\(list): \(response.detail ?? "")")
+        }
+        let canonical = try server.post("/v1/keys", json: #"{"name": "v6", "allowed_cidrs": ["2001:DB8:0:0::/32", "::1/128"]}"#)
+        #expect(canonical.object["allowed_cidrs"] as? [String] == ["2001:db8::/32", "::1/128"])
+    }
+
+    @Test func ipv6Peers_andIPv4MappedPeers_matchTheirEntries() throws {
+        // Dual stack: an IPv4 client arrives as ::ffff:127.0.0.2 and matches an IPv4 entry.
+        let server = try ServerProcess(arguments: ["--host", "::", "--plan", "pro"])
+        let v4 = try server.createKey(name: "v4", extra: #", "allowed_cidrs": ["127.0.0.2/32"]"#)
+        let v6 = try server.createKey(name: "v6", extra: #", "allowed_cidrs": ["::1/128"]"#)
+        #expect(try upload(port: server.port, from: "127.0.0.2", key: v4.secret).status == 200)
+        #expect(try upload(port: server.port, from: "127.0.0.1", key: v4.secret).status == 401)
+        #expect(try upload(port: server.port, host: "::1", from: nil, key: v6.secret).status == 200)
+        #expect(try upload(port: server.port, host: "::1", from: nil, key: v4.secret).status == 401)
+        #expect(try upload(port: server.port, from: "127.0.0.1", key: v6.secret).status == 401)
+    }
+}
