@@ -24,6 +24,8 @@ public struct AppConfiguration: Sendable {
     public var auditRetentionDays: Int?
     /// `POST /v1/keys` may carry a key's secret (`"key"`), for fixtures that need a fixed key.
     public var allowKeyImport = false
+    /// The emulated service's processing timeout: a `timeout` fault answers 504 after it.
+    public var processingTimeoutSeconds = 60.0
 
     public init() {}
 }

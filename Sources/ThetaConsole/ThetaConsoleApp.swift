@@ -15,6 +15,7 @@ public final class ThetaConsoleApp: Sendable {
     let logger: Logger
     let recorder: UsageRecorder
     let limiter = RateLimiter()
+    let faults = FaultBook()
     private let background = Mutex<BackgroundWorker?>(nil)
 
     public init(store: KeyStore, configuration: AppConfiguration, logger: Logger) throws {
@@ -37,8 +38,10 @@ public final class ThetaConsoleApp: Sendable {
         if let manual = clock as? ManualClock {
             ClockAPI(clock: manual).register(in: &router, admin: admin)
         }
+        FaultsAPI(book: faults, clock: clock).register(in: &router, admin: admin)
         SpeechAPI(store: store, recorder: recorder, limiter: limiter, account: account, clock: clock,
-                  maxUploadBytes: configuration.maxUploadBytes, logger: logger)
+                  maxUploadBytes: configuration.maxUploadBytes, faults: faults,
+                  processingTimeout: configuration.processingTimeoutSeconds, logger: logger)
             .register(in: &router)
 
         router.on(.GET, "/healthz") { _ in .respond(.json(200, Array(#"{"status":"ok"}"#.utf8))) }

@@ -41,6 +41,9 @@ struct ServeCommand: ParsableCommand {
     @Flag(help: "Let POST /v1/keys carry a key's secret (\"key\"), for fixtures that need a fixed key.")
     var allowKeyImport = false
 
+    @Option(help: "Seconds the emulated service takes to give up on a request: a 'timeout' fault (/v1/faults) answers 504 after this long.")
+    var processingTimeout = 60.0
+
     @Option(help: "At start-up, add the keys in this JSON file (mode 0600): [{name, key, rate_limit_rpm?, expires_at?, allowed_cidrs?}]; keys already present are skipped.")
     var seedKeys: String?
 
@@ -102,6 +105,9 @@ struct ServeCommand: ParsableCommand {
         if let fakeTime, RFC3339.date(from: fakeTime) == nil {
             throw ValidationError("--fake-time must be an RFC 3339 time, e.g. 2026-01-01T00:00:00Z")
         }
+        guard processingTimeout > 0 && processingTimeout <= 3600 else {
+            throw ValidationError("--processing-timeout must be from 0 to 3600 seconds")
+        }
         if let auditRetentionDays, auditRetentionDays < 1 {
             throw ValidationError("--audit-retention-days must be at least 1")
         }
@@ -134,6 +140,7 @@ struct ServeCommand: ParsableCommand {
         configuration.adminToken = try resolvedAdminToken()
         configuration.auditRetentionDays = auditRetentionDays
         configuration.allowKeyImport = allowKeyImport
+        configuration.processingTimeoutSeconds = processingTimeout
         configuration.maxKeyRPM = maxKeyRPM
         configuration.publicDirectory = publicDir
         configuration.server.host = host

@@ -294,10 +294,28 @@ final class Connection {
             loop.core.logger.error("handler produced an invalid header; sent 500 instead", metadata: ["path": "\(current.head.path)"])
             response = .error(HTTPError(500, "internal server error"))
         }
+        if response.delivery == .reset {
+            reset()
+            return
+        }
         let close = forceClose || !current.head.keepAlive || loop.core.isDraining || peerClosed
+            || response.delivery == .halfThenClose
+        let start = output.count
         response.encode(into: &output, date: loop.date(), headOnly: current.head.method == .HEAD, close: close)
+        if response.delivery == .halfThenClose {
+            // The whole head, then half the body: a client sees a short read against Content-Length.
+            let bodyBytes = min(response.body.count, output.count - start)
+            output.removeSubrange((output.count - bodyBytes + bodyBytes / 2)...)
+        }
         if close { phase = .closing }
         flush()
+    }
+
+    /// Closes with a TCP reset: SO_LINGER on with a zero timeout makes close(2) send RST.
+    private func reset() {
+        var option = linger(l_onoff: 1, l_linger: 0)
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &option, socklen_t(MemoryLayout<linger>.size))
+        close()
     }
 
     /// A parse error or timeout: answer if no response has started for this request, then close.

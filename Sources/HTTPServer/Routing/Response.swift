@@ -5,6 +5,16 @@ public struct Response: Sendable {
     public var status: Int
     public var headers: HTTPHeaders
     public var body: [UInt8]
+    /// How the bytes reach the peer: whole, or broken on purpose (a test fixture's network faults).
+    public var delivery = Delivery.complete
+
+    public enum Delivery: Sendable {
+        case complete
+        /// Send the head and the first half of the body, then close: the peer sees a short body.
+        case halfThenClose
+        /// Send nothing and reset the connection (RST, by SO_LINGER with a zero timeout).
+        case reset
+    }
 
     public init(status: Int = 200, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []) {
         self.status = status

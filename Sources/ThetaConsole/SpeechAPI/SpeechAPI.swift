@@ -21,6 +21,10 @@ struct SpeechAPI: Sendable {
     let account: AccountAPI
     let clock: any Clock
     let maxUploadBytes: Int
+    /// Test-suite fault rules (`/v1/faults`), checked right after the key is accepted.
+    let faults: FaultBook
+    /// The emulated service's processing timeout (the `timeout` fault holds a request this long).
+    let processingTimeout: Double
     let logger: Logger
 
     func register(in router: inout RouterBuilder) {
@@ -68,6 +72,30 @@ struct SpeechAPI: Sendable {
         let plan = account.plan
         let limit = plan.effectiveRPM(keyRPM: key.rateLimitRPM)
 
+        // Injected faults, after the 401 gate: not billed, not counted against the rate limit or
+        // in the key's counts, except a delay, which answers the normal request later.
+        var delay: Int?
+        var truncate = false
+        if let fault = faults.fault(endpoint: endpoint.rawValue, keyID: key.id) {
+            switch fault {
+            case .status(let status, let detail, let retryAfter):
+                return .respond(Self.faultResponse(status: status, detail: detail, retryAfter: retryAfter, limit: limit))
+            case .reset:
+                var response = Response(status: 500)
+                response.delivery = .reset
+                return .respond(response)
+            case .timeout:
+                let seconds = processingTimeout
+                return .later { responder in
+                    DispatchQueue.global().asyncAfter(deadline: .now() + seconds) {
+                        responder.respond(.error(HTTPError(504, SpeechErrors.processingTimeout)))
+                    }
+                }
+            case .delay(let milliseconds): delay = milliseconds
+            case .truncate: truncate = true
+            }
+        }
+
         // 2. The plan and the balance.
         if endpoint.needsPronunciationPlan && !plan.includesPronunciation {
             return refuse(key, HTTPError(402, SpeechErrors.planLacks(plan, endpoint)), limiter.peek(keyID: key.rateLimitKey, limit: limit, now: now))
@@ -77,10 +105,11 @@ struct SpeechAPI: Sendable {
             return refuse(key, HTTPError(402, SpeechErrors.noCredits(balance)), limiter.peek(keyID: key.rateLimitKey, limit: limit, now: now))
         }
 
-        // 3. The rate limit. Only requests that got this far count.
+        // 3. The rate limit. Only requests that got this far count (a truncated answer does not).
         // A rolled key and its successor share one window (the chain's), so a roll never doubles a
         // client's requests per minute.
-        let decision = limiter.admit(keyID: key.rateLimitKey, limit: limit, now: now)
+        let decision = truncate ? limiter.peek(keyID: key.rateLimitKey, limit: limit, now: now)
+            : limiter.admit(keyID: key.rateLimitKey, limit: limit, now: now)
         guard decision.allowed else {
             var error = HTTPError(429, SpeechErrors.rateLimited(limit))
             error.headers.add("Retry-After", String(decision.retryAfterSeconds ?? 1))
@@ -98,8 +127,24 @@ struct SpeechAPI: Sendable {
             return refuse(key, HTTPError(413, SpeechErrors.tooLarge(maxUploadBytes)), decision)
         }
         let sink = UploadSink(endpoint: endpoint, boundary: boundary, key: key, rate: decision, started: started,
-                              recorder: recorder, clock: clock)
+                              recorder: recorder, clock: clock, delayMilliseconds: delay, truncate: truncate)
         return .consume(sink, limit: maxUploadBytes)
+    }
+
+    /// An injected status fault: the documented `{"detail"}` shape, `Retry-After` on 429 and 503.
+    static func faultResponse(status: Int, detail: String?, retryAfter: Int?, limit: Int) -> Response {
+        let fallback = switch status {
+        case 429: SpeechErrors.rateLimited(limit)
+        case 502: SpeechErrors.badGateway
+        case 503: SpeechErrors.unavailable
+        case 504: SpeechErrors.processingTimeout
+        default: SpeechErrors.internalError
+        }
+        var error = HTTPError(status, detail ?? fallback)
+        if let seconds = retryAfter ?? (status == 429 || status == 503 ? 1 : nil) {
+            error.headers.add("Retry-After", String(seconds))
+        }
+        return .error(error)
     }
 
     /// A refusal for a known key: counted in its usage, with the rate-limit headers.

@@ -15,6 +15,10 @@ enum SpeechErrors {
     }
     static let unavailable = "The service is temporarily unavailable. Retry shortly."
     static let fileRequired = "file is required"
+    /// The defaults of injected faults (`/v1/faults`), where the rule gives no `detail`.
+    static let internalError = "Internal server error."
+    static let badGateway = "Bad gateway: the upstream service did not answer."
+    static let processingTimeout = "Processing took too long: the request timed out."
 
     static func planLacks(_ plan: Plan, _ endpoint: EmulatedEndpoint) -> String {
         "Your plan (\(plan.displayName)) does not include \(endpoint.rawValue). Upgrade to Starter or higher."

@@ -17,6 +17,9 @@ final class UploadSink: BodySink {
     private let started: DispatchTime
     private let recorder: UsageRecorder
     private let clock: any Clock
+    /// Injected faults: answer this much later, or send half the answer and close (not billed).
+    private let delayMilliseconds: Int?
+    private let truncate: Bool
 
     private var parser: MultipartParser
     private enum Part {
@@ -31,7 +34,9 @@ final class UploadSink: BodySink {
     private var textBuffer: [UInt8] = []
 
     init(endpoint: EmulatedEndpoint, boundary: String, key: APIKeyRecord, rate: RateLimiter.Decision, started: DispatchTime,
-         recorder: UsageRecorder, clock: any Clock) {
+         recorder: UsageRecorder, clock: any Clock, delayMilliseconds: Int? = nil, truncate: Bool = false) {
+        self.delayMilliseconds = delayMilliseconds
+        self.truncate = truncate
         self.endpoint = endpoint
         self.key = key
         self.rate = rate
@@ -96,7 +101,16 @@ final class UploadSink: BodySink {
     }
 
     func finish() -> Reply {
-        .now(finishUpload())
+        var response = finishUpload()
+        if truncate { response.delivery = .halfThenClose }
+        guard let delayMilliseconds, delayMilliseconds > 0 else { return .now(response) }
+        // The answer waits on a timer, not on the loop: other connections go on meanwhile.
+        let ready = response
+        return .later { responder in
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(delayMilliseconds)) {
+                responder.respond(ready)
+            }
+        }
     }
 
     private func finishUpload() -> Response {
@@ -129,12 +143,15 @@ final class UploadSink: BodySink {
         } catch {
             return respond(refusal(HTTPError(400, error.detail)))
         }
-        // Billed per started second of audio (a hair of float noise is not a second).
+        // Billed per started second of audio (a hair of float noise is not a second). A truncated
+        // answer is an injected fault: never billed or counted.
         let seconds = max(1, Int((info.durationSeconds - 1e-6).rounded(.up)))
         let now = clock.now()
-        recorder.charge(UsageBatch.Charge(keyID: key.id, endpoint: endpoint.rawValue, audioSeconds: seconds,
-                                          costMicro: Int64(seconds) * endpoint.microCreditsPerSecond, at: now))
-        recorder.record(keyID: key.id, succeeded: true, at: now)
+        if !truncate {
+            recorder.charge(UsageBatch.Charge(keyID: key.id, endpoint: endpoint.rawValue, audioSeconds: seconds,
+                                              costMicro: Int64(seconds) * endpoint.microCreditsPerSecond, at: now))
+            recorder.record(keyID: key.id, succeeded: true, at: now)
+        }
         var response = Response.json(200, body)
         response.headers.addRateLimit(rate)
         return response
@@ -146,7 +163,7 @@ final class UploadSink: BodySink {
 
     /// Counts the refusal against the key and adds the rate-limit headers.
     private func refusal(_ error: HTTPError) -> HTTPError {
-        recorder.record(keyID: key.id, succeeded: false, at: clock.now())
+        if !truncate { recorder.record(keyID: key.id, succeeded: false, at: clock.now()) }
         var error = error
         error.headers.addRateLimit(rate)
         return error
