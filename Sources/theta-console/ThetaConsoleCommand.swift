@@ -1,4 +1,5 @@
 import ArgumentParser
+import ThetaConsole
 
 @main
 struct ThetaConsoleCommand: ParsableCommand {
@@ -8,6 +9,7 @@ struct ThetaConsoleCommand: ParsableCommand {
         discussion: """
             Exit codes: 0 on success, 64 for a usage error, 1 for any other failure.
             """,
+        version: ThetaConsoleVersion.string,
         subcommands: [ServeCommand.self, KeysCommand.self, AccountCommand.self, AdminTokenCommand.self, DatabaseCommand.self]
     )
 }

@@ -4,6 +4,15 @@ import TestSupport
 
 @Suite("CLI: keys and admin-token, alone and beside a running server")
 struct CLITests {
+    @Test func version_isTheOneTheOpenAPIDocumentStates() throws {
+        let version = try runCLI(["--version"])
+        #expect(version.status == 0)
+        let text = version.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(text.split(separator: ".").count == 3, "\(text)")
+        let server = try ServerProcess()
+        #expect(try server.get("/openapi.yaml").text.contains("\n  version: \(text)\n"))
+    }
+
     @Test func keysCommands_workOnADatabase_withoutAServer() throws {
         let directory = TemporaryDirectory()
         let db = directory.file("cli.sqlite3")
