@@ -7,7 +7,8 @@ extension APIKeyRecord {
     ///   expiry no longer matters).
     /// - 0: it has expired.
     /// - otherwise, for an active key, `expires_at` less `now` rounded down to a whole second, so at
-    ///   least 1: the count `listKeys(expiringWithin:)` compares with its window.
+    ///   least 1: the count `listKeys(expiringWithin:)` compares with its window. A rolled key in
+    ///   its grace counts down to its expiry too; when its grace ends is `graceUntil`.
     public func expiresInSeconds(at now: Date) -> Int? {
         switch status(at: now) {
         case .inactive: nil

@@ -179,9 +179,9 @@ extension KeyStore {
     /// Keys newest first. `after` is the id of the last key of the previous page.
     ///
     /// `active` means stored active and not yet expired; `expired` means stored active with
-    /// `expires_at <= now`. `expiringWithin` keeps only the active keys whose `expiresInSeconds(at:)`
-    /// is at most the window (the boundary included); with a status other than active nothing is
-    /// left. `now` defaults to the store's clock: a caller that shows each record's status passes
+    /// `expires_at <= now`. `expiringWithin` keeps only the active keys not rolled to a successor
+    /// whose `expiresInSeconds(at:)` is at most the window (the boundary included); with a status
+    /// other than active nothing is left. `now` defaults to the store's clock: a caller that shows each record's status passes
     /// the instant it shows them at, so the filter and the records agree. A cursor that names no key
     /// throws `KeyStoreError.unknownCursor`.
     public func listKeys(
@@ -223,9 +223,11 @@ extension KeyStore {
             arguments = [now]
         }
         if let window {
-            // From 1 to `window.seconds` seconds left: expires_in_seconds as the API shows it.
-            filter += " AND status = 'active' AND expires_at > ? AND expires_at <= ?"
-            arguments += [now, now + window.seconds]
+            // Working now, with 1 to `window.seconds` seconds left (expires_in_seconds as the API
+            // shows it). A rolled key is left out: its successor carries the same expiry and is
+            // listed itself, so a chain counts once, as against the plan's key count.
+            filter += " AND \(worksNowSQL) AND rolled_to IS NULL AND expires_at <= ?"
+            arguments += [now, now, now + window.seconds]
         }
         let sql = "SELECT \(keyColumns) FROM api_keys WHERE seq < ? \(filter) ORDER BY seq DESC LIMIT ?"
         return (sql, arguments)

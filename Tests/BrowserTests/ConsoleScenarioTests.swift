@@ -372,13 +372,16 @@ struct ConsoleScenarioTests {
         var ids: [String: String] = [:]
         for (name, expiry) in [("expired", "2030-01-01T00:01:00Z"), ("deleted", "2030-01-02T00:00:00Z"),
                                ("seven days", "2030-01-08T00:01:00Z"), ("seven days and a second", "2030-01-08T00:01:01Z"),
-                               ("two days", "2030-01-03T12:00:00Z"), ("five hours", "2030-01-01T05:01:00Z")] {
+                               ("two days", "2030-01-03T12:00:00Z"), ("five hours", "2030-01-01T05:01:00Z"),
+                               ("rolled", "2030-01-05T00:01:00Z")] {
             ids[name] = try server.createKey(name: name, extra: #", "expires_at": "\#(expiry)""#).id
         }
         #expect(try server.delete("/v1/keys/\(try #require(ids["deleted"]))").status == 200)
+        // Rolled with an hour's grace: the successor, with the same expiry, is the one to warn about.
+        #expect(try server.post("/v1/keys/\(try #require(ids["rolled"]))/roll", json: #"{"grace_seconds": 3600}"#).status == 201)
         for number in 1...20 { _ = try server.createKey(name: String(format: "filler %02d", number)) }
         try advanceClock(server, seconds: 60)
-        steps.lap("26 keys, 6 with an expiry; the clock moved a minute")
+        steps.lap("28 keys, 8 with an expiry, one rolled; the clock moved a minute")
 
         try browser.navigate(to: page.base + "/")
         try harness.signIn()
@@ -391,12 +394,13 @@ struct ConsoleScenarioTests {
         }
         try page.wait("the first page and the banner") { try rows() == 20 && page.exists("#keys-expiring .banner") }
         #expect(try page.attribute("#keys-expiring", "role") == "status")
-        #expect(try page.text("#keys-expiring") == "3 keys expire within 7 days. Create replacements before they stop working.")
+        #expect(try page.text("#keys-expiring") == "4 keys expire within 7 days. Create replacements before they stop working.")
         #expect(try badges().isEmpty, "no key on the first page expires soon: the banner's count is the API's")
         try page.click("#keys-more")
-        try page.wait("the second page") { try rows() == 26 }
-        // Exactly 7 days left is within 7 days; 7 days and a second is not; expired and deleted keys get no badge.
-        #expect(try badges() == ["five hours: 5 hrs left", "two days: 2 days left", "seven days: 7 days left"])
+        try page.wait("the second page") { try rows() == 28 }
+        // Exactly 7 days left is within 7 days; 7 days and a second is not; expired, deleted and rolled
+        // keys get no badge (the first "rolled" is the successor).
+        #expect(try badges() == ["rolled: 4 days left", "five hours: 5 hrs left", "two days: 2 days left", "seven days: 7 days left"])
         // The badge abbreviates; a screen reader gets the words.
         let fiveHours = "#keys-body tr[data-key-id=\"\(try #require(ids["five hours"]))\"]"
         #expect(try page.text("\(fiveHours) .badge-expiring .visually-hidden") == "5 hours left")
@@ -407,15 +411,15 @@ struct ConsoleScenarioTests {
         }
         let overflow = try browser.execute("const s = document.querySelector('#view-apis .table-scroll'); return s.scrollWidth - s.clientWidth") as? Int
         #expect(overflow == 0, "the key table scrolls sideways at 1280 px by \(overflow ?? -1) px")
-        steps.lap("banner 3 from the API, badges on page 2 only")
+        steps.lap("banner 4 from the API, badges on page 2 only")
 
         // Deleting an expiring key updates the banner; its row loses the badge.
         try page.click("\(fiveHours) button[data-action=delete]")
         try page.wait("the confirmation dialog") { try page.isDialogOpen("confirm-dialog") }
         try page.click("#confirm-delete")
-        try page.wait("the banner to count 2") { try page.text("#keys-expiring").hasPrefix("2 keys expire within 7 days.") }
+        try page.wait("the banner to count 3") { try page.text("#keys-expiring").hasPrefix("3 keys expire within 7 days.") }
         #expect(try !page.exists("\(fiveHours) .badge-expiring"))
-        steps.lap("delete one: the banner counts 2")
+        steps.lap("delete one: the banner counts 3")
 
         // A week on, one second is left on one key; a second later none: the banner goes.
         try advanceClock(server, seconds: 604_800)
@@ -425,7 +429,7 @@ struct ConsoleScenarioTests {
                 && rows() == 20 && page.isVisible("#keys-more")
         }
         try page.click("#keys-more")
-        try page.wait("the second page") { try rows() == 26 }
+        try page.wait("the second page") { try rows() == 28 }
         #expect(try badges() == ["seven days and a second: 1 sec left"])
         try advanceClock(server, seconds: 1)
         try page.click("#sidebar a[data-route=apis]")

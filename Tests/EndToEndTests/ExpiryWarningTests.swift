@@ -79,6 +79,24 @@ struct ExpiryWarningTests {
         #expect(try names(server, "") == ["soon", "forever", "deactivated", "expired"])
     }
 
+    @Test func expiringWithin_countsARolledKeyOnce_throughItsSuccessor() throws {
+        let server = try Self.fakeTimeServer()
+        let old = try server.createKey(name: "rolled", extra: #", "expires_at": "2030-01-04T00:00:00Z""#)
+        let rolled = try server.post("/v1/keys/\(old.id)/roll", json: #"{"grace_seconds": 3600}"#)
+        #expect(rolled.status == 201, "\(rolled.text)")
+        let successor = try #require(rolled.object["id"] as? String)
+        #expect(rolled.object["expires_in_seconds"] as? Int == 3 * 86_400, "the successor has the same expiry")
+        let listed = { try (server.get("/v1/keys?expiring_within=7d").object["data"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String } }
+
+        // In the grace the old key still works and shows its time left; the warning lists the successor only.
+        #expect(try server.get("/v1/keys/\(old.id)").object["expires_in_seconds"] as? Int == 3 * 86_400)
+        #expect(try listed() == [successor])
+        try advance(server, "3600")
+        let ended = try server.get("/v1/keys/\(old.id)").object
+        #expect(ended["status"] as? String == "inactive" && ended["expires_in_seconds"] is NSNull)
+        #expect(try listed() == [successor])
+    }
+
     @Test func expiringWithin_pagesWithAfterAndLimit_newestFirst() throws {
         let server = try Self.fakeTimeServer()
         var expiring: [String] = []

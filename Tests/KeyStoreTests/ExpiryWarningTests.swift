@@ -95,6 +95,25 @@ import Testing
         }
     }
 
+    @Test func listKeys_expiringWithin_countsARolledKeyOnce_throughItsSuccessor() throws {
+        try withTemporaryDatabase { path in
+            let clock = ManualClock(testEpoch)
+            let store = try KeyStore.unlimited(path: path, clock: clock)
+            let week = try #require(ExpiryWindow(parsing: "7d"))
+            let old = try store.createTestKey("rolled", expiresAt: testEpoch.addingTimeInterval(3 * 86_400)).record
+            let rolled = try #require(try store.rollKey(id: old.id, grace: 3600, actor: "cli", remoteAddress: nil))
+            #expect(rolled.new.expiresAt == old.expiresAt, "a roll copies the expiry")
+
+            // In its grace the old key works and counts down to its expiry, but only the successor is listed.
+            #expect(rolled.old.status(at: clock.now()) == .active)
+            #expect(rolled.old.expiresInSeconds(at: clock.now()) == 3 * 86_400)
+            #expect(try store.listKeys(expiringWithin: week).items.map(\.id) == [rolled.new.id])
+            clock.advance(by: 3600)
+            #expect(rolled.old.expiresInSeconds(at: clock.now()) == nil, "inactive once the grace is over")
+            #expect(try store.listKeys(expiringWithin: week).items.map(\.id) == [rolled.new.id])
+        }
+    }
+
     @Test func listKeys_expiringWithin_pagesNewestFirstWithACursor() throws {
         try withTemporaryDatabase { path in
             let store = try KeyStore.unlimited(path: path, clock: ManualClock(testEpoch))

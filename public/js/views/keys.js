@@ -128,13 +128,14 @@ function statusBadge(record) {
 }
 
 /**
- * The expiry date, with a "3 days left" badge on an active key that expires within 7 days. The badge
- * abbreviates ("23 hrs left") to keep the table within 1280 px; a screen reader gets the words.
+ * The expiry date, with a "3 days left" badge on an active key that expires within 7 days and has not
+ * been rolled (its successor gets the badge): the keys `expiring_within` lists. The badge abbreviates
+ * ("23 hrs left") to keep the table within 1280 px; a screen reader gets the words.
  */
 function expiryCell(record) {
   const when = stamp(record.expires_at, { endOfDay: true });
   const left = record.expires_in_seconds;
-  if (record.status !== 'active' || left == null || left > WARN_WITHIN.seconds) return when;
+  if (record.status !== 'active' || record.rolled_to || left == null || left > WARN_WITHIN.seconds) return when;
   const { short, long } = timeLeft(left);
   return h('div', { class: 'expiry' }, when,
     h('span', { class: 'badge badge-expiring' },
