@@ -7,6 +7,8 @@ public struct AuditEvent: Sendable, Equatable {
     public static let keyRolled = "key.rolled"
     /// A key added with a secret the caller supplied (`--allow-key-import`, `keys import`, `--seed-keys`).
     public static let keyImported = "key.imported"
+    /// `POST /v1/reset` (only under `serve --allow-reset`).
+    public static let fixtureReset = "fixture.reset"
 
     public let id: String
     public let at: Date

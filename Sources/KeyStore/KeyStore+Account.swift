@@ -59,6 +59,34 @@ extension KeyStore {
         }
     }
 
+    /// A test fixture's reset: every key, the ledger and the audit log are deleted, and the account
+    /// starts again on `plan` with `balanceMicro` (one `grant` entry, one `fixture.reset` event), in
+    /// one transaction. The admin token and the usage batch counter stay. `done` runs on the writer
+    /// thread after the commit.
+    public func resetForFixture(plan: Plan, balanceMicro: Int64, actor: String, remoteAddress: String?,
+                                then done: @escaping @Sendable (Result<Void, any Error>) -> Void) {
+        write({
+            let now = self.clock.now().wholeSeconds
+            let eventID = try APIKeyFormat.generateEventID()
+            return { db in
+                // The mark lets the trigger allow these deletes; it never outlives the transaction.
+                try db.run("INSERT INTO settings (name, value) VALUES ('fixture_reset_in_progress', x'01')")
+                try db.run("DELETE FROM api_keys")
+                try db.run("DELETE FROM settings WHERE name = 'fixture_reset_in_progress'")
+                try db.run("DELETE FROM ledger")
+                try db.run("DELETE FROM audit_events")
+                try db.run("UPDATE account SET plan = ?, balance_micro = ?, updated_at = ? WHERE id = 1",
+                           [plan.rawValue, balanceMicro, now.unixSeconds])
+                try Self.insertLedger(id: "led_" + eventID.dropFirst(4), at: now, kind: .grant, amount: balanceMicro,
+                                      balanceAfter: balanceMicro, plan: plan, detail: "fixture reset: \(plan.displayName) plan",
+                                      into: db)
+                try Self.insert(AuditEvent(id: eventID, at: now, action: AuditEvent.fixtureReset, keyID: nil, actor: actor,
+                                           remoteAddress: remoteAddress, detail: "every key, the ledger and the audit log"),
+                                into: db)
+            }
+        }, then: done)
+    }
+
     /// The credit history, newest first. `after` is the id of the last entry of the previous page.
     public func ledger(limit: Int = 20, after cursor: String? = nil) throws -> Page<LedgerEntry> {
         try Self.checkLimit(limit)

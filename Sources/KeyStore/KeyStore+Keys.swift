@@ -179,31 +179,18 @@ extension KeyStore {
     /// Keys newest first. `after` is the id of the last key of the previous page.
     ///
     /// `active` means stored active and not yet expired; `expired` means stored active with
-    /// `expires_at <= now`. A cursor that names no key throws `KeyStoreError.unknownCursor`.
-    public func listKeys(status: KeyStatus? = nil, limit: Int = 20, after cursor: String? = nil) throws
-        -> Page<APIKeyRecord>
-    {
+    /// `expires_at <= now`. `expiringWithin` keeps only the active keys not rolled to a successor
+    /// whose `expiresInSeconds(at:)` is at most the window (the boundary included); with a status
+    /// other than active nothing is left. `now` defaults to the store's clock: a caller that shows each record's status passes
+    /// the instant it shows them at, so the filter and the records agree. A cursor that names no key
+    /// throws `KeyStoreError.unknownCursor`.
+    public func listKeys(
+        status: KeyStatus? = nil, expiringWithin window: ExpiryWindow? = nil, limit: Int = 20,
+        after cursor: String? = nil, now: Date? = nil
+    ) throws -> Page<APIKeyRecord> {
         try Self.checkLimit(limit)
-        let now = clock.now().unixSeconds
-        var filter = ""
-        var filterArguments: [(any DatabaseValueConvertible)?] = []
-        switch status {
-        case nil:
-            break
-        case .active:
-            filter = "AND \(Self.worksNowSQL)"
-            filterArguments = [now, now]
-        case .expired:
-            filter = "AND status = 'active' AND expires_at <= ? AND (grace_until IS NULL OR grace_until > ?)"
-            filterArguments = [now, now]
-        case .inactive:
-            filter = "AND (status = 'inactive' OR grace_until <= ?)"
-            filterArguments = [now]
-        }
-        let sql = """
-            SELECT \(Self.keyColumns) FROM api_keys WHERE seq < ? \(filter) ORDER BY seq DESC LIMIT ?
-            """
-        let arguments = filterArguments
+        let (sql, arguments) = Self.listKeysQuery(
+            status: status, expiringWithin: window, now: (now ?? clock.now()).unixSeconds)
         return try read { db in
             // One snapshot for the cursor lookup and the page, so they agree.
             try db.transaction(.deferred) {
@@ -212,6 +199,38 @@ extension KeyStore {
                 return Self.page(try rows.map(Self.record), limit: limit, id: \.id)
             }
         }
+    }
+
+    /// The page query, whose arguments are the start `seq`, `arguments`, then the row count. Every
+    /// filter names `status` as a constant, so SQLite walks `api_keys_by_status (status, seq)`
+    /// backwards from the cursor and stops after a page (`KeyStoreTests` checks the plan).
+    static func listKeysQuery(status: KeyStatus?, expiringWithin window: ExpiryWindow?, now: Int64)
+        -> (sql: String, arguments: [(any DatabaseValueConvertible)?])
+    {
+        var filter = ""
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        switch status {
+        case nil:
+            break
+        case .active:
+            filter = "AND \(worksNowSQL)"
+            arguments = [now, now]
+        case .expired:
+            filter = "AND status = 'active' AND expires_at <= ? AND (grace_until IS NULL OR grace_until > ?)"
+            arguments = [now, now]
+        case .inactive:
+            filter = "AND (status = 'inactive' OR grace_until <= ?)"
+            arguments = [now]
+        }
+        if let window {
+            // Working now, with 1 to `window.seconds` seconds left (expires_in_seconds as the API
+            // shows it). A rolled key is left out: its successor carries the same expiry and is
+            // listed itself, so a chain counts once, as against the plan's key count.
+            filter += " AND \(worksNowSQL) AND rolled_to IS NULL AND expires_at <= ?"
+            arguments += [now, now, now + window.seconds]
+        }
+        let sql = "SELECT \(keyColumns) FROM api_keys WHERE seq < ? \(filter) ORDER BY seq DESC LIMIT ?"
+        return (sql, arguments)
     }
 
     /// Deactivates a key for good. Nil if there is no such key.

@@ -6,6 +6,9 @@ public enum Plan: String, Sendable, CaseIterable, Codable {
     case proPlus = "pro_plus"
     case enterprise
 
+    /// A new account's balance: 0.20 credits, as a new real account starts (migration 0002).
+    public static let newAccountBalanceMicro: Int64 = 200_000
+
     /// The plan's requests-per-minute cap per key; nil is unlimited (Enterprise).
     public var rpmCap: Int? {
         switch self {

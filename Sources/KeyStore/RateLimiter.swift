@@ -97,6 +97,11 @@ public final class RateLimiter: Sendable {
         return Decision(allowed: remaining > 0, limit: limit, remaining: remaining, resetSeconds: reset, retryAfterSeconds: nil)
     }
 
+    /// Forgets every window (a fixture reset).
+    public func removeAll() {
+        for shard in shards { shard.windows.withLock { $0.removeAll() } }
+    }
+
     /// Drops windows with nothing left in them, so keys that went quiet cost no memory.
     public func prune(now: Date) {
         let cutoff = now.timeIntervalSince1970 - Self.window

@@ -18,6 +18,11 @@ public final class UsageRecorder: Sendable {
         var openMicro: Int64 = 0
         /// Taken for writing, not yet known to be in the stored balance.
         var inFlight: [(number: Int64, micro: Int64)] = []
+        /// Bumped when a fixture reset starts and again when it has committed; usage of a request
+        /// admitted before the second bump is dropped.
+        var epoch: UInt64 = 0
+        /// A reset is on its way to the writer: every usage is dropped until it has committed.
+        var resetting = false
     }
 
     private let store: KeyStore
@@ -25,6 +30,8 @@ public final class UsageRecorder: Sendable {
     /// Held from taking a batch to queueing its write, so batches reach the writer thread in number
     /// order; `state` is held only for the swap, so a loop recording usage never waits on this.
     private let submitting = Mutex(())
+    /// `State.epoch`, readable without the lock (a request reads it once, at its gate).
+    private let currentEpoch = Atomic<UInt64>(0)
 
     public init(store: KeyStore) throws {
         self.store = store
@@ -32,9 +39,14 @@ public final class UsageRecorder: Sendable {
         state = Mutex(State(open: UsageBatch(number: applied + 1)))
     }
 
+    /// The usage epoch now: pass it back with a request's usage, so a reset in between drops it.
+    public var epoch: UInt64 { currentEpoch.load(ordering: .acquiring) }
+
     /// Counts a request answered for a known key: `succeeded` for a 200, otherwise a 4xx.
-    public func record(keyID: String, succeeded: Bool, at: Date) {
+    public func record(keyID: String, succeeded: Bool, at: Date, epoch: UInt64? = nil) {
         state.withLock { s in
+            if s.resetting { return }
+            if let epoch, epoch != s.epoch { return }
             var usage = s.open.keys[keyID] ?? UsageBatch.KeyUsage()
             if succeeded { usage.succeeded += 1 } else { usage.refused += 1 }
             usage.lastUsed = max(usage.lastUsed, at)
@@ -42,8 +54,10 @@ public final class UsageRecorder: Sendable {
         }
     }
 
-    public func charge(_ charge: UsageBatch.Charge) {
+    public func charge(_ charge: UsageBatch.Charge, epoch: UInt64? = nil) {
         state.withLock { s in
+            if s.resetting { return }
+            if let epoch, epoch != s.epoch { return }
             s.open.charges.append(charge)
             s.openMicro += charge.costMicro
         }
@@ -103,6 +117,33 @@ public final class UsageRecorder: Sendable {
             return true
         }
         if !queued { done(.success(())) }
+    }
+
+    /// For a fixture reset: drops the usage gathered so far and every usage from now until
+    /// `finishReset()`, and calls `queue` (the reset's write) while no flush can queue a batch, so
+    /// every batch already queued is written before the reset, and none after it holds usage from
+    /// before. A request admitted before `finishReset()` (it saw the old keys) never bills the new
+    /// account: its epoch is an old one.
+    public func discardPending(_ queue: () -> Void) {
+        submitting.withLock { _ in
+            state.withLock { s in
+                s.open = UsageBatch(number: s.open.number)
+                s.openMicro = 0
+                s.resetting = true
+                s.epoch &+= 1
+                currentEpoch.store(s.epoch, ordering: .releasing)
+            }
+            queue()
+        }
+    }
+
+    /// The reset has committed: usage counts again, from requests admitted from now on.
+    public func finishReset() {
+        state.withLock { s in
+            s.resetting = false
+            s.epoch &+= 1
+            currentEpoch.store(s.epoch, ordering: .releasing)
+        }
     }
 
     /// A batch whose write failed goes back in front of what gathered since, under the open number.

@@ -26,6 +26,10 @@ public struct AppConfiguration: Sendable {
     public var allowKeyImport = false
     /// The emulated service's processing timeout: a `timeout` fault answers 504 after it.
     public var processingTimeoutSeconds = 60.0
+    /// `POST /v1/reset` exists (a test fixture's reset between tests).
+    public var allowReset = false
+    /// Keep the last this-many emulated requests for `GET /v1/requests`; nil keeps none.
+    public var recordRequests: Int?
 
     public init() {}
 }

@@ -16,6 +16,7 @@ public final class ThetaConsoleApp: Sendable {
     let recorder: UsageRecorder
     let limiter = RateLimiter()
     let faults = FaultBook()
+    let requestLog: RequestLog?
     private let background = Mutex<BackgroundWorker?>(nil)
 
     public init(store: KeyStore, configuration: AppConfiguration, logger: Logger) throws {
@@ -24,6 +25,7 @@ public final class ThetaConsoleApp: Sendable {
         self.clock = store.clock
         self.logger = logger
         recorder = try UsageRecorder(store: store)
+        requestLog = configuration.recordRequests.map(RequestLog.init(capacity:))
     }
 
     /// The frozen routing table.
@@ -39,9 +41,13 @@ public final class ThetaConsoleApp: Sendable {
             ClockAPI(clock: manual).register(in: &router, admin: admin)
         }
         FaultsAPI(book: faults, clock: clock).register(in: &router, admin: admin)
+        FixtureAPI(store: store, recorder: recorder, limiter: limiter, faults: faults, requestLog: requestLog,
+                   allowReset: configuration.allowReset, startPlan: configuration.plan ?? .free,
+                   startBalanceMicro: configuration.creditsMicro ?? Plan.newAccountBalanceMicro)
+            .register(in: &router, admin: admin)
         SpeechAPI(store: store, recorder: recorder, limiter: limiter, account: account, clock: clock,
                   maxUploadBytes: configuration.maxUploadBytes, faults: faults,
-                  processingTimeout: configuration.processingTimeoutSeconds, logger: logger)
+                  processingTimeout: configuration.processingTimeoutSeconds, requestLog: requestLog, logger: logger)
             .register(in: &router)
 
         router.on(.GET, "/healthz") { _ in .respond(.json(200, Array(#"{"status":"ok"}"#.utf8))) }

@@ -42,27 +42,40 @@ struct KeysCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List keys, newest first.")
+        static let configuration = CommandConfiguration(
+            abstract: "List keys, newest first.",
+            discussion: "With --expiring-within, exits 3 when any key is listed (0 when none), so a cron job or a CI step can alert.")
 
         @OptionGroup var database: DatabaseOption
         @Option(help: "Only keys with this status: active, inactive or expired.") var status: KeyStatus?
+        @Option(help: ArgumentHelp("Only active keys that expire within this time: a whole number and s, m, h or d, e.g. 7d (at most 3650d). Exits 3 if any.", valueName: "time"),
+                transform: ExpiryWindow.argument)
+        var expiringWithin: ExpiryWindow?
         @Flag(help: "Print JSON.") var json = false
+
+        func validate() throws {
+            if expiringWithin != nil, status != nil, status != .active {
+                throw ValidationError("--expiring-within lists active keys only: leave out --status, or use --status active")
+            }
+        }
 
         func run() throws {
             try database.withStore { store in
                 var records: [APIKeyRecord] = []
                 var cursor: String?
+                let now = Date()
                 repeat {
-                    let page = try store.listKeys(status: status, limit: 100, after: cursor)
+                    let page = try store.listKeys(status: status, expiringWithin: expiringWithin, limit: 100, after: cursor, now: now)
                     records += page.items
                     cursor = page.hasMore ? page.nextCursor : nil
                 } while cursor != nil
-                let now = Date()
                 if json {
                     emit(RecordJSON.keys(records, now: now))
                 } else {
                     emit(KeyTable.render(records, now: now))
                 }
+                // 3, not 1: the listing worked, and found keys to act on.
+                if expiringWithin != nil && !records.isEmpty { throw ExitCode(3) }
             }
         }
     }

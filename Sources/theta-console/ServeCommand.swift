@@ -44,6 +44,12 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Seconds the emulated service takes to give up on a request: a 'timeout' fault (/v1/faults) answers 504 after this long.")
     var processingTimeout = 60.0
 
+    @Flag(help: "Offer POST /v1/reset, which deletes every key, the ledger and the audit log and restarts the account (for test suites).")
+    var allowReset = false
+
+    @Option(help: "Keep the last N emulated requests (time, endpoint, key id, status, form part names and sizes) for GET /v1/requests.")
+    var recordRequests: Int?
+
     @Option(help: "At start-up, add the keys in this JSON file (mode 0600): [{name, key, rate_limit_rpm?, expires_at?, allowed_cidrs?}]; keys already present are skipped.")
     var seedKeys: String?
 
@@ -105,6 +111,9 @@ struct ServeCommand: ParsableCommand {
         if let fakeTime, RFC3339.date(from: fakeTime) == nil {
             throw ValidationError("--fake-time must be an RFC 3339 time, e.g. 2026-01-01T00:00:00Z")
         }
+        if let recordRequests, !(1...100_000).contains(recordRequests) {
+            throw ValidationError("--record-requests must be from 1 to 100000")
+        }
         guard processingTimeout > 0 && processingTimeout <= 3600 else {
             throw ValidationError("--processing-timeout must be from 0 to 3600 seconds")
         }
@@ -141,6 +150,8 @@ struct ServeCommand: ParsableCommand {
         configuration.auditRetentionDays = auditRetentionDays
         configuration.allowKeyImport = allowKeyImport
         configuration.processingTimeoutSeconds = processingTimeout
+        configuration.allowReset = allowReset
+        configuration.recordRequests = recordRequests
         configuration.maxKeyRPM = maxKeyRPM
         configuration.publicDirectory = publicDir
         configuration.server.host = host

@@ -7,7 +7,7 @@ struct ThetaConsoleCommand: ParsableCommand {
         commandName: "theta-console",
         abstract: "A local emulator of the Theta One API and its console: sk-theta- keys, plans and credits, the speech endpoints gated as the real service gates them, an admin API and a browser console.",
         discussion: """
-            Exit codes: 0 on success, 64 for a usage error, 1 for any other failure.
+            Exit codes: 0 on success, 64 for a usage error, 1 for any other failure, and 3 from `keys list --expiring-within` when it lists any key.
             """,
         version: ThetaConsoleVersion.string,
         subcommands: [ServeCommand.self, KeysCommand.self, AccountCommand.self, AdminTokenCommand.self, DatabaseCommand.self]
@@ -33,3 +33,11 @@ import KeyStore
 
 extension KeyStatus: ExpressibleByArgument {}
 extension Plan: ExpressibleByArgument {}
+
+extension ExpiryWindow {
+    /// `--expiring-within`: the API's rule, with the option's name in the message (exit 64).
+    static func argument(_ text: String) throws -> ExpiryWindow {
+        guard let window = ExpiryWindow(parsing: text) else { throw ValidationError(rule(for: "--expiring-within")) }
+        return window
+    }
+}

@@ -355,6 +355,110 @@ struct ConsoleScenarioTests {
         print(steps.summary)
     }
 
+    @Test("Keys expiring within 7 days get a badge, and the banner counts them all through the API",
+          .enabled(if: shouldRun, "chromium and chromedriver are not installed (apt-get install chromium chromium-driver); set CI=1 to make this a failure"),
+          .timeLimit(.minutes(3)))
+    func expiryWarnings() throws {
+        guard BrowserTools.available else {
+            Issue.record(Comment(rawValue: "CI is set but the browser scenario cannot run: \(BrowserTools.missingMessage)"))
+            return
+        }
+        var steps = Stopwatch(title: "expiry warnings")
+        let harness = try BrowserHarness(serverArguments: ["--fake-time", "2030-01-01T00:00:00Z", "--plan", "pro"])
+        defer { harness.stop() }
+        let (server, page, browser) = (harness.server, harness.page, harness.browser)
+        // The oldest keys are the ones with an expiry, so the first page (the 20 newest) shows none of them.
+        // Times left are counted from 00:01:00, after the clock moves a minute below.
+        var ids: [String: String] = [:]
+        for (name, expiry) in [("expired", "2030-01-01T00:01:00Z"), ("deleted", "2030-01-02T00:00:00Z"),
+                               ("seven days", "2030-01-08T00:01:00Z"), ("seven days and a second", "2030-01-08T00:01:01Z"),
+                               ("two days", "2030-01-03T12:00:00Z"), ("five hours", "2030-01-01T05:01:00Z"),
+                               ("rolled", "2030-01-05T00:01:00Z")] {
+            ids[name] = try server.createKey(name: name, extra: #", "expires_at": "\#(expiry)""#).id
+        }
+        #expect(try server.delete("/v1/keys/\(try #require(ids["deleted"]))").status == 200)
+        // Rolled with an hour's grace: the successor, with the same expiry, is the one to warn about.
+        #expect(try server.post("/v1/keys/\(try #require(ids["rolled"]))/roll", json: #"{"grace_seconds": 3600}"#).status == 201)
+        for number in 1...20 { _ = try server.createKey(name: String(format: "filler %02d", number)) }
+        try advanceClock(server, seconds: 60)
+        steps.lap("28 keys, 8 with an expiry, one rolled; the clock moved a minute")
+
+        try browser.navigate(to: page.base + "/")
+        try harness.signIn()
+        let rows = { try browser.execute("return document.querySelectorAll('#keys-body tr').length") as? Int ?? -1 }
+        let badges = {
+            try browser.execute("""
+                return [...document.querySelectorAll('#keys-body tr')].filter(r => r.querySelector('.badge-expiring'))
+                  .map(r => r.querySelector('.cell-main').textContent + ': ' + r.querySelector('.badge-expiring [aria-hidden]').textContent);
+                """) as? [String] ?? ["?"]
+        }
+        try page.wait("the first page and the banner") { try rows() == 20 && page.exists("#keys-expiring .banner") }
+        #expect(try page.attribute("#keys-expiring", "role") == "status")
+        #expect(try page.text("#keys-expiring") == "4 keys expire within 7 days. Create replacements before they stop working.")
+        #expect(try badges().isEmpty, "no key on the first page expires soon: the banner's count is the API's")
+        try page.click("#keys-more")
+        try page.wait("the second page") { try rows() == 28 }
+        // Exactly 7 days left is within 7 days; 7 days and a second is not; expired, deleted and rolled
+        // keys get no badge (the first "rolled" is the successor).
+        #expect(try badges() == ["rolled: 4 days left", "five hours: 5 hrs left", "two days: 2 days left", "seven days: 7 days left"])
+        // The badge abbreviates; a screen reader gets the words.
+        let fiveHours = "#keys-body tr[data-key-id=\"\(try #require(ids["five hours"]))\"]"
+        #expect(try page.text("\(fiveHours) .badge-expiring .visually-hidden") == "5 hours left")
+        // Text on a tinted background, AA contrast; and the wider Expires cell still fits at 1280 px.
+        for css in ["#keys-body .badge-expiring", "#keys-expiring .banner"] {
+            let ratio = try browser.execute(Self.contrastScript, [css]) as? Double ?? 0
+            #expect(ratio >= 4.5, "\(css): contrast \(ratio):1")
+        }
+        let overflow = try browser.execute("const s = document.querySelector('#view-apis .table-scroll'); return s.scrollWidth - s.clientWidth") as? Int
+        #expect(overflow == 0, "the key table scrolls sideways at 1280 px by \(overflow ?? -1) px")
+        steps.lap("banner 4 from the API, badges on page 2 only")
+
+        // Deleting an expiring key updates the banner; its row loses the badge.
+        try page.click("\(fiveHours) button[data-action=delete]")
+        try page.wait("the confirmation dialog") { try page.isDialogOpen("confirm-dialog") }
+        try page.click("#confirm-delete")
+        try page.wait("the banner to count 3") { try page.text("#keys-expiring").hasPrefix("3 keys expire within 7 days.") }
+        #expect(try !page.exists("\(fiveHours) .badge-expiring"))
+        steps.lap("delete one: the banner counts 3")
+
+        // A week on, one second is left on one key; a second later none: the banner goes.
+        try advanceClock(server, seconds: 604_800)
+        try page.click("#sidebar a[data-route=apis]")
+        try page.wait("the banner to count 1, and the first page again") {
+            try page.text("#keys-expiring") == "1 key expires within 7 days. Create a replacement before it stops working."
+                && rows() == 20 && page.isVisible("#keys-more")
+        }
+        try page.click("#keys-more")
+        try page.wait("the second page") { try rows() == 28 }
+        #expect(try badges() == ["seven days and a second: 1 sec left"])
+        try advanceClock(server, seconds: 1)
+        try page.click("#sidebar a[data-route=apis]")
+        try page.wait("the banner to go") { try page.text("#keys-expiring").isEmpty && rows() == 20 }
+        #expect(try !page.exists("#keys-expiring .banner"))
+        steps.lap("the clock moves: 1, then none")
+
+        let (_, problems) = try harness.consoleProblems()
+        #expect(problems.isEmpty, "browser console: \(problems)")
+        print(steps.summary)
+    }
+
+    /// WCAG 2 contrast of an element's text colour on its own background colour (both opaque here).
+    private static let contrastScript = """
+        const style = getComputedStyle(document.querySelector(arguments[0]));
+        const luminance = (css) => {
+          const [r, g, b] = css.match(/\\d+(\\.\\d+)?/g).slice(0, 3).map(Number).map((c) => c / 255)
+            .map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+          return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+        };
+        const [high, low] = [luminance(style.color), luminance(style.backgroundColor)].sort((a, b) => b - a);
+        return (high + 0.05) / (low + 0.05);
+        """
+
+    private func advanceClock(_ server: ServerProcess, seconds: Int) throws {
+        let moved = try server.post("/v1/clock", json: #"{"advance_seconds": \#(seconds)}"#)
+        #expect(moved.status == 200, "moving the clock: \(moved.status) \(moved.text)")
+    }
+
     /// Creates a key through the dialog, closes the pop-up, and returns the key it showed.
     private func createThroughForm(_ page: ConsolePage, name: String) throws -> String {
         try page.click("#create-key")

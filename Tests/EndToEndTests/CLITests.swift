@@ -53,6 +53,56 @@ struct CLITests {
         #expect(try runCLI(["--help"]).status == 0)
     }
 
+    @Test func keysListExpiringWithin_exits3WhenItListsAKey_else0() throws {
+        let directory = TemporaryDirectory()
+        let db = directory.file("expiring.sqlite3")
+        #expect(try runCLI(["account", "set", "--plan", "pro", "--db", db]).status == 0)
+        let inThreeDays = Self.rfc3339(Date().addingTimeInterval(3 * 86_400))
+        let inThirtyDays = Self.rfc3339(Date().addingTimeInterval(30 * 86_400))
+        for (name, expiry) in [("rotate me", inThreeDays), ("later", inThirtyDays)] {
+            #expect(try runCLI(["keys", "create", "--name", name, "--expires-at", expiry, "--db", db]).status == 0)
+        }
+        #expect(try runCLI(["keys", "create", "--name", "forever", "--db", db]).status == 0)
+
+        let found = try runCLI(["keys", "list", "--expiring-within", "7d", "--db", db])
+        #expect(found.status == 3, "\(found.stderr)")
+        #expect(found.stdout.contains("rotate me") && !found.stdout.contains("later") && !found.stdout.contains("forever"))
+        #expect(found.stderr.isEmpty)
+        let json = try runCLI(["keys", "list", "--expiring-within", "7d", "--status", "active", "--json", "--db", db])
+        #expect(json.status == 3)
+        let records = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        #expect(records.map { $0["name"] as? String } == ["rotate me"])
+        let left = try #require(records.first?["expires_in_seconds"] as? Int)
+        #expect((3 * 86_400 - 120)...(3 * 86_400) ~= left)
+        #expect(try runCLI(["keys", "list", "--expiring-within", "3650d", "--db", db]).status == 3)
+
+        let none = try runCLI(["keys", "list", "--expiring-within", "1d", "--db", db])
+        #expect(none.status == 0)
+        #expect(none.stdout == "No keys.\n")
+        #expect(try runCLI(["keys", "list", "--db", db]).status == 0, "without the option, keys found are no alarm")
+
+        let bad = try runCLI(["keys", "list", "--expiring-within", "7w", "--db", db])
+        #expect(bad.status == 64)
+        #expect(bad.stderr.contains("--expiring-within must be a whole number followed by s, m, h or d (e.g. 7d), from 1s to 3650d"))
+        #expect(try runCLI(["keys", "list", "--expiring-within", "0d", "--db", db]).status == 64)
+        let inactive = try runCLI(["keys", "list", "--status", "inactive", "--expiring-within", "7d", "--db", db])
+        #expect(inactive.status == 64)
+        #expect(inactive.stderr.contains("--expiring-within lists active keys only"))
+
+        // Help text is wrapped to the terminal's width: compare with the line breaks taken out.
+        let unwrapped = { (text: String) in text.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+        let help = unwrapped(try runCLI(["keys", "list", "--help"]).stdout)
+        #expect(help.contains("--expiring-within <time>") && help.contains("exits 3 when any key is listed"))
+        #expect(unwrapped(try runCLI(["--help"]).stdout).contains("3 from `keys list --expiring-within` when it lists any key"))
+    }
+
+    private static func rfc3339(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+
     @Test func cliAgainstTheServersDatabase_isSeenByTheServerAtOnce() throws {
         let server = try ServerProcess(arguments: ["--plan", "starter"])
         let created = try runCLI(["keys", "create", "--name", "made by cli", "--json", "--db", server.databasePath])

@@ -39,6 +39,19 @@ export function count(n, singular, plural = `${singular}s`) {
   return `${n.toLocaleString()} ${n === 1 ? singular : plural}`;
 }
 
+/**
+ * `seconds` rounded down to whole days, hours, minutes or seconds, short for a badge ("23 hrs") and in
+ * words for a screen reader ("23 hours").
+ */
+export function timeLeft(seconds) {
+  const [value, short, long] =
+    seconds >= 86400 ? [Math.floor(seconds / 86400), ['day', 'days'], ['day', 'days']]
+      : seconds >= 3600 ? [Math.floor(seconds / 3600), ['hr', 'hrs'], ['hour', 'hours']]
+        : seconds >= 60 ? [Math.floor(seconds / 60), ['min', 'min'], ['minute', 'minutes']]
+          : [seconds, ['sec', 'sec'], ['second', 'seconds']];
+  return { short: count(value, ...short), long: count(value, ...long) };
+}
+
 /** The end of a local calendar day `YYYY-MM-DD`, as RFC 3339 UTC: when a key given that date stops working. */
 export function endOfLocalDay(yyyyMMdd) {
   const [year, month, day] = yyyyMMdd.split('-').map(Number);

@@ -155,14 +155,28 @@ struct AdminAPI: Sendable {
             }
             status = parsed
         }
+        var window: ExpiryWindow?
+        if let raw = query["expiring_within"], !raw.isEmpty {
+            guard let parsed = ExpiryWindow(parsing: raw) else {
+                throw HTTPError(422, ExpiryWindow.rule(for: "expiring_within"))
+            }
+            // Only active keys can be about to expire: any other status would always list nothing.
+            guard status == nil || status == .active else {
+                throw HTTPError(422, "expiring_within lists active keys only: leave out status, or use status=active")
+            }
+            window = parsed
+        }
         let limit = try Self.limit(query)
+        // One instant for the filter and the records' status and expires_in_seconds.
+        let now = clock.now()
         let page: Page<APIKeyRecord>
         do {
-            page = try store.listKeys(status: status, limit: limit, after: query["after"].flatMap { $0.isEmpty ? nil : $0 })
+            page = try store.listKeys(
+                status: status, expiringWithin: window, limit: limit,
+                after: query["after"].flatMap { $0.isEmpty ? nil : $0 }, now: now)
         } catch KeyStoreError.unknownCursor {
             throw HTTPError(422, "after does not name a key")
         }
-        let now = clock.now()
         return .json(200, page.json { record, json in record.writeJSON(to: &json, now: now) })
     }
 

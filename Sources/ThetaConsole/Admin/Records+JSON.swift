@@ -11,6 +11,7 @@ extension APIKeyRecord {
         json.field("status", status(at: now).rawValue)
         json.field("created_at", RFC3339.string(from: createdAt))
         json.field("expires_at", expiresAt.map(RFC3339.string(from:)))
+        json.field("expires_in_seconds", expiresInSeconds(at: now))
         json.field("last_used_at", lastUsedAt.map(RFC3339.string(from:)))
         json.field("deactivated_at", endedAt(now).map(RFC3339.string(from:)))
         json.field("rate_limit_rpm", rateLimitRPM)

@@ -25,6 +25,8 @@ struct SpeechAPI: Sendable {
     let faults: FaultBook
     /// The emulated service's processing timeout (the `timeout` fault holds a request this long).
     let processingTimeout: Double
+    /// `serve --record-requests N`: the last N requests, for tests to read back (`/v1/requests`).
+    let requestLog: RequestLog?
     let logger: Logger
 
     func register(in router: inout RouterBuilder) {
@@ -33,7 +35,26 @@ struct SpeechAPI: Sendable {
         }
     }
 
+    /// The gate, and the request log for answers decided from the head (the upload's own answer
+    /// is logged by its sink).
     private func gate(_ info: RequestInfo, _ endpoint: EmulatedEndpoint) -> HeadDecision {
+        var keyID: String?
+        let decision = evaluate(info, endpoint, &keyID)
+        guard let requestLog else { return decision }
+        let (status, detail): (Int, String?)
+        switch decision {
+        case .consume: return decision
+        case .later: (status, detail) = (504, SpeechErrors.processingTimeout)  // only the timeout fault
+        case .respond(let response):
+            (status, detail) = response.delivery == .reset
+                ? (0, "connection reset by a fault") : (response.status, RequestLog.detail(of: response))
+        }
+        requestLog.append(RequestLog.Entry(time: clock.now(), endpoint: endpoint.rawValue, keyID: keyID, status: status,
+                                           parts: [], detail: detail))
+        return decision
+    }
+
+    private func evaluate(_ info: RequestInfo, _ endpoint: EmulatedEndpoint, _ keyID: inout String?) -> HeadDecision {
         let started = DispatchTime.now()
         // 1. The key.
         let presented = info.head.headers.firstValue("x-api-key")
@@ -53,13 +74,16 @@ struct SpeechAPI: Sendable {
         case .malformed, .unknown:
             return .respond(.error(HTTPError(401, SpeechErrors.invalidKey)))
         case .inactive(let record):
+            keyID = record.id
             recorder.record(keyID: record.id, succeeded: false, at: clock.now())
             return .respond(.error(HTTPError(401, SpeechErrors.inactiveKey)))
         case .expired(let record):
+            keyID = record.id
             recorder.record(keyID: record.id, succeeded: false, at: clock.now())
             return .respond(.error(HTTPError(401, SpeechErrors.expiredKey)))
         case .valid(let record):
             guard let stored = state.account else { return .respond(.error(HTTPError(401, SpeechErrors.invalidKey))) }
+            keyID = record.id
             // A key with an allowlist works only from the addresses on it (decisions.md).
             guard record.allows(address: info.remoteAddress) else {
                 recorder.record(keyID: record.id, succeeded: false, at: clock.now())
@@ -127,7 +151,7 @@ struct SpeechAPI: Sendable {
             return refuse(key, HTTPError(413, SpeechErrors.tooLarge(maxUploadBytes)), decision)
         }
         let sink = UploadSink(endpoint: endpoint, boundary: boundary, key: key, rate: decision, started: started,
-                              recorder: recorder, clock: clock, delayMilliseconds: delay, truncate: truncate)
+                              recorder: recorder, clock: clock, delayMilliseconds: delay, truncate: truncate, log: requestLog)
         return .consume(sink, limit: maxUploadBytes)
     }
 

@@ -20,6 +20,11 @@ final class UploadSink: BodySink {
     /// Injected faults: answer this much later, or send half the answer and close (not billed).
     private let delayMilliseconds: Int?
     private let truncate: Bool
+    /// The usage epoch at the gate: a fixture reset since then drops this request's usage.
+    private let epoch: UInt64
+    /// `serve --record-requests`: where this request is logged once answered, with its parts.
+    private let log: RequestLog?
+    private var loggedParts: [RequestLog.Part] = []
 
     private var parser: MultipartParser
     private enum Part {
@@ -34,9 +39,12 @@ final class UploadSink: BodySink {
     private var textBuffer: [UInt8] = []
 
     init(endpoint: EmulatedEndpoint, boundary: String, key: APIKeyRecord, rate: RateLimiter.Decision, started: DispatchTime,
-         recorder: UsageRecorder, clock: any Clock, delayMilliseconds: Int? = nil, truncate: Bool = false) {
+         recorder: UsageRecorder, clock: any Clock, delayMilliseconds: Int? = nil, truncate: Bool = false,
+         log: RequestLog? = nil) {
+        self.log = log
         self.delayMilliseconds = delayMilliseconds
         self.truncate = truncate
+        self.epoch = recorder.epoch
         self.endpoint = endpoint
         self.key = key
         self.rate = rate
@@ -49,18 +57,34 @@ final class UploadSink: BodySink {
     func consume(_ bytes: ArraySlice<UInt8>) throws(HTTPError) {
         do {
             try parser.feed(bytes) { event in try handle(event) }
-        } catch let error as MultipartError {
-            throw refusal(HTTPError(400, error.detail))
-        } catch let error as HTTPError {
-            throw refusal(error)
         } catch {
-            throw refusal(HTTPError(400, "malformed multipart body"))
+            let refused: HTTPError
+            switch error {
+            case let error as MultipartError: refused = refusal(HTTPError(400, error.detail))
+            case let error as HTTPError: refused = refusal(error)
+            default: refused = refusal(HTTPError(400, "malformed multipart body"))
+            }
+            logAnswer(.error(refused))
+            throw refused
         }
+    }
+
+    /// Logs this request's answer (`--record-requests`), with the parts seen so far.
+    private func logAnswer(_ response: Response) {
+        guard let log else { return }
+        let detail = switch response.delivery {
+        case .complete: RequestLog.detail(of: response)
+        case .halfThenClose: "answer truncated by a fault"
+        case .reset: "connection reset by a fault"
+        }
+        log.append(RequestLog.Entry(time: clock.now(), endpoint: endpoint.rawValue, keyID: key.id,
+                                    status: response.status, parts: loggedParts, detail: detail))
     }
 
     private func handle(_ event: MultipartEvent) throws {
         switch event {
         case .begin(let head):
+            if log != nil { loggedParts.append(RequestLog.Part(name: head.name, filename: head.filename, size: 0)) }
             if head.name == "file" {
                 guard probe == nil && audio == nil else { throw HTTPError(400, "Send exactly one file part.") }
                 part = .file
@@ -74,6 +98,7 @@ final class UploadSink: BodySink {
                 part = .ignored
             }
         case .data(let bytes):
+            if log != nil, !loggedParts.isEmpty { loggedParts[loggedParts.count - 1].size += bytes.count }
             switch part {
             case .file:
                 probe?.consume(bytes)
@@ -103,6 +128,7 @@ final class UploadSink: BodySink {
     func finish() -> Reply {
         var response = finishUpload()
         if truncate { response.delivery = .halfThenClose }
+        logAnswer(response)
         guard let delayMilliseconds, delayMilliseconds > 0 else { return .now(response) }
         // The answer waits on a timer, not on the loop: other connections go on meanwhile.
         let ready = response
@@ -149,8 +175,9 @@ final class UploadSink: BodySink {
         let now = clock.now()
         if !truncate {
             recorder.charge(UsageBatch.Charge(keyID: key.id, endpoint: endpoint.rawValue, audioSeconds: seconds,
-                                              costMicro: Int64(seconds) * endpoint.microCreditsPerSecond, at: now))
-            recorder.record(keyID: key.id, succeeded: true, at: now)
+                                              costMicro: Int64(seconds) * endpoint.microCreditsPerSecond, at: now),
+                              epoch: epoch)
+            recorder.record(keyID: key.id, succeeded: true, at: now, epoch: epoch)
         }
         var response = Response.json(200, body)
         response.headers.addRateLimit(rate)
@@ -158,12 +185,14 @@ final class UploadSink: BodySink {
     }
 
     func oversized(limit: Int) -> Response {
-        respond(refusal(HTTPError(413, SpeechErrors.tooLarge(limit))))
+        let response = respond(refusal(HTTPError(413, SpeechErrors.tooLarge(limit))))
+        logAnswer(response)
+        return response
     }
 
     /// Counts the refusal against the key and adds the rate-limit headers.
     private func refusal(_ error: HTTPError) -> HTTPError {
-        if !truncate { recorder.record(keyID: key.id, succeeded: false, at: clock.now()) }
+        if !truncate { recorder.record(keyID: key.id, succeeded: false, at: clock.now(), epoch: epoch) }
         var error = error
         error.headers.addRateLimit(rate)
         return error

@@ -1,11 +1,12 @@
-// The APIs screen: the key list, Create New Key, the one-time key pop-up, and Delete (deactivate).
+// The APIs screen: the key list, Create New Key, the one-time key pop-up, Delete (deactivate), and the
+// warning about keys that expire within 7 days.
 //
 // The full key exists in this page only between the 201 and the pop-up's close: it is taken out of the
 // response object, written into the pop-up's text, and read back from there by Copy. Closing the
 // pop-up empties that text; no variable, storage or long-lived object ever holds it.
-import { call, APIError } from '../api.js';
+import { call, withQuery, APIError } from '../api.js';
 import { byId, h, setMessage, whileBusy } from '../dom.js';
-import { count, endOfLocalDay, stamp, todayLocal } from '../format.js';
+import { count, endOfLocalDay, stamp, timeLeft, todayLocal } from '../format.js';
 import { iconSpan } from '../icons.js';
 import { openModal } from '../dialogs.js';
 import { toast } from '../toast.js';
@@ -17,11 +18,14 @@ const DEFAULT_RPM = 100;
 const maxRpm = () => account?.max_key_rate_limit_rpm ?? DEFAULT_RPM;
 const STATUS_LABELS = { active: 'Active', inactive: 'Inactive', expired: 'Expired' };
 const FIELDS = ['name', 'expires_at', 'rate_limit_rpm'];
+// Keys this close to expiry get a badge, and the banner counts them (the API's `expiring_within`).
+const WARN_WITHIN = { query: '7d', seconds: 7 * 86400, words: '7 days' };
 
 let account = null;
 let status = '';
 let table;
 let pendingDelete = null;
+let expiringGeneration = 0;
 
 const el = {};
 
@@ -30,7 +34,7 @@ export function setUpKeys() {
     'key-expires', 'key-rpm', 'key-name-error', 'key-expires-error', 'key-rpm-error', 'key-rpm-hint',
     'reveal-dialog', 'reveal-key', 'reveal-name', 'reveal-copy', 'reveal-copy-status', 'confirm-dialog',
     'confirm-name', 'confirm-hint', 'confirm-error', 'confirm-delete', 'plan-usage', 'keys-empty-title',
-    'keys-empty-text']) {
+    'keys-empty-text', 'keys-expiring']) {
     el[id] = byId(id);
   }
   table = new PagedTable({
@@ -66,7 +70,7 @@ export function setUpKeys() {
 
 export async function showKeys() {
   await refreshAccount();
-  return table.reload();
+  return Promise.all([table.reload(), refreshExpiring()]);
 }
 
 export function resetKeys() {
@@ -76,6 +80,8 @@ export function resetKeys() {
   document.querySelector('input[name="key-status"][value=""]').checked = true;
   updateEmptyText();
   el['plan-usage'].hidden = true;
+  expiringGeneration += 1;
+  showExpiring(0);
   forgetKey();
 }
 
@@ -107,7 +113,7 @@ function fillRow(tr, record) {
       h('span', { class: 'rpm', text: `${record.rate_limit_rpm} / min` }),
       capped ? h('span', { class: 'rpm-note', text: `capped at ${cap} (${account.plan_name})` }) : null)),
     h('td', { 'data-label': 'Created' }, stamp(record.created_at)),
-    h('td', { 'data-label': 'Expires' }, stamp(record.expires_at, { endOfDay: true })),
+    h('td', { 'data-label': 'Expires' }, expiryCell(record)),
     h('td', { 'data-label': 'Last used' }, stamp(record.last_used_at)),
     h('td', { class: 'actions', 'data-label': '' }, deleteButton),
   );
@@ -119,6 +125,57 @@ function statusBadge(record) {
   if (record.status === 'inactive' && record.deactivated_at) title = `Deleted ${record.deactivated_at} (UTC)`;
   if (record.status === 'expired' && record.expires_at) title = `Expired ${record.expires_at} (UTC)`;
   return h('span', { class: `badge badge-${record.status}`, title, text: STATUS_LABELS[record.status] ?? record.status });
+}
+
+/**
+ * The expiry date, with a "3 days left" badge on an active key that expires within 7 days and has not
+ * been rolled (its successor gets the badge): the keys `expiring_within` lists. The badge abbreviates
+ * ("23 hrs left") to keep the table within 1280 px; a screen reader gets the words.
+ */
+function expiryCell(record) {
+  const when = stamp(record.expires_at, { endOfDay: true });
+  const left = record.expires_in_seconds;
+  if (record.status !== 'active' || record.rolled_to || left == null || left > WARN_WITHIN.seconds) return when;
+  const { short, long } = timeLeft(left);
+  return h('div', { class: 'expiry' }, when,
+    h('span', { class: 'badge badge-expiring' },
+      h('span', { 'aria-hidden': 'true', text: `${short} left` }),
+      h('span', { class: 'visually-hidden', text: `${long} left` })));
+}
+
+/**
+ * The banner counts every active key the API says expires within 7 days, following its cursor past
+ * the first page: not the rows on screen, which may be filtered or not loaded yet.
+ */
+async function refreshExpiring() {
+  const generation = ++expiringGeneration;
+  let total = 0;
+  let after;
+  try {
+    do {
+      const page = await call('GET', withQuery('/v1/keys', { expiring_within: WARN_WITHIN.query, limit: 100, after }));
+      if (generation !== expiringGeneration) return;
+      total += page.data.length;
+      after = page.has_more ? page.next_cursor : null;
+    } while (after);
+  } catch {
+    if (generation === expiringGeneration) showExpiring(0); // The list shows the error.
+    return;
+  }
+  showExpiring(total);
+}
+
+function showExpiring(total) {
+  const slot = el['keys-expiring'];
+  if (total === 0) {
+    slot.replaceChildren();
+    return;
+  }
+  const verb = total === 1 ? 'expires' : 'expire';
+  slot.replaceChildren(h('p', { class: 'banner banner-warning' }, iconSpan('alert'),
+    h('span', {},
+      h('strong', { text: `${count(total, 'key')} ${verb} within ${WARN_WITHIN.words}.` }),
+      ` Create ${total === 1 ? 'a replacement' : 'replacements'} before ${total === 1 ? 'it stops' : 'they stop'} working.`)));
 }
 
 function updateEmptyText() {
@@ -235,7 +292,7 @@ async function submitCreate() {
     created = null;
     toast(`Key “${name}” created.`);
     await refreshAccount();
-    await table.reload();
+    await Promise.all([table.reload(), refreshExpiring()]);
     highlight(document.querySelector(`#keys-body tr[data-key-id="${CSS.escape(id)}"]`));
   });
 }
@@ -332,6 +389,7 @@ async function deleteKey() {
     el['confirm-dialog'].close('deleted');
     toast(`Key “${record.name}” deleted. It stopped working and is now inactive.`);
     refreshAccount();
+    refreshExpiring();
   } catch (error) {
     if (error.status === 401) return;
     setMessage(el['confirm-error'], `The key was not deleted: ${error.detail}`);
