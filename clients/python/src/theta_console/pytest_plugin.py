@@ -90,12 +90,12 @@ class ServerPool:
         if marker is None:
             return self.base, {}
         if marker.args:
-            raise pytest.UsageError(f"@pytest.mark.{MARKER} takes keyword arguments only: "
-                                    f"{', '.join(ACCOUNT_FIELDS + START_FIELDS)}")
+            pytest.fail(f"@pytest.mark.{MARKER} takes keyword arguments only: "
+                        f"{', '.join(ACCOUNT_FIELDS + START_FIELDS)}", pytrace=False)
         unknown = set(marker.kwargs) - set(ACCOUNT_FIELDS + START_FIELDS)
         if unknown:
-            raise pytest.UsageError(f"@pytest.mark.{MARKER}: unknown argument(s) {', '.join(sorted(unknown))}; "
-                                    f"known: {', '.join(ACCOUNT_FIELDS + START_FIELDS)}")
+            pytest.fail(f"@pytest.mark.{MARKER}: unknown argument(s) {', '.join(sorted(unknown))}; "
+                        f"known: {', '.join(ACCOUNT_FIELDS + START_FIELDS)}", pytrace=False)
         options = self.base
         if "fake_time" in marker.kwargs:
             options = ServerOptions(plan=options.plan, credits=options.credits, fake_time=marker.kwargs["fake_time"],
@@ -103,7 +103,7 @@ class ServerPool:
         if marker.kwargs.get("args"):
             extra = marker.kwargs["args"]
             if isinstance(extra, str):
-                raise pytest.UsageError(f"@pytest.mark.{MARKER}(args=...) takes a list of arguments, not a string")
+                pytest.fail(f"@pytest.mark.{MARKER}(args=...) takes a list of arguments, not a string", pytrace=False)
             options = ServerOptions(plan=options.plan, credits=options.credits, fake_time=options.fake_time,
                                     args=options.args + tuple(str(a) for a in extra),
                                     record_requests=options.record_requests)
@@ -144,7 +144,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def theta_console(pytestconfig: pytest.Config) -> ThetaConsole:
     """The session's shared theta-console server (see `theta_reset` for a clean state per test)."""
-    return pytestconfig.stash[_pool_key].get(pytestconfig.stash[_pool_key].base)
+    pool = pytestconfig.stash[_pool_key]
+    return _server(pool, pool.base)
 
 
 @pytest.fixture
@@ -152,12 +153,19 @@ def theta_reset(request: pytest.FixtureRequest) -> ThetaConsole:
     """The server for this test, reset (`POST /v1/reset`), with its `theta_console` marker applied."""
     pool = request.config.stash[_pool_key]
     options, account = pool.options_for(request.node.get_closest_marker(MARKER))
-    server = pool.get(options)
+    server = _server(pool, options)
     request.node.stash.setdefault(_used_key, set()).add(id(server))
     server.reset()
     if account:
         server.set_account(plan=account.get("plan"), balance=account.get("credits"))
     return server
+
+
+def _server(pool: ServerPool, options: ServerOptions) -> ThetaConsole:
+    try:
+        return pool.get(options)
+    except ThetaConsoleError as error:
+        pytest.fail(str(error), pytrace=False)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -191,10 +199,10 @@ def _failure_sections(item: pytest.Item) -> List[Tuple[str, str]]:
     for server in pool.servers.values():
         if id(server) not in used:
             continue
-        sections.append((f"theta-console stderr ({server.base_url})", _stderr_text(server, offsets.get(id(server), 0))))
+        sections.append(("theta-console stderr", _stderr_text(server, offsets.get(id(server), 0))))
         requests = _requests_text(server)
         if requests:
-            sections.append((f"theta-console requests ({server.base_url})", requests))
+            sections.append(("theta-console requests", f"{server.base_url}, newest first:\n{requests}"))
     return sections
 
 
@@ -202,7 +210,7 @@ def _stderr_text(server: ThetaConsole, since: int) -> str:
     before = server.stderr().encode()[:since].decode("utf-8", "replace").splitlines()[-20:]
     during = server.stderr(since)
     state = "running" if server.running else f"exited with status {server.returncode}"
-    lines = [f"pid {server.pid}, {state}"] + before + ["----- this test starts here -----"]
+    lines = [f"{server.base_url}, pid {server.pid}, {state}"] + before + ["----- this test starts here -----"]
     return "\n".join(lines) + "\n" + (during if during else "(nothing written during this test)\n")
 
 
@@ -213,7 +221,7 @@ def _requests_text(server: ThetaConsole) -> str:
         records = server.recorded_requests(limit=20)
     except ThetaConsoleError:
         return ""  # a build without --record-requests
-    lines = ["newest first:"]
+    lines = []
     for record in records:
         parts = ", ".join(f"{p.get('name')}={p.get('filename') or ''}({p.get('size')} B)"
                           for p in record.get("parts") or [])
