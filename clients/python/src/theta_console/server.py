@@ -120,12 +120,19 @@ class ThetaConsole:
         os.close(descriptor)
         self._reader = threading.Thread(target=self._read_stdout, name="theta-console stdout", daemon=True)
         self._reader.start()
-        if not self._ready.wait(self.startup_timeout) or self._base_url is None:
-            code = self._process.poll()
+        woke = self._ready.wait(self.startup_timeout)
+        if self._base_url is None:
+            code: Optional[int] = None
+            if woke:  # stdout ended: the process is on its way out, though perhaps not gone yet
+                try:
+                    code = self._process.wait(5)
+                except subprocess.TimeoutExpired:
+                    pass
             if code is None:
                 self._process.kill()
                 self._process.wait()
-                reason = f"did not print its listening line within {self.startup_timeout:g} s"
+                reason = ("closed its stdout without listening" if woke
+                          else f"did not print its listening line within {self.startup_timeout:g} s")
             else:
                 reason = f"exited with status {code} before listening"
             stderr = self.stderr().strip()
