@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Union, cast
 
 import requests
 
@@ -89,6 +89,12 @@ class AdminClient:
             return None
         return response.json()
 
+    def _object(self, method: str, path: str, **options: Any) -> JSON:
+        return cast(JSON, self.request(method, path, **options))
+
+    def _data(self, path: str, **options: Any) -> List[JSON]:
+        return cast(List[JSON], self.request("GET", path, **options)["data"])
+
     # -- keys ------------------------------------------------------------------------------------
 
     def create_key(self, name: str = "test key", *, rate_limit_rpm: Optional[int] = None,
@@ -110,7 +116,7 @@ class AdminClient:
     def list_keys(self, *, status: Optional[str] = None, limit: Optional[int] = None,
                   after: Optional[str] = None) -> JSON:
         """GET /v1/keys: one page, `{"data", "has_more", "next_cursor"}`, newest first."""
-        return self.request("GET", "/v1/keys", params={"status": status, "limit": limit, "after": after})
+        return self._object("GET", "/v1/keys", params={"status": status, "limit": limit, "after": after})
 
     def keys(self, *, status: Optional[str] = None) -> List[JSON]:
         """Every key (all pages), newest first."""
@@ -125,11 +131,11 @@ class AdminClient:
 
     def get_key(self, key_id: str) -> JSON:
         """GET /v1/keys/{id}."""
-        return self.request("GET", f"/v1/keys/{key_id}")
+        return self._object("GET", f"/v1/keys/{key_id}")
 
     def deactivate_key(self, key_id: str) -> JSON:
         """DELETE /v1/keys/{id}: the key becomes inactive, for good."""
-        return self.request("DELETE", f"/v1/keys/{key_id}")
+        return self._object("DELETE", f"/v1/keys/{key_id}")
 
     def roll_key(self, key_id: str, *, grace_seconds: Optional[int] = None) -> CreatedKey:
         """POST /v1/keys/{id}/roll: a new key now; the old one works for `grace_seconds` more."""
@@ -139,13 +145,13 @@ class AdminClient:
 
     def audit_events(self, *, limit: Optional[int] = None, after: Optional[str] = None) -> JSON:
         """GET /v1/audit-events: one page, newest first."""
-        return self.request("GET", "/v1/audit-events", params={"limit": limit, "after": after})
+        return self._object("GET", "/v1/audit-events", params={"limit": limit, "after": after})
 
     # -- account ---------------------------------------------------------------------------------
 
     def account(self) -> JSON:
         """GET /v1/account: plan, balance, limits."""
-        return self.request("GET", "/v1/account")
+        return self._object("GET", "/v1/account")
 
     def update_account(self, *, plan: Optional[str] = None, balance: Optional[Number] = None) -> JSON:
         """PATCH /v1/account. `balance` is sent as an exact number (`"0.0004"` stays 0.0004)."""
@@ -154,25 +160,25 @@ class AdminClient:
             fields.append(f'"plan": {json.dumps(plan)}')
         if balance is not None:
             fields.append(f'"balance": {credits_literal(balance)}')
-        return self.request("PATCH", "/v1/account", raw_json="{" + ", ".join(fields) + "}")
+        return self._object("PATCH", "/v1/account", raw_json="{" + ", ".join(fields) + "}")
 
     def ledger(self, *, limit: Optional[int] = None, after: Optional[str] = None) -> JSON:
         """GET /v1/account/ledger: one page of credit changes, newest first."""
-        return self.request("GET", "/v1/account/ledger", params={"limit": limit, "after": after})
+        return self._object("GET", "/v1/account/ledger", params={"limit": limit, "after": after})
 
     # -- clock (only under `serve --fake-time`) --------------------------------------------------
 
     def clock(self) -> JSON:
         """GET /v1/clock: `{"now", "unix"}`. 404 unless the server runs with a fake clock."""
-        return self.request("GET", "/v1/clock")
+        return self._object("GET", "/v1/clock")
 
     def advance_clock(self, seconds: float) -> JSON:
         """POST /v1/clock `{"advance_seconds": seconds}`: rate-limit windows slide, keys expire."""
-        return self.request("POST", "/v1/clock", json_body={"advance_seconds": seconds})
+        return self._object("POST", "/v1/clock", json_body={"advance_seconds": seconds})
 
     def set_clock(self, now: str) -> JSON:
         """POST /v1/clock `{"now": RFC 3339}`; never backwards."""
-        return self.request("POST", "/v1/clock", json_body={"now": now})
+        return self._object("POST", "/v1/clock", json_body={"now": now})
 
     # -- faults ----------------------------------------------------------------------------------
 
@@ -185,11 +191,11 @@ class AdminClient:
         for field, value in (("times", times), ("probability", probability), ("seed", seed), ("key_id", key_id)):
             if value is not None:
                 body[field] = value
-        return self.request("POST", "/v1/faults", json_body=body, expect=(201,))
+        return self._object("POST", "/v1/faults", json_body=body, expect=(201,))
 
     def faults(self) -> List[JSON]:
         """GET /v1/faults: the rules left, oldest first, with `hits` and `times` left."""
-        return self.request("GET", "/v1/faults")["data"]
+        return self._data("/v1/faults")
 
     def delete_fault(self, fault_id: str) -> None:
         """DELETE /v1/faults/{id}."""
@@ -207,11 +213,11 @@ class AdminClient:
         match = {k: v for k, v in (("filename", filename), ("gold_text", gold_text), ("audio_sha256", audio_sha256))
                  if v is not None}
         body = {"endpoint": endpoint, "match": match, "response": dict(response)}
-        return self.request("POST", "/v1/stubs", json_body=body, expect=(201,))
+        return self._object("POST", "/v1/stubs", json_body=body, expect=(201,))
 
     def stubs(self) -> List[JSON]:
         """GET /v1/stubs."""
-        return self.request("GET", "/v1/stubs")["data"]
+        return self._data("/v1/stubs")
 
     def delete_stub(self, stub_id: str) -> None:
         """DELETE /v1/stubs/{id}."""
@@ -231,7 +237,7 @@ class AdminClient:
     def recorded_requests(self, *, limit: Optional[int] = None) -> List[JSON]:
         """GET /v1/requests (needs `serve --record-requests N`): the speech requests the server
         answered, newest first: `time`, `endpoint`, `key_id`, `status`, `parts`, `detail`."""
-        return self.request("GET", "/v1/requests", params={"limit": limit})["data"]
+        return self._data("/v1/requests", params={"limit": limit})
 
     # -- service ---------------------------------------------------------------------------------
 

@@ -191,7 +191,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 def _failure_sections(item: pytest.Item) -> List[Tuple[str, str]]:
     pool = item.config.stash[_pool_key]
     names = getattr(item, "fixturenames", ())
-    used = set(item.stash.get(_used_key, set()))
+    used: Set[int] = set(item.stash.get(_used_key, frozenset()))
     if "theta_console" in names and pool.base in pool.servers:
         used.add(id(pool.servers[pool.base]))
     offsets = item.stash.get(_offsets_key, {})
