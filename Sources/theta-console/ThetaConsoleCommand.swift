@@ -8,7 +8,8 @@ struct ThetaConsoleCommand: ParsableCommand {
         discussion: """
             Exit codes: 0 on success, 64 for a usage error, 1 for any other failure.
             """,
-        subcommands: [ServeCommand.self, KeysCommand.self, AccountCommand.self, AdminTokenCommand.self, DatabaseCommand.self]
+        subcommands: [ServeCommand.self, KeysCommand.self, AccountCommand.self, AdminTokenCommand.self, DatabaseCommand.self,
+                      ScanCommand.self]
     )
 }
 
