@@ -83,6 +83,7 @@ let package = Package(
         .testTarget(name: "BrowserTests", dependencies: ["TestSupport"]),
         .testTarget(name: "AudioProbeTests", dependencies: ["AudioProbe", "TestSupport"], resources: [.copy("Fixtures")]),
         // Drives the real binary over real sockets; depending on it makes `swift test` build it.
-        .testTarget(name: "EndToEndTests", dependencies: ["theta-console", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["theta-console", "TestSupport"],
+                    resources: [.copy("Fixtures")]),
     ]
 )

@@ -24,8 +24,8 @@ public struct CLIResult: Sendable {
     public let stderr: String
 }
 
-/// Runs `theta-console ARGS…` to completion.
-public func runCLI(_ arguments: [String], environment: [String: String] = [:]) throws -> CLIResult {
+/// Runs `theta-console ARGS…` to completion, with `input` on its stdin (else /dev/null).
+public func runCLI(_ arguments: [String], environment: [String: String] = [:], input: [UInt8]? = nil) throws -> CLIResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: Binary.path)
     process.arguments = arguments
@@ -33,8 +33,17 @@ public func runCLI(_ arguments: [String], environment: [String: String] = [:]) t
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err
-    process.standardInput = FileHandle.nullDevice
+    let stdin = input.map { _ in Pipe() }
+    process.standardInput = stdin ?? FileHandle.nullDevice
     try process.run()
+    if let stdin, let input {
+        // From another thread, so a large input cannot fill the pipe while nobody reads stdout.
+        let writer = stdin.fileHandleForWriting
+        Thread.detachNewThread {
+            writer.write(Data(input))
+            try? writer.close()
+        }
+    }
     let stdout = out.fileHandleForReading.readDataToEndOfFile()
     let stderr = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
