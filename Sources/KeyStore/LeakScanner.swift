@@ -44,13 +44,6 @@ public struct LeakScanner: Sendable {
     static let prefixWord: UInt64 = prefix[0..<8].reversed().reduce(0) { $0 << 8 | UInt64($1) }
     static let length = APIKeyFormat.length
     static let carry = APIKeyFormat.length - 1
-    /// Horspool's shift for each byte at the last position of the prefix window.
-    static let shifts: [UInt8] = {
-        var table = [UInt8](repeating: UInt8(prefix.count), count: 256)
-        for (index, byte) in prefix.dropLast().enumerated() { table[Int(byte)] = UInt8(prefix.count - 1 - index) }
-        return table
-    }()
-
     public init() {}
 
     /// Everything in `bytes`, as one input.
@@ -98,26 +91,35 @@ public struct LeakScanner: Sendable {
 
     // MARK: - Private
 
-    /// Calls `candidate` with each absolute offset in `base + starts` where the prefix begins
-    /// (Boyer–Moore–Horspool on the prefix's last byte). The prefix cannot overlap itself, so the
-    /// search resumes after it.
+    /// Calls `candidate` with each absolute offset in `base + starts` where the prefix begins.
+    /// Sixteen starts at a time: a start is a candidate when its byte is `s` and the byte 8 on is
+    /// `-` (the prefix's first and last), two vector compares; only then are the 8 bytes compared.
     private static func search(_ buffer: UnsafeRawBufferPointer, starts: Range<Int>, base: Int, _ candidate: (Int) -> Void) {
         guard !starts.isEmpty, let bytes = buffer.baseAddress else { return }
-        let last = Self.prefix.count - 1
-        // The window's last byte must be in the buffer; the candidate's 47 are (starts ends 46 before the end).
-        let end = min(starts.upperBound + last, buffer.count)
-        let dash = UInt8(ascii: "-")
-        Self.shifts.withUnsafeBufferPointer { shifts in
-            var i = starts.lowerBound + last
-            while i < end {
-                let byte = bytes.load(fromByteOffset: i, as: UInt8.self)
-                if byte == dash && bytes.loadUnaligned(fromByteOffset: i - last, as: UInt64.self) == Self.prefixWord {
-                    candidate(base + i - last)
-                    i += Self.prefix.count
-                } else {
-                    i += Int(shifts[Int(byte)])
+        let last = prefix.count - 1
+        let firstByte = SIMD16<UInt8>(repeating: prefix[0])
+        let lastByte = SIMD16<UInt8>(repeating: prefix[last])
+        var start = starts.lowerBound
+        // The 16 windows' last bytes end 46 - 8 - 15 bytes before the buffer's end at the latest.
+        while start + 16 <= starts.upperBound {
+            let first = bytes.loadUnaligned(fromByteOffset: start, as: SIMD16<UInt8>.self) .== firstByte
+            let ends = bytes.loadUnaligned(fromByteOffset: start + last, as: SIMD16<UInt8>.self) .== lastByte
+            let both = first .& ends
+            if any(both) {
+                for lane in 0..<16 where both[lane] {
+                    if bytes.loadUnaligned(fromByteOffset: start + lane, as: UInt64.self) == prefixWord {
+                        candidate(base + start + lane)
+                    }
                 }
             }
+            start += 16
+        }
+        while start < starts.upperBound {
+            if bytes.load(fromByteOffset: start + last, as: UInt8.self) == prefix[last],
+               bytes.loadUnaligned(fromByteOffset: start, as: UInt64.self) == prefixWord {
+                candidate(base + start)
+            }
+            start += 1
         }
     }
 
@@ -180,6 +182,20 @@ enum TextCounts {
         guard let base = bytes.baseAddress else { return 0 }
         var total = 0
         var index = 0
+        // Sixteen bytes at a time into byte-wide counters, emptied before they can wrap (255 rounds).
+        let newline = SIMD16<UInt8>(repeating: 0x0A)
+        let one = SIMD16<UInt8>(repeating: 1)
+        let zero = SIMD16<UInt8>()
+        while index + 16 <= bytes.count {
+            var counters = SIMD16<UInt8>()
+            let end = index + min(255, (bytes.count - index) / 16) * 16
+            while index < end {
+                let block = base.loadUnaligned(fromByteOffset: index, as: SIMD16<UInt8>.self)
+                counters &+= zero.replacing(with: one, where: block .== newline)
+                index += 16
+            }
+            total += Int(SIMD16<UInt16>(truncatingIfNeeded: counters).wrappedSum())
+        }
         while index + 8 <= bytes.count {
             let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self) ^ (ones &* 0x0A)
             // A byte's high bit ends up set exactly when the byte is zero (no carries between bytes).
