@@ -44,6 +44,7 @@ public struct LeakScanner: Sendable {
     static let prefixWord: UInt64 = prefix[0..<8].reversed().reduce(0) { $0 << 8 | UInt64($1) }
     static let length = APIKeyFormat.length
     static let carry = APIKeyFormat.length - 1
+
     public init() {}
 
     /// Everything in `bytes`, as one input.
@@ -107,7 +108,7 @@ public struct LeakScanner: Sendable {
             let both = first .& ends
             if any(both) {
                 for lane in 0..<16 where both[lane] {
-                    if bytes.loadUnaligned(fromByteOffset: start + lane, as: UInt64.self) == prefixWord {
+                    if UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: start + lane, as: UInt64.self)) == prefixWord {
                         candidate(base + start + lane)
                     }
                 }
@@ -116,7 +117,7 @@ public struct LeakScanner: Sendable {
         }
         while start < starts.upperBound {
             if bytes.load(fromByteOffset: start + last, as: UInt8.self) == prefix[last],
-               bytes.loadUnaligned(fromByteOffset: start, as: UInt64.self) == prefixWord {
+               UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: start, as: UInt64.self)) == prefixWord {
                 candidate(base + start)
             }
             start += 1
