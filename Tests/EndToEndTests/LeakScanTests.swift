@@ -204,6 +204,18 @@ struct LeakScanTests {
         expectNoSecret([scan, again], [key.secret])
     }
 
+    /// The CLI reads 1 MiB at a time; a key across two reads is found once, at its place.
+    @Test func scan_findsAKeyCutByTheReadBuffer() throws {
+        let directory = TemporaryDirectory()
+        let key = try Self.keyFromAnotherDatabase(directory.file("keys.sqlite3"))
+        let filler = String(repeating: "lorem ipsum\n", count: 87_379) + "padding "  // 1,048,556 bytes
+        let file = directory.file("big.txt")
+        try Data((filler + key + "\nend\n").utf8).write(to: URL(fileURLWithPath: file))
+        let result = try runCLI(["scan", file])
+        #expect(result.status == 1)
+        #expect(result.stdout == "\(file):87380:9 - (unknown) \(String(key.prefix(13)))\u{2026}\(key.suffix(4))\n")
+    }
+
     // MARK: - POST /v1/leaks
 
     @Test func postLeaks_returnsTheFindings_withoutDeactivating() throws {
