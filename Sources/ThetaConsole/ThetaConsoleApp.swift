@@ -38,6 +38,7 @@ public final class ThetaConsoleApp: Sendable {
         admin.register(in: &router)
         let account = AccountAPI(store: store, recorder: recorder, maxKeyRPM: configuration.maxKeyRPM)
         account.register(in: &router, admin: admin)
+        LeaksAPI(store: store).register(in: &router, admin: admin)
         if let manual = clock as? ManualClock {
             ClockAPI(clock: manual).register(in: &router, admin: admin)
         }
