@@ -39,7 +39,8 @@ NGINX_BODY = b'{"text":"Welcome to Theta One AI!","text_type":"en","metadata":{}
 MIB = 1024 * 1024
 CREATE_CLIENTS = 8  # E8's concurrent clients
 # What --only selects: one character per scenario; "8" is E8 and B-during-E8 (`--only E8` runs E too).
-SCENARIOS = "ABCDE8FGS"
+SCENARIOS = "ABCDE8FGSR"
+RESET_KEYS = 100  # R: keys, charges and audit events a test might leave behind before each reset
 SCAN_FILES = 16  # S: the generated text is split over this many files
 
 
@@ -280,6 +281,11 @@ class WrkRun:
             self.process.wait()
 
 
+def percentile(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
 def median(values):
     return statistics.median(values)
 
@@ -377,6 +383,33 @@ def scenario_startup(binary, workdir, runs):
             process.kill()
             process.wait()
     return times
+
+
+def scenario_reset(binary, rounds):
+    """R: POST /v1/reset on a :memory: server, after a test's worth of state (keys, uploads, a
+    fault), one connection, one at a time: what a suite pays to reset before every test."""
+    theta = Theta(binary, ":memory:", ["--admin-token", TOKEN, "--allow-reset", "--plan", "enterprise",
+                                       "--credits", "1000", "--max-key-rpm", "100000"])
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", theta.port, timeout=30)
+        auth = {"Authorization": f"Bearer {TOKEN}"}
+        payload = multipart(wav(1))
+        times = []
+        for _ in range(rounds):
+            for i in range(RESET_KEYS // 10):
+                key = create_key(theta.port, f"reset {i}", 100_000)
+                status, _ = request(theta.port, "POST", "/transcribe", payload,
+                                    {"Content-Type": CONTENT_TYPE, "x-api-key": key}, token=False)
+                assert status == 200, status
+            started = time.perf_counter()
+            connection.request("POST", "/v1/reset", headers=auth)
+            response = connection.getresponse()
+            response.read()
+            times.append((time.perf_counter() - started) * 1000)
+            assert response.status == 204, response.status
+        return times
+    finally:
+        theta.stop()
 
 
 def read_status(pid):
@@ -779,6 +812,11 @@ def build_rows(results, args):
                              f"{r['keys']} look-alikes)", f"{mib / s_s:,.0f} MiB/s ({s_s:.2f} s)",
                         f"`grep -c sk-theta-`: {mib / g_s:,.0f} MiB/s ({g_s:.2f} s)", f"{g_s / s_s:.2f}× grep's speed",
                         "≥ 200 MiB/s", mib / s_s >= 200))
+    if "R" in results:
+        r = results["R"]
+        rows.append(row("R", f"fixture reset: `POST /v1/reset` on `--db :memory:` after {RESET_KEYS // 10} keys and uploads, "
+                             f"p99 of {len(r)}", f"{percentile(r, 99):.2f} ms (median {median(r):.2f} ms)", "—", "—",
+                        "≤ 5 ms", percentile(r, 99) <= 5))
     return rows
 
 
@@ -838,6 +876,10 @@ def runs_detail(results):
         mib = r["bytes"] / MIB
         lines.append(f"- S scan MiB/s: {numbers(mib / x for x in r['scan'])}; grep -c MiB/s: "
                      f"{numbers(mib / x for x in r['grep'])} ({r['grep_lines']} matching lines)")
+    if "R" in results:
+        r = results["R"]
+        lines.append(f"- R reset ms: median {median(r):.2f}, p90 {percentile(r, 90):.2f}, p99 {percentile(r, 99):.2f}, "
+                     f"max {max(r):.2f}")
     return "\n".join(lines)
 
 
@@ -892,6 +934,7 @@ def main():
     parser.add_argument("--keys", type=int, default=10_000)
     parser.add_argument("--startups", type=int, default=25)
     parser.add_argument("--scan-mib", type=int, default=1024, help="S: MiB of text to scan")
+    parser.add_argument("--resets", type=int, default=200, help="R: resets to time")
     parser.add_argument("--only", default=SCENARIOS,
                         help="scenarios to run, e.g. AB; 8 is E8 and B-during-E8 (a subset prints JSON, no doc)")
     parser.add_argument("--no-doc", action="store_true", help="print the table without rewriting docs/benchmarks.md")
@@ -1000,6 +1043,9 @@ def main():
             log(f"G: {results['G']}")
         if "S" in args.only:
             results["S"] = scenario_scan(args.binary, workdir, args.scan_mib, args.repeats)
+        if "R" in args.only:
+            results["R"] = scenario_reset(args.binary, args.resets)
+            log(f"R: median {median(results['R']):.2f} ms, p99 {percentile(results['R'], 99):.2f} ms")
     finally:
         for process in (theta, nginx):
             if process:
