@@ -77,12 +77,13 @@ let package = Package(
         // Shared by the test targets: a raw-socket HTTP client and the server-process fixture.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
-        .testTarget(name: "KeyStoreTests", dependencies: ["KeyStore"]),
+        .testTarget(name: "KeyStoreTests", dependencies: ["KeyStore", "TestSupport"]),
         .testTarget(name: "EmulatorTests", dependencies: ["ThetaConsole"]),
         // Drives the console in headless Chromium through our own WebDriver client.
         .testTarget(name: "BrowserTests", dependencies: ["TestSupport"]),
         .testTarget(name: "AudioProbeTests", dependencies: ["AudioProbe", "TestSupport"], resources: [.copy("Fixtures")]),
         // Drives the real binary over real sockets; depending on it makes `swift test` build it.
-        .testTarget(name: "EndToEndTests", dependencies: ["theta-console", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["theta-console", "TestSupport"],
+                    resources: [.copy("Fixtures")]),
     ]
 )

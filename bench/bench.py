@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """The benchmark driver behind `bench/run` (which builds the binaries first).
 
-Runs scenarios A–G (E with its concurrent variant E8 and B-during-E8) against a release
-theta-console and the baselines, prints a table, and rewrites the generated part of
+Runs scenarios A–G (E with its concurrent variant E8 and B-during-E8) and S (the leak scanner)
+against a release theta-console and the baselines, prints a table, and rewrites the generated part of
 docs/benchmarks.md. Every time comparison is a ratio against a baseline run in the same
 invocation, interleaved with it (baseline, server, baseline, server, …), so that load from
 elsewhere on the machine hits both alike. The server under test and the baseline run on core
@@ -39,7 +39,9 @@ NGINX_BODY = b'{"text":"Welcome to Theta One AI!","text_type":"en","metadata":{}
 MIB = 1024 * 1024
 CREATE_CLIENTS = 8  # E8's concurrent clients
 # What --only selects: one character per scenario; "8" is E8 and B-during-E8 (`--only E8` runs E too).
-SCENARIOS = "ABCDE8FG"
+SCENARIOS = "ABCDE8FGSR"
+RESET_KEYS = 100  # R: keys, charges and audit events a test might leave behind before each reset
+SCAN_FILES = 16  # S: the generated text is split over this many files
 
 
 def pinned(core):
@@ -279,6 +281,11 @@ class WrkRun:
             self.process.wait()
 
 
+def percentile(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
 def median(values):
     return statistics.median(values)
 
@@ -378,6 +385,33 @@ def scenario_startup(binary, workdir, runs):
     return times
 
 
+def scenario_reset(binary, rounds):
+    """R: POST /v1/reset on a :memory: server, after a test's worth of state (keys, uploads, a
+    fault), one connection, one at a time: what a suite pays to reset before every test."""
+    theta = Theta(binary, ":memory:", ["--admin-token", TOKEN, "--allow-reset", "--plan", "enterprise",
+                                       "--credits", "1000", "--max-key-rpm", "100000"])
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", theta.port, timeout=30)
+        auth = {"Authorization": f"Bearer {TOKEN}"}
+        payload = multipart(wav(1))
+        times = []
+        for _ in range(rounds):
+            for i in range(RESET_KEYS // 10):
+                key = create_key(theta.port, f"reset {i}", 100_000)
+                status, _ = request(theta.port, "POST", "/transcribe", payload,
+                                    {"Content-Type": CONTENT_TYPE, "x-api-key": key}, token=False)
+                assert status == 200, status
+            started = time.perf_counter()
+            connection.request("POST", "/v1/reset", headers=auth)
+            response = connection.getresponse()
+            response.read()
+            times.append((time.perf_counter() - started) * 1000)
+            assert response.status == 204, response.status
+        return times
+    finally:
+        theta.stop()
+
+
 def read_status(pid):
     values = {}
     with open(f"/proc/{pid}/status") as f:
@@ -451,6 +485,82 @@ def scenario_memory(binary, workdir):
                 "connections": connected}
     finally:
         theta.stop()
+
+
+def scenario_scan(binary, workdir, total_mib, repeats):
+    """S: `theta-console scan -r` over about `total_mib` MiB of generated text, against
+    `LC_ALL=C grep -c sk-theta-` over the same files; both pinned to the server core, interleaved.
+
+    The text is prose-like lines (words drawn from a small vocabulary, some lines mentioning
+    `sk-theta-` the way documentation does), with one real key (valid checksum) and one look-alike
+    (its last symbol changed) put in every 8 MiB. Each file is written from one 8 MiB block of
+    prose, cut at a different line each time for the key and the look-alike."""
+    import random
+    rng = random.Random(20261203)
+    words = ("the a key keys token secret deploy server console theta speech audio request response "
+             "rate limit plan credits account admin scan leak file line column status active inactive "
+             "expired hint checksum prefix export config settings value string error warning note "
+             "with without from into onto over under about after before during between against "
+             "test tests testing check checks shell script commit branch merge push pull stage "
+             "Anyone who reads the text can use it until it is deactivated. ok yes no maybe").split()
+    lines = []
+    size = 0
+    while size < 8 * MIB:
+        if rng.random() < 0.005:
+            line = "Keys look like sk-theta-abcd…wxyz; never paste a real one."
+        else:
+            line = " ".join(rng.choice(words) for _ in range(rng.randint(4, 18)))
+        lines.append(line)
+        size += len(line.encode()) + 1
+    block = ("\n".join(lines) + "\n").encode()
+    cuts = [i + 1 for i, b in enumerate(block) if b == 0x0A]
+    folder = os.path.join(workdir, "scan")
+    os.makedirs(folder)
+    blocks_per_file = max(1, round(total_mib / 8 / SCAN_FILES))
+    keys = 0
+    for n in range(SCAN_FILES):
+        with open(os.path.join(folder, f"text-{n:02d}.txt"), "wb") as f:
+            for _ in range(blocks_per_file):
+                key = unknown_key()
+                lookalike = key[:-1] + ("A" if key[-1] != "A" else "B")
+                first, second = sorted(rng.sample(cuts, 2))
+                f.write(block[:first])
+                f.write(f"export THETA_ONE_API_KEY={key}\n".encode())
+                f.write(block[first:second])
+                f.write(f"THETA_KEY: '{lookalike}' # a typo\n".encode())
+                f.write(block[second:])
+                keys += 1
+    files = sorted(os.path.join(folder, name) for name in os.listdir(folder))
+    total = sum(os.path.getsize(path) for path in files)
+    log(f"S: {len(files)} files, {total / MIB:,.0f} MiB, {keys} keys and {keys} look-alikes")
+
+    def timed(command, env=None):
+        started = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True, env=env, preexec_fn=pinned(SERVER_CORE))
+        return time.perf_counter() - started, done
+
+    grep_env = dict(os.environ, LC_ALL="C")
+    grep = ["grep", "-c", "sk-theta-", *files]
+    scan = [binary, "scan", "-r", folder]
+    # Warm-up (the files into the page cache) and the checks: every key found, every look-alike counted.
+    _, g = timed(grep, grep_env)
+    mentions = sum(int(line.rsplit(":", 1)[1]) for line in g.stdout.splitlines())
+    _, out = timed(scan)
+    found = out.stdout.splitlines()
+    if out.returncode != 1 or len(found) != keys or f"{keys} look-alikes" not in out.stderr:
+        raise RuntimeError(f"S: scan found {len(found)} of {keys} keys (exit {out.returncode}): {out.stderr[-500:]}")
+    if any(key_line.count("sk-theta-") != 1 or "…" not in key_line for key_line in found):
+        raise RuntimeError("S: a finding does not show the hint form")
+    runs = {"scan": [], "grep": [], "bytes": total, "keys": keys, "grep_lines": mentions}
+    for i in range(repeats):
+        g_s, _ = timed(grep, grep_env)
+        s_s, _ = timed(scan)
+        runs["grep"].append(g_s)
+        runs["scan"].append(s_s)
+        log(f"S run {i + 1}: scan {total / MIB / s_s:,.0f} MiB/s ({s_s:.2f} s), grep -c {total / MIB / g_s:,.0f} MiB/s "
+            f"({g_s:.2f} s)")
+    shutil.rmtree(folder, ignore_errors=True)
+    return runs
 
 
 def scenario_create(load, binary, serve_args, dbs, baseline, refused, pace_ms, one_at_a_time=True, concurrent=True):
@@ -694,6 +804,19 @@ def build_rows(results, args):
         added = g["upload_peak"] - g["upload_before"]
         rows.append(row("G", "peak RSS added by a 100 MiB upload", f"{added:.1f} MiB",
                         f"{g['upload_before']:.1f} → {g['upload_peak']:.1f} MiB", "—", "≤ 4 MiB", added <= 4))
+    if "S" in results:
+        r = results["S"]
+        mib = r["bytes"] / MIB
+        s_s, g_s = median(r["scan"]), median(r["grep"])
+        rows.append(row("S", f"leak scan: `scan -r` over {mib:,.0f} MiB of text in {SCAN_FILES} files ({r['keys']} keys, "
+                             f"{r['keys']} look-alikes)", f"{mib / s_s:,.0f} MiB/s ({s_s:.2f} s)",
+                        f"`grep -c sk-theta-`: {mib / g_s:,.0f} MiB/s ({g_s:.2f} s)", f"{g_s / s_s:.2f}× grep's speed",
+                        "≥ 200 MiB/s", mib / s_s >= 200))
+    if "R" in results:
+        r = results["R"]
+        rows.append(row("R", f"fixture reset: `POST /v1/reset` on `--db :memory:` after {RESET_KEYS // 10} keys and uploads, "
+                             f"p99 of {len(r)}", f"{percentile(r, 99):.2f} ms (median {median(r):.2f} ms)", "—", "—",
+                        "≤ 5 ms", percentile(r, 99) <= 5))
     return rows
 
 
@@ -748,6 +871,15 @@ def runs_detail(results):
         g = results["G"]
         lines.append(f"- G RSS MiB: idle {g['idle']:.1f} (mapped files {g['idle_file']:.1f}); 1,000 connections "
                      f"{g['connections']:.1f}; upload {g['upload_before']:.1f} before, {g['upload_peak']:.1f} peak")
+    if "S" in results:
+        r = results["S"]
+        mib = r["bytes"] / MIB
+        lines.append(f"- S scan MiB/s: {numbers(mib / x for x in r['scan'])}; grep -c MiB/s: "
+                     f"{numbers(mib / x for x in r['grep'])} ({r['grep_lines']} matching lines)")
+    if "R" in results:
+        r = results["R"]
+        lines.append(f"- R reset ms: median {median(r):.2f}, p90 {percentile(r, 90):.2f}, p99 {percentile(r, 99):.2f}, "
+                     f"max {max(r):.2f}")
     return "\n".join(lines)
 
 
@@ -801,6 +933,8 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--keys", type=int, default=10_000)
     parser.add_argument("--startups", type=int, default=25)
+    parser.add_argument("--scan-mib", type=int, default=1024, help="S: MiB of text to scan")
+    parser.add_argument("--resets", type=int, default=200, help="R: resets to time")
     parser.add_argument("--only", default=SCENARIOS,
                         help="scenarios to run, e.g. AB; 8 is E8 and B-during-E8 (a subset prints JSON, no doc)")
     parser.add_argument("--no-doc", action="store_true", help="print the table without rewriting docs/benchmarks.md")
@@ -907,6 +1041,11 @@ def main():
         if "G" in args.only:
             results["G"] = scenario_memory(args.binary, workdir)
             log(f"G: {results['G']}")
+        if "S" in args.only:
+            results["S"] = scenario_scan(args.binary, workdir, args.scan_mib, args.repeats)
+        if "R" in args.only:
+            results["R"] = scenario_reset(args.binary, args.resets)
+            log(f"R: median {median(results['R']):.2f} ms, p99 {percentile(results['R'], 99):.2f} ms")
     finally:
         for process in (theta, nginx):
             if process:

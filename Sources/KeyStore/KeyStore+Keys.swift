@@ -237,18 +237,22 @@ extension KeyStore {
     ///
     /// Idempotent: an already inactive key is returned unchanged and no second event is written.
     /// Expired keys can be deactivated too. The change and its `key.deactivated` event commit together.
-    public func deactivateKey(id: String, actor: String, remoteAddress: String?) throws -> APIKeyRecord? {
-        try write(try deactivateKeyWrite(id: id, actor: actor, remoteAddress: remoteAddress))
+    /// `detail` goes into that event (why, e.g. `leak_scan: path/to/file`); never a secret.
+    public func deactivateKey(id: String, actor: String, remoteAddress: String?, detail: String? = nil) throws
+        -> APIKeyRecord?
+    {
+        try write(try deactivateKeyWrite(id: id, actor: actor, remoteAddress: remoteAddress, detail: detail))
     }
 
     /// `deactivateKey` for an event loop: `done` runs on the writer thread after the commit.
-    public func deactivateKey(id: String, actor: String, remoteAddress: String?,
+    public func deactivateKey(id: String, actor: String, remoteAddress: String?, detail: String? = nil,
                               then done: @escaping @Sendable (Result<APIKeyRecord?, any Error>) -> Void) {
-        write({ try self.deactivateKeyWrite(id: id, actor: actor, remoteAddress: remoteAddress) }, then: done)
+        write({ try self.deactivateKeyWrite(id: id, actor: actor, remoteAddress: remoteAddress, detail: detail) },
+              then: done)
     }
 
     private func deactivateKeyWrite(
-        id: String, actor: String, remoteAddress: String?
+        id: String, actor: String, remoteAddress: String?, detail: String?
     ) throws -> @Sendable (Connection) throws -> APIKeyRecord? {
         let eventID = try APIKeyFormat.generateEventID()
         let now = clock.now().wholeSeconds
@@ -261,7 +265,7 @@ extension KeyStore {
             try Self.insert(
                 AuditEvent(
                     id: eventID, at: now, action: AuditEvent.keyDeactivated, keyID: id, actor: actor,
-                    remoteAddress: remoteAddress, detail: nil),
+                    remoteAddress: remoteAddress, detail: detail),
                 into: db)
             return try Self.key(id: id, in: db)
         }
@@ -282,6 +286,24 @@ extension KeyStore {
         case .active: return .valid(record)
         case .inactive: return .inactive(record)
         case .expired: return .expired(record)
+        }
+    }
+
+    /// The keys whose secrets have these SHA-256 digests, by digest, from one read. Digests no key
+    /// has are absent. For the leak scanner: it knows a found key only by its digest.
+    public func keys(secretSHA256 digests: [[UInt8]]) throws -> [[UInt8]: APIKeyRecord] {
+        let wanted = Array(Set(digests))
+        guard !wanted.isEmpty else { return [:] }
+        return try read { db in
+            try db.transaction(.deferred) {
+                var found: [[UInt8]: APIKeyRecord] = [:]
+                for digest in wanted {
+                    if let row = try db.row("SELECT \(Self.keyColumns) FROM api_keys WHERE secret_sha256 = ?", [digest]) {
+                        found[digest] = try Self.record(row)
+                    }
+                }
+                return found
+            }
         }
     }
 

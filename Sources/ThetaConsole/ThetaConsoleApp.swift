@@ -16,6 +16,7 @@ public final class ThetaConsoleApp: Sendable {
     let recorder: UsageRecorder
     let limiter = RateLimiter()
     let faults = FaultBook()
+    let stubs = StubBook()
     let requestLog: RequestLog?
     private let background = Mutex<BackgroundWorker?>(nil)
 
@@ -37,17 +38,20 @@ public final class ThetaConsoleApp: Sendable {
         admin.register(in: &router)
         let account = AccountAPI(store: store, recorder: recorder, maxKeyRPM: configuration.maxKeyRPM)
         account.register(in: &router, admin: admin)
+        LeaksAPI(store: store).register(in: &router, admin: admin)
         if let manual = clock as? ManualClock {
             ClockAPI(clock: manual).register(in: &router, admin: admin)
         }
         FaultsAPI(book: faults, clock: clock).register(in: &router, admin: admin)
-        FixtureAPI(store: store, recorder: recorder, limiter: limiter, faults: faults, requestLog: requestLog,
+        StubsAPI(book: stubs, clock: clock).register(in: &router, admin: admin)
+        FixtureAPI(store: store, recorder: recorder, limiter: limiter, faults: faults, stubs: stubs, requestLog: requestLog,
                    allowReset: configuration.allowReset, startPlan: configuration.plan ?? .free,
                    startBalanceMicro: configuration.creditsMicro ?? Plan.newAccountBalanceMicro)
             .register(in: &router, admin: admin)
         SpeechAPI(store: store, recorder: recorder, limiter: limiter, account: account, clock: clock,
                   maxUploadBytes: configuration.maxUploadBytes, faults: faults,
-                  processingTimeout: configuration.processingTimeoutSeconds, requestLog: requestLog, logger: logger)
+                  processingTimeout: configuration.processingTimeoutSeconds, requestLog: requestLog,
+                  stubs: stubs, logger: logger)
             .register(in: &router)
 
         router.on(.GET, "/healthz") { _ in .respond(.json(200, Array(#"{"status":"ok"}"#.utf8))) }
@@ -130,6 +134,13 @@ public final class ThetaConsoleApp: Sendable {
         }
         let added = try store.seedKeys(keys, actor: "seed")
         return (added, keys.count)
+    }
+
+    /// `serve --stubs`: loads a JSON array of stubs (as `POST /v1/stubs` takes them); returns how many.
+    public func loadStubs(json bytes: [UInt8]) throws -> Int {
+        let loaded = try StubsAPI.load(bytes, clock: clock)
+        for stub in loaded { _ = stubs.add(stub) }
+        return loaded.count
     }
 
     /// Flushes usage once a second and forgets idle rate-limit windows once a minute, on a thread of

@@ -50,6 +50,9 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Keep the last N emulated requests (time, endpoint, key id, status, form part names and sizes) for GET /v1/requests.")
     var recordRequests: Int?
 
+    @Option(help: "At start-up, load response stubs from this JSON file: an array of objects as POST /v1/stubs takes them.")
+    var stubs: String?
+
     @Option(help: "At start-up, add the keys in this JSON file (mode 0600): [{name, key, rate_limit_rpm?, expires_at?, allowed_cidrs?}]; keys already present are skipped.")
     var seedKeys: String?
 
@@ -170,6 +173,13 @@ struct ServeCommand: ParsableCommand {
             let store = try KeyStore(path: database.db, clock: clock, maxDatabaseBytes: maxDbMB.map { Int64($0) * 1024 * 1024 })
             let app = try ThetaConsoleApp(store: store, configuration: configuration, logger: logger)
             try app.applyStartingAccount()
+            if let stubs {
+                guard let bytes = FileBytes.read(stubs) else {
+                    throw ValidationError("--stubs: \(stubs) cannot be read")
+                }
+                let count = try app.loadStubs(json: bytes)
+                logger.info("loaded stubs", metadata: ["count": "\(count)"])
+            }
             if let seedKeys {
                 let seeded = try app.seedKeys(json: try OwnerOnlyFile.read(seedKeys, option: "--seed-keys"))
                 logger.info("seeded keys", metadata: ["added": "\(seeded.added)", "in file": "\(seeded.total)"])
@@ -209,6 +219,24 @@ struct ServeCommand: ParsableCommand {
     }
 }
 
+/// A file that holds nothing secret (`--stubs`), whole, at most 4 MiB.
+enum FileBytes {
+    static func read(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while bytes.count <= 4 * 1024 * 1024 {
+            let n = Glibc.read(fd, &buffer, buffer.count)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return n == 0 ? bytes : nil }
+            bytes += buffer[0..<n]
+        }
+        return nil
+    }
+}
+
 /// Files that hold secrets (`--admin-token-file`, `--seed-keys`): refused unless only their owner
 /// may read or write them, since a secret others can read is not a secret.
 enum OwnerOnlyFile {
@@ -223,18 +251,7 @@ enum OwnerOnlyFile {
         guard info.st_mode & 0o077 == 0 else {
             throw failure("is readable by others (mode \(String(info.st_mode & 0o777, radix: 8))); chmod 600 it")
         }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw failure("cannot be read: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let n = Glibc.read(fd, &buffer, buffer.count)
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { break }
-            bytes += buffer[0..<n]
-            guard bytes.count <= 4 * 1024 * 1024 else { throw failure("is larger than 4 MiB") }
-        }
+        guard let bytes = FileBytes.read(path) else { throw failure("cannot be read, or is larger than 4 MiB") }
         return bytes
     }
 

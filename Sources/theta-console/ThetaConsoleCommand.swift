@@ -10,7 +10,8 @@ struct ThetaConsoleCommand: ParsableCommand {
             Exit codes: 0 on success, 64 for a usage error, 1 for any other failure, and 3 from `keys list --expiring-within` when it lists any key.
             """,
         version: ThetaConsoleVersion.string,
-        subcommands: [ServeCommand.self, KeysCommand.self, AccountCommand.self, AdminTokenCommand.self, DatabaseCommand.self]
+        subcommands: [ServeCommand.self, KeysCommand.self, AccountCommand.self, AdminTokenCommand.self, DatabaseCommand.self,
+                      ScanCommand.self]
     )
 }
 

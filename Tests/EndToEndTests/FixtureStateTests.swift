@@ -63,9 +63,13 @@ struct FixtureStateTests {
                 }
             }
         }
-        usleep(200_000)
+        // Reset while uploads are running: after some have been answered 200, and until some 401.
+        func waitFor(_ status: Int) {
+            for _ in 0..<400 where !statuses.withLock({ $0.contains(status) }) { usleep(25_000) }
+        }
+        waitFor(200)
         let reset = try RawHTTPClient.request(port: server.port, "POST", "/v1/reset", headers: server.authorization)
-        usleep(200_000)
+        waitFor(401)
         stop.store(true, ordering: .relaxed)
         group.wait()
         #expect(reset.status == 204)

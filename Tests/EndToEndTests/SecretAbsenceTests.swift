@@ -6,7 +6,8 @@ import TestSupport
 @Suite("Secrets never leak")
 struct SecretAbsenceTests {
     @Test func fullKey_isAbsentFromDatabaseLogsListingsAuditAndErrors() throws {
-        let server = try ServerProcess(arguments: ["--log-level", "trace", "--plan", "pro"])
+        let server = try ServerProcess(arguments: ["--log-level", "trace", "--plan", "pro", "--allow-key-import",
+                                                   "--record-requests", "100"])
         var secrets: [String] = []
         for i in 0..<3 { secrets.append(try server.createKey(name: "api \(i)").secret) }
         let cli = try runCLI(["keys", "create", "--name", "from cli", "--db", server.databasePath])
@@ -14,6 +15,27 @@ struct SecretAbsenceTests {
         let cliSecret = try #require(cli.stdout.range(of: #"sk-theta-[A-Za-z0-9]{38}"#, options: .regularExpression).map { String(cli.stdout[$0]) })
         secrets.append(cliSecret)
         #expect(!cli.stderr.contains(cliSecret))
+
+        // Imported keys: through the API and through the CLI's stdin. Their secrets were never the
+        // server's to show, so they may appear nowhere at all (not even in the import's answer).
+        let apiImport = try runCLI(["keys", "generate"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let imported = try server.post("/v1/keys", json: #"{"name": "imported", "key": "\#(apiImport)"}"#)
+        #expect(imported.status == 201)
+        let cliImport = try runCLI(["keys", "generate"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let cliImported = try runCLI(["keys", "import", "--name", "cli import", "--key-stdin", "--db", server.databasePath],
+                                     input: Array((cliImport + "\n").utf8))
+        #expect(cliImported.status == 0)
+        secrets += [apiImport, cliImport]
+        var haystacks: [(String, [UInt8])] = [("import answer", imported.body), ("cli import", Array(cliImported.stdout.utf8)),
+                                               ("cli import stderr", Array(cliImported.stderr.utf8))]
+        // A roll: the new secret is in its own answer only; the old key's secret nowhere new.
+        let rolledID = try #require(imported.object["id"] as? String)
+        let rolled = try server.post("/v1/keys/\(rolledID)/roll", json: #"{"grace_seconds": 60}"#)
+        #expect(rolled.status == 201)
+        secrets.append(try #require(rolled.object["key"] as? String))
+        for secret in secrets { _ = try server.upload("/transcribe", key: secret) }
+        // The leak scanner's answer names keys by hint only.
+        haystacks.append(("leaks", try server.post("/v1/leaks", json: #"{"text": "\#(secrets.joined(separator: " "))"}"#).body))
 
         // Use each secret where it does not belong, so error paths see it too.
         for secret in secrets {
@@ -26,8 +48,8 @@ struct SecretAbsenceTests {
         let id = (try server.get("/v1/keys").object["data"] as? [[String: Any]])?.first?["id"] as? String ?? ""
         _ = try server.delete("/v1/keys/\(id)")
 
-        var haystacks: [(String, [UInt8])] = []
         haystacks.append(("list", try server.get("/v1/keys?limit=100").body))
+        haystacks.append(("recorded requests", try server.get("/v1/requests").body))
         haystacks.append(("audit", try server.get("/v1/audit-events?limit=100").body))
         haystacks.append(("get", try server.get("/v1/keys/\(id)").body))
         haystacks.append(("list cli", Array(try runCLI(["keys", "list", "--db", server.databasePath, "--json"]).stdout.utf8)))

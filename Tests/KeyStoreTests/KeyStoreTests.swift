@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import KeyStore
 import Testing
@@ -81,6 +82,37 @@ import Testing
             let deactivations = try store.auditEvents(limit: 10).items.filter { $0.action == "key.deactivated" }
             #expect(deactivations.count == 1)
             #expect(deactivations.first?.keyID == record.id && deactivations.first?.actor == "api")
+        }
+    }
+
+    @Test func deactivateKey_withDetail_putsItInTheEvent_inBothForms() throws {
+        try withTemporaryDatabase { path in
+            let store = try KeyStore.unlimited(path: path)
+            let (blocking, _) = try store.createTestKey("blocking")
+            let (queued, _) = try store.createTestKey("queued")
+            _ = try store.deactivateKey(id: blocking.id, actor: "cli", remoteAddress: nil, detail: "leak_scan: a/b.env")
+            let done = DispatchSemaphore(value: 0)
+            store.deactivateKey(id: queued.id, actor: "api", remoteAddress: "::1", detail: "leak_scan: POST /v1/leaks") { _ in
+                done.signal()
+            }
+            done.wait()
+            let events = try store.auditEvents().items.filter { $0.action == AuditEvent.keyDeactivated }
+            #expect(Set(events.map(\.detail)) == ["leak_scan: a/b.env", "leak_scan: POST /v1/leaks"])
+            #expect(try store.key(id: queued.id)?.isDeactivated == true)
+        }
+    }
+
+    @Test func keysBySecretDigest_findKnownKeysInOneRead() throws {
+        try withTemporaryDatabase { path in
+            let store = try KeyStore.unlimited(path: path)
+            let (first, firstSecret) = try store.createTestKey("first")
+            let (_, secondSecret) = try store.createTestKey("second")
+            let unknown = SHA256.digest(try APIKeyFormat.generate())
+            let found = try store.keys(secretSHA256: [SHA256.digest(firstSecret), unknown, SHA256.digest(firstSecret)])
+            #expect(found.count == 1)
+            #expect(found[SHA256.digest(firstSecret)] == first)
+            #expect(try store.keys(secretSHA256: [SHA256.digest(secondSecret)]).values.map(\.name) == ["second"])
+            #expect(try store.keys(secretSHA256: []).isEmpty)
         }
     }
 

@@ -24,8 +24,8 @@ public struct CLIResult: Sendable {
     public let stderr: String
 }
 
-/// Runs `theta-console ARGS…` to completion, with `input` (if any) on its standard input.
-public func runCLI(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) throws -> CLIResult {
+/// Runs `theta-console ARGS…` to completion, with `input` on its stdin (else /dev/null).
+public func runCLI(_ arguments: [String], environment: [String: String] = [:], input: [UInt8]? = nil) throws -> CLIResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: Binary.path)
     process.arguments = arguments
@@ -33,12 +33,16 @@ public func runCLI(_ arguments: [String], environment: [String: String] = [:], i
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err
-    let stdin = Pipe()
-    process.standardInput = input == nil ? FileHandle.nullDevice : stdin
+    let stdin = input.map { _ in Pipe() }
+    process.standardInput = stdin ?? FileHandle.nullDevice
     try process.run()
-    if let input {
-        stdin.fileHandleForWriting.write(Data(input.utf8))
-        try stdin.fileHandleForWriting.close()
+    if let stdin, let input {
+        // From another thread, so a large input cannot fill the pipe while nobody reads stdout.
+        let writer = stdin.fileHandleForWriting
+        Thread.detachNewThread {
+            writer.write(Data(input))
+            try? writer.close()
+        }
     }
     let stdout = out.fileHandleForReading.readDataToEndOfFile()
     let stderr = err.fileHandleForReading.readDataToEndOfFile()

@@ -52,10 +52,14 @@ public enum APIKeyFormat {
     /// What may be shown of a key after creation: `sk-theta-` + its first 4 random symbols + "…" + its last 4.
     public static func hint(for key: String) -> String {
         precondition(isWellFormed(key), "hint(for:) needs a well-formed key")
-        let bytes = Array(key.utf8)
-        let start = prefix.utf8.count
+        return hint(ofWellFormed: Array(key.utf8))
+    }
+
+    /// `hint(for:)` from the key's 47 bytes, already checked.
+    static func hint<Bytes: RandomAccessCollection<UInt8>>(ofWellFormed bytes: Bytes) -> String where Bytes.Index == Int {
+        let start = bytes.startIndex + prefix.utf8.count
         let first = String(decoding: bytes[start..<start + 4], as: UTF8.self)
-        let last = String(decoding: bytes[(length - 4)...], as: UTF8.self)
+        let last = String(decoding: bytes[(bytes.startIndex + length - 4)...], as: UTF8.self)
         return prefix + first + "\u{2026}" + last
     }
 

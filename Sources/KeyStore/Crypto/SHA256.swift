@@ -8,7 +8,7 @@ public enum SHA256 {
     /// OpenSSL 3, which fetches the algorithm again on every call (5,700 instructions of every API
     /// request). A fetched `EVP_MD` is immutable and shared safely between threads; swift_once
     /// initialises it. Nil only if the provider has no SHA-256, and then `SHA256()` is used.
-    nonisolated(unsafe) private static let fetched: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil)
+    nonisolated(unsafe) fileprivate static let fetched: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil)
 
     /// The 32-byte digest of `bytes`.
     public static func digest(_ bytes: [UInt8]) -> [UInt8] {
@@ -33,6 +33,30 @@ public enum SHA256 {
     /// The digest of `bytes` as 64 lowercase hex digits.
     public static func hexDigest(of bytes: [UInt8]) -> String {
         hex(digest(bytes))
+    }
+
+    /// SHA-256 over bytes that arrive in pieces (an upload). One owner at a time.
+    public final class Streaming {
+        private let context: OpaquePointer?
+
+        public init() {
+            context = EVP_MD_CTX_new()
+            _ = EVP_DigestInit_ex(context, SHA256.fetched ?? EVP_sha256(), nil)
+        }
+
+        deinit { EVP_MD_CTX_free(context) }
+
+        public func update(_ bytes: ArraySlice<UInt8>) {
+            bytes.withUnsafeBufferPointer { _ = EVP_DigestUpdate(context, $0.baseAddress, $0.count) }
+        }
+
+        /// The digest of everything given so far, as 64 lowercase hex digits. Call once.
+        public func finishHex() -> String {
+            var digest = [UInt8](repeating: 0, count: SHA256.digestLength)
+            var length: UInt32 = 0
+            _ = EVP_DigestFinal_ex(context, &digest, &length)
+            return SHA256.hex(digest)
+        }
     }
 
     /// Lowercase hex of any bytes.

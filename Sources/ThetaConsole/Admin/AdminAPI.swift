@@ -2,6 +2,7 @@ import FoundationEssentials
 import HTTPServer
 import KeyStore
 import Logging
+import Synchronization
 
 /// The admin REST API under `/v1/`: keys and the audit log. Every route needs the admin token.
 ///
@@ -33,8 +34,10 @@ struct AdminAPI: Sendable {
     }
 
     /// Authenticates from the head, before any body is read; JSON bodies are checked for type there too.
-    /// `bodyOptional`: a POST that may come without a body (and then without a Content-Type).
-    func route(_ router: inout RouterBuilder, _ method: HTTPMethod, _ path: String, bodyOptional: Bool = false,
+    /// A body over `maxBody` bytes gets 413. `bodyOptional`: a POST that may come without a body
+    /// (and then without a Content-Type).
+    func route(_ router: inout RouterBuilder, _ method: HTTPMethod, _ path: String, maxBody: Int = AdminAPI.maxBody,
+               bodyOptional: Bool = false,
                _ handler: @escaping ReplyingHandler) {
         router.on(method, path) { [self] info in
             if let refusal = auth.check(info) { return refusal }
@@ -43,7 +46,7 @@ struct AdminAPI: Sendable {
                let refusal = JSONBody.requireJSONContentType(info.head) {
                 return .respond(.error(refusal))
             }
-            return Router.buffer(info, maxBody: Self.maxBody) { request in
+            return Router.buffer(info, maxBody: maxBody) { request in
                 do {
                     return try handler(request)
                 } catch {
@@ -88,6 +91,24 @@ struct AdminAPI: Sendable {
         .later { responder in
             write { result in
                 responder.respond { self.answer(request) { try render(result.get()) } }
+            }
+        }
+    }
+
+    /// Answers once all `count` writes have committed (each is its own transaction): `render` gets
+    /// their values in order, on the loop. The first failure, if any, is the answer instead.
+    func afterWrites<T: Sendable>(
+        _ request: Request, count: Int,
+        _ write: @escaping @Sendable (Int, @escaping @Sendable (Result<T, any Error>) -> Void) -> Void,
+        render: @escaping @Sendable ([T]) throws -> Response
+    ) -> Reply {
+        guard count > 0 else { return .now(answer(request) { try render([]) }) }
+        return .later { responder in
+            let group = WriteGroup<T>(count: count) { results in
+                responder.respond { self.answer(request) { try render(results.map { try $0.get() }) } }
+            }
+            for index in 0..<count {
+                write(index) { result in group.finished(index, result) }
             }
         }
     }
@@ -282,5 +303,25 @@ struct AdminAPI: Sendable {
         }
         logger.error("database error", metadata: ["error": "\(error)"])
         return HTTPError(500, "internal server error")
+    }
+}
+
+/// Collects the results of `count` writes and hands them over, in order, when the last one is in.
+private final class WriteGroup<T: Sendable>: Sendable {
+    private let state: Mutex<(results: [Result<T, any Error>?], left: Int)>
+    private let done: @Sendable ([Result<T, any Error>]) -> Void
+
+    init(count: Int, done: @escaping @Sendable ([Result<T, any Error>]) -> Void) {
+        state = Mutex((Array(repeating: nil, count: count), count))
+        self.done = done
+    }
+
+    func finished(_ index: Int, _ result: Result<T, any Error>) {
+        let all: [Result<T, any Error>]? = state.withLock { state in
+            state.results[index] = result
+            state.left -= 1
+            return state.left == 0 ? state.results.map { $0! } : nil
+        }
+        if let all { done(all) }
     }
 }

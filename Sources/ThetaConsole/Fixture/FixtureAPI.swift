@@ -9,6 +9,7 @@ struct FixtureAPI: Sendable {
     let recorder: UsageRecorder
     let limiter: RateLimiter
     let faults: FaultBook
+    let stubs: StubBook
     let requestLog: RequestLog?
     let allowReset: Bool
     /// The account a reset starts again from: `serve --plan`/`--credits`, else a new account's.
@@ -39,11 +40,12 @@ struct FixtureAPI: Sendable {
     }
 
     /// Everything a test can leave behind goes: keys, the account's plan and balance, the ledger,
-    /// the audit log, usage not yet written, rate-limit windows, faults and the request log. The
+    /// the audit log, usage not yet written, rate-limit windows, faults, stubs and the request log. The
     /// database part is one transaction; the admin token and the clock stay.
     private func reset(_ request: Request) -> Reply {
         .later { [self] responder in
             faults.removeAll()
+            stubs.removeAll()
             requestLog?.removeAll()
             limiter.removeAll()
             recorder.discardPending {

@@ -1,3 +1,5 @@
+import HTTPServer
+
 /// A parsed JSON document. Objects keep their member order; numbers keep their text, so an
 /// integer can be told from `1.0` or `1e2` exactly.
 public enum JSONValue: Sendable, Equatable {
@@ -48,6 +50,40 @@ public enum JSONValue: Sendable, Equatable {
         case .string: return "string"
         case .array: return "array"
         case .object: return "object"
+        }
+    }
+}
+
+extension JSONValue {
+    /// The value as compact JSON: members in their order, numbers exactly as they were written.
+    public var encoded: [UInt8] {
+        var out: [UInt8] = []
+        encode(into: &out)
+        return out
+    }
+
+    private func encode(into out: inout [UInt8]) {
+        switch self {
+        case .null: out += Array("null".utf8)
+        case .bool(let value): out += Array((value ? "true" : "false").utf8)
+        case .number(let text): out += Array(text.utf8)
+        case .string(let text): JSONString.append(text, to: &out)
+        case .array(let items):
+            out.append(UInt8(ascii: "["))
+            for (index, item) in items.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                item.encode(into: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let members):
+            out.append(UInt8(ascii: "{"))
+            for (index, member) in members.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                JSONString.append(member.0, to: &out)
+                out.append(UInt8(ascii: ":"))
+                member.1.encode(into: &out)
+            }
+            out.append(UInt8(ascii: "}"))
         }
     }
 }

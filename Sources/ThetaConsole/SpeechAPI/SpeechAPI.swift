@@ -27,6 +27,8 @@ struct SpeechAPI: Sendable {
     let processingTimeout: Double
     /// `serve --record-requests N`: the last N requests, for tests to read back (`/v1/requests`).
     let requestLog: RequestLog?
+    /// Test-suite response stubs (`/v1/stubs`).
+    let stubs: StubBook
     let logger: Logger
 
     func register(in router: inout RouterBuilder) {
@@ -151,7 +153,8 @@ struct SpeechAPI: Sendable {
             return refuse(key, HTTPError(413, SpeechErrors.tooLarge(maxUploadBytes)), decision)
         }
         let sink = UploadSink(endpoint: endpoint, boundary: boundary, key: key, rate: decision, started: started,
-                              recorder: recorder, clock: clock, delayMilliseconds: delay, truncate: truncate, log: requestLog)
+                              recorder: recorder, clock: clock, delayMilliseconds: delay, truncate: truncate, log: requestLog,
+                              stubs: stubs.isEmpty ? nil : stubs)
         return .consume(sink, limit: maxUploadBytes)
     }
 

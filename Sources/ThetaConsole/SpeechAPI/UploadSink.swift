@@ -25,6 +25,11 @@ final class UploadSink: BodySink {
     /// `serve --record-requests`: where this request is logged once answered, with its parts.
     private let log: RequestLog?
     private var loggedParts: [RequestLog.Part] = []
+    /// Response stubs (`/v1/stubs`), when there were any at the gate; what they match on.
+    private let stubs: StubBook?
+    private var fileName: String?
+    private var audioHash: SHA256.Streaming?
+    private var audioSHA256: String?
 
     private var parser: MultipartParser
     private enum Part {
@@ -40,8 +45,10 @@ final class UploadSink: BodySink {
 
     init(endpoint: EmulatedEndpoint, boundary: String, key: APIKeyRecord, rate: RateLimiter.Decision, started: DispatchTime,
          recorder: UsageRecorder, clock: any Clock, delayMilliseconds: Int? = nil, truncate: Bool = false,
-         log: RequestLog? = nil) {
+         log: RequestLog? = nil, stubs: StubBook? = nil) {
         self.log = log
+        self.stubs = stubs
+        if let stubs, stubs.needsAudioHash(endpoint) { audioHash = SHA256.Streaming() }
         self.delayMilliseconds = delayMilliseconds
         self.truncate = truncate
         self.epoch = recorder.epoch
@@ -89,6 +96,7 @@ final class UploadSink: BodySink {
                 guard probe == nil && audio == nil else { throw HTTPError(400, "Send exactly one file part.") }
                 part = .file
                 probe = AudioProbe()
+                fileName = head.filename
             } else if Self.textParts.contains(head.name) {
                 guard texts[head.name] == nil else { throw HTTPError(400, "Send the \(head.name) part once.") }
                 part = .text(head.name)
@@ -102,6 +110,7 @@ final class UploadSink: BodySink {
             switch part {
             case .file:
                 probe?.consume(bytes)
+                audioHash?.update(bytes)
             case .text(let name):
                 guard textBuffer.count + bytes.count <= Self.maxTextPart else {
                     throw HTTPError(400, "The \(name) part is larger than 64 KiB.")
@@ -115,6 +124,8 @@ final class UploadSink: BodySink {
             case .file:
                 audio = probe?.finish()
                 probe = nil
+                audioSHA256 = audioHash?.finishHex()
+                audioHash = nil
             case .text(let name):
                 texts[name] = textBuffer
                 textBuffer = []
@@ -163,11 +174,16 @@ final class UploadSink: BodySink {
             info = probed
         }
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
-        let body: [UInt8]
+        var body: [UInt8]
         do {
             body = try SpeechEmulator.respond(request, audioSeconds: info.durationSeconds, responseTimeSeconds: elapsed)
         } catch {
             return respond(refusal(HTTPError(400, error.detail)))
+        }
+        // A stub replaces the body of a 200, and nothing else about it.
+        if let stubs, let stubbed = stubs.body(for: endpoint, StubBook.Request(
+            filename: fileName, goldText: request.goldText, audioSHA256: audioSHA256)) {
+            body = stubbed
         }
         // Billed per started second of audio (a hair of float noise is not a second). A truncated
         // answer is an injected fault: never billed or counted.

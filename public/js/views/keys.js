@@ -61,6 +61,8 @@ export function setUpKeys() {
 
   el['reveal-copy'].addEventListener('click', copyKey);
   el['reveal-dialog'].addEventListener('close', forgetKey);
+  // Done clears the key at once; the dialog's close event (which also clears it) is dispatched later.
+  byId('reveal-done').addEventListener('click', forgetKey);
 
   el['confirm-delete'].addEventListener('click', () => whileBusy(el['confirm-delete'], deleteKey));
   el['confirm-dialog'].addEventListener('close', () => {
