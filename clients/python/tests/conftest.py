@@ -8,8 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from theta_console import AdminAPIError, ThetaConsole
-
 pytest_plugins = ["pytester"]
 
 REPOSITORY = Path(__file__).resolve().parents[3]
@@ -27,12 +25,3 @@ def wav_path(tmp_path: Path) -> Path:
     path.write_bytes(make_wav(2))
     return path
 
-
-def require_route(theta: ThetaConsole, method: str, path: str) -> None:
-    """Skips the test when `path` answers 404: a server feature this build does not have yet."""
-    try:
-        theta.admin.request(method, path, expect=(200, 204))
-    except AdminAPIError as error:
-        if error.status == 404:
-            pytest.skip("server feature not on this branch yet")
-        raise

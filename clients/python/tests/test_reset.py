@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import require_route
 from theta_console import ThetaConsole, make_wav
 
 
@@ -70,19 +69,33 @@ def test_recordedRequests_nameTheFormParts_neverTheKey(theta_reset: ThetaConsole
 
 
 def test_stubs_answerMatchingRequests(theta_reset: ThetaConsole, wav_path: Path) -> None:
-    require_route(theta_reset, "GET", "/v1/stubs")
     key = theta_reset.create_key()
-    stub = theta_reset.admin.add_stub("/transcribe", {"text": "stubbed text"}, filename="lecture.wav")
+    korean = {"text": "안녕하세요", "text_type": "ko", "metadata": {}, "response_time_in_sec": 0.2}
+    stub = theta_reset.admin.add_stub("/transcribe", korean, filename="korean.wav")
 
     def transcribe(filename: str) -> requests.Response:
         return requests.post(theta_reset.url("/transcribe"), headers=key.headers,
                              files={"file": (filename, wav_path.read_bytes(), "audio/wav")}, timeout=30)
 
-    assert transcribe("lecture.wav").json()["text"] == "stubbed text"
+    assert transcribe("korean.wav").json() == korean
     assert transcribe("other.wav").json()["text"] == "Welcome to Theta One AI!"
-    assert [s["id"] for s in theta_reset.admin.stubs()] == [stub["id"]]
+    assert [(s["id"], s["hits"]) for s in theta_reset.admin.stubs()] == [(stub["id"], 1)]
+    assert len([e for e in theta_reset.admin.ledger()["data"] if e["kind"] == "charge"]) == 2  # billed as a 200
     theta_reset.admin.delete_stub(stub["id"])
     assert theta_reset.admin.stubs() == []
-    theta_reset.admin.add_stub("/transcribe", {"text": "again"})
+
+    theta_reset.admin.add_stub("/transcribe", {**korean, "text": "every file"})
+    assert transcribe("other.wav").json()["text"] == "every file"
     theta_reset.admin.clear_stubs()
     assert theta_reset.admin.stubs() == []
+    theta_reset.admin.add_stub("/transcribe", korean)
+    theta_reset.reset()
+    assert theta_reset.admin.stubs() == []
+
+
+def test_aStubThatTheRealServiceCouldNotSend_isRefused(theta_reset: ThetaConsole) -> None:
+    from theta_console import AdminAPIError
+
+    with pytest.raises(AdminAPIError) as refused:
+        theta_reset.admin.add_stub("/transcribe", {"text": "no text_type"})
+    assert refused.value.status == 422

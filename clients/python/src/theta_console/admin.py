@@ -209,10 +209,16 @@ class AdminClient:
 
     def add_stub(self, endpoint: str, response: Mapping[str, Any], *, filename: Optional[str] = None,
                  gold_text: Optional[str] = None, audio_sha256: Optional[str] = None) -> JSON:
-        """POST /v1/stubs: answer matching requests to `endpoint` with `response` instead of the emulated content."""
+        """POST /v1/stubs: a matching request that would get 200 gets `response` as its body instead.
+
+        `response` must fit the endpoint's documented 200 schema (else 422); gates, 400s, billing
+        and headers stay those of the real answer. No match argument: every request matches.
+        """
         match = {k: v for k, v in (("filename", filename), ("gold_text", gold_text), ("audio_sha256", audio_sha256))
                  if v is not None}
-        body = {"endpoint": endpoint, "match": match, "response": dict(response)}
+        body: JSON = {"endpoint": endpoint, "response": dict(response)}
+        if match:
+            body["match"] = match
         return self._object("POST", "/v1/stubs", json_body=body, expect=(201,))
 
     def stubs(self) -> List[JSON]:
