@@ -315,8 +315,9 @@ struct ConsoleScenarioTests {
         try page.click("#sidebar a[data-route=billing]")
         try page.wait("the first page of the credit history") { try rows("ledger") == 20 && page.isVisible("#ledger-more") }
         try page.click("#ledger-more")
-        try page.wait("the whole credit history") { try rows("ledger") == 23 && !page.isVisible("#ledger-more") }
-        #expect(try page.text("#ledger-count") == "23 entries in all")
+        // The initial grant, serve --plan pro (plan change, Free's 0.20 expiring, Pro's 24 granted), 21 charges.
+        try page.wait("the whole credit history") { try rows("ledger") == 25 && !page.isVisible("#ledger-more") }
+        #expect(try page.text("#ledger-count") == "25 entries in all")
         #expect(try page.text("#ledger-body tr:last-child .cell-type") == "Grant")
         try page.click("#sidebar a[data-route=audit]")
         try page.wait("the first page of the audit log") { try rows("audit") == 25 && page.isVisible("#audit-more") }

@@ -14,7 +14,8 @@ struct FixtureAPI: Sendable {
     let allowReset: Bool
     /// The account a reset starts again from: `serve --plan`/`--credits`, else a new account's.
     let startPlan: Plan
-    let startBalanceMicro: Int64
+    /// nil: the plan's monthly grant.
+    let startBalanceMicro: Int64?
 
     func register(in router: inout RouterBuilder, admin: AdminAPI) {
         if allowReset {
