@@ -705,7 +705,8 @@ struct ConsoleScenarioTests {
         }
     }
 
-    /// The README's screenshots: a few keys (one expired, one deleted), usage on a paid plan, the dialogs.
+    /// The README's screenshots: a few keys (one expired, one deleted, one rolled, one with an allowlist), usage
+    /// on a paid plan, the dialogs.
     private func captureScreens(_ page: ConsolePage, server: ServerProcess, adminToken: String, productionKey: String,
                                 shots: Screenshots) throws {
         try page.fill("#signin-token", adminToken)
@@ -747,11 +748,23 @@ struct ConsoleScenarioTests {
             (try server.get("/v1/keys?status=expired").object["data"] as? [Any])?.count == 1
         }
 
+        // Made once the trial has expired: Starter allows 3 active keys.
+        #expect(try server.post("/v1/keys", json: #"{"name": "office scanner", "allowed_cidrs": ["203.0.113.0/24", "198.51.100.0/24", "2001:db8:1234::/48"]}"#).status == 201)
+
         try page.browser.navigate(to: page.base + "/") // a fresh load: the token stays in the tab, the list is new
-        try page.wait("four keys, two of them used") {
-            try page.browser.execute("return document.querySelectorAll('#keys-body tr').length") as? Int == 4
+        let rowCount = { try page.browser.execute("return document.querySelectorAll('#keys-body tr').length") as? Int }
+        try page.wait("five keys, three of them used") {
+            try rowCount() == 5
                 && page.browser.execute("return document.querySelectorAll('#keys-body [data-label=\"Last used\"] time').length") as? Int == 3
         }
+        // Roll the production key with an hour's grace: the old row then says where it went and until when.
+        try page.click("#keys-body button[aria-label=\"Roll key production backend\"]")
+        try page.wait("the roll dialog") { try page.isDialogOpen("roll-dialog") }
+        try shots.capture("roll-key", page: page)
+        try page.click("#roll-submit")
+        try page.wait("the one-time key pop-up") { try page.isDialogOpen("reveal-dialog") }
+        try page.click("#reveal-done")
+        try page.wait("the pop-up to close, and the new key's row") { try !page.isDialogOpen("reveal-dialog") && rowCount() == 6 }
         // Every status at once, and the widest columns: still no sideways scrolling at 1280 px.
         let overflow = try page.browser.execute("const s = document.querySelector('#view-apis .table-scroll'); return s.scrollWidth - s.clientWidth") as? Int
         #expect(overflow == 0, "the key table scrolls sideways at 1280 px by \(overflow ?? -1) px")
