@@ -24,6 +24,10 @@ public struct LedgerEntry: Sendable, Equatable {
         /// The cost of one accepted (200) request.
         case charge
         case planChange = "plan_change"
+        /// Monthly credits left at the end of their cycle, taken away.
+        case expire
+        /// Credits bought (`POST /v1/account/top-ups`); they never expire.
+        case topUp = "top_up"
     }
 
     public let id: String
@@ -36,4 +40,6 @@ public struct LedgerEntry: Sendable, Equatable {
     public let endpoint: String?
     public let audioSeconds: Int?
     public let detail: String?
+    /// For a charge: the lots it drew from, `lot_…:micro,…` (and `debt:micro` for an overdraft).
+    public var lots: String? = nil
 }

@@ -39,31 +39,39 @@ extension KeyStore {
         return { db in
             let before = try Self.account(in: db)
             var changes: [String] = []
+            _ = try Self.applyDueCycles(now: now, in: db)
             if let plan, plan != before.plan {
                 try Self.insertLedger(id: "led_" + ids[0].dropFirst(4), at: now, kind: .planChange, amount: 0,
-                                      balanceAfter: before.balanceMicro, plan: plan, detail: reason, into: db)
+                                      balanceAfter: try Self.account(in: db).balanceMicro, plan: plan, detail: reason, into: db)
+                try db.run("UPDATE account SET plan = ? WHERE id = 1", [plan.rawValue])
+                // A new plan starts a new cycle with its own grant (decisions.md).
+                try Self.startCycleForPlanChange(to: plan, at: now, in: db)
                 changes.append("plan \(before.plan.rawValue) → \(plan.rawValue)")
             }
-            if let balanceMicro, balanceMicro != before.balanceMicro {
+            let current = try Self.account(in: db).balanceMicro
+            if let balanceMicro, balanceMicro != current {
                 try Self.insertLedger(id: "led_" + ids[1].dropFirst(4), at: now, kind: .adjustment,
-                                      amount: balanceMicro - before.balanceMicro, balanceAfter: balanceMicro,
+                                      amount: balanceMicro - current, balanceAfter: balanceMicro,
                                       plan: nil, detail: reason, into: db)
+                try Self.setBalanceLots(balanceMicro, at: now, in: db)
+                // Said from before the whole change: what the caller saw, and what it asked for.
                 changes.append("balance \(Credits.format(micro: before.balanceMicro)) → \(Credits.format(micro: balanceMicro))")
             }
             guard !changes.isEmpty else { return before }
-            try db.run("UPDATE account SET plan = ?, balance_micro = ?, updated_at = ? WHERE id = 1",
-                       [(plan ?? before.plan).rawValue, balanceMicro ?? before.balanceMicro, now.unixSeconds])
+            try db.run("UPDATE account SET balance_micro = ?, updated_at = ? WHERE id = 1",
+                       [balanceMicro ?? (try Self.account(in: db).balanceMicro), now.unixSeconds])
             try Self.insert(AuditEvent(id: ids[2], at: now, action: "account.updated", keyID: nil, actor: actor,
                                        remoteAddress: remoteAddress, detail: changes.joined(separator: "; ")), into: db)
             return try Self.account(in: db)
         }
     }
 
-    /// A test fixture's reset: every key, the ledger and the audit log are deleted, and the account
-    /// starts again on `plan` with `balanceMicro` (one `grant` entry, one `fixture.reset` event), in
-    /// one transaction. The admin token and the usage batch counter stay. `done` runs on the writer
+    /// A test fixture's reset: every key, the ledger, the audit log and the credit lots are deleted,
+    /// and the account starts a new cycle on `plan`, with `balanceMicro` as a non-expiring lot when
+    /// given, else the plan's monthly grant (one `grant` entry, one `fixture.reset` event), in one
+    /// transaction. The admin token and the usage batch counter stay. `done` runs on the writer
     /// thread after the commit.
-    public func resetForFixture(plan: Plan, balanceMicro: Int64, actor: String, remoteAddress: String?,
+    public func resetForFixture(plan: Plan, balanceMicro: Int64?, actor: String, remoteAddress: String?,
                                 then done: @escaping @Sendable (Result<Void, any Error>) -> Void) {
         write({
             let now = self.clock.now().wholeSeconds
@@ -75,11 +83,23 @@ extension KeyStore {
                 try db.run("DELETE FROM settings WHERE name = 'fixture_reset_in_progress'")
                 try db.run("DELETE FROM ledger")
                 try db.run("DELETE FROM audit_events")
-                try db.run("UPDATE account SET plan = ?, balance_micro = ?, updated_at = ? WHERE id = 1",
-                           [plan.rawValue, balanceMicro, now.unixSeconds])
-                try Self.insertLedger(id: "led_" + eventID.dropFirst(4), at: now, kind: .grant, amount: balanceMicro,
-                                      balanceAfter: balanceMicro, plan: plan, detail: "fixture reset: \(plan.displayName) plan",
-                                      into: db)
+                try db.run("DELETE FROM credit_lots")
+                let cycle = try Self.cycleState(in: db).cycle + 1
+                try db.run("""
+                    UPDATE account SET plan = ?, balance_micro = 0, debt_micro = 0, cycle_anchor = ?, cycle_base = ?, cycle = ?,
+                        updated_at = ? WHERE id = 1
+                    """, [plan.rawValue, now.unixSeconds, cycle, cycle, now.unixSeconds])
+                let state = try Self.cycleState(in: db)
+                let current = Self.cycle(state, cycle)
+                if let balanceMicro {
+                    try Self.grantLot(.adjustment, micro: balanceMicro, expiresAt: nil, cycle: nil, at: now, ledgerKind: .grant,
+                                      detail: "fixture reset: \(plan.displayName) plan, \(Credits.format(micro: balanceMicro)) credits",
+                                      plan: plan, in: db)
+                } else {
+                    try Self.grantLot(.monthly, micro: Self.monthlyGrant(plan, state), expiresAt: current.end, cycle: cycle,
+                                      at: now, ledgerKind: .grant, detail: "fixture reset: \(plan.displayName) monthly credits",
+                                      plan: plan, in: db)
+                }
                 try Self.insert(AuditEvent(id: eventID, at: now, action: AuditEvent.fixtureReset, keyID: nil, actor: actor,
                                            remoteAddress: remoteAddress, detail: "every key, the ledger and the audit log"),
                                 into: db)
@@ -95,7 +115,7 @@ extension KeyStore {
                 let start = try Self.sequence(after: cursor, in: "ledger", db)
                 let rows = try db.rows(
                     """
-                    SELECT id, at, kind, amount_micro, balance_after_micro, plan, key_id, endpoint, audio_seconds, detail
+                    SELECT id, at, kind, amount_micro, balance_after_micro, plan, key_id, endpoint, audio_seconds, detail, lots
                     FROM ledger WHERE seq < ? ORDER BY seq DESC LIMIT ?
                     """, [start, limit + 1])
                 return Self.page(try rows.map(Self.ledgerEntry), limit: limit, id: \.id)
@@ -185,11 +205,23 @@ extension KeyStore {
                     """, [usage.succeeded, usage.refused, usage.lastUsed.unixSeconds, id])
             }
             var balance = try Self.account(in: db).balanceMicro
-            for (charge, id) in zip(batch.charges, ids) {
-                balance -= charge.costMicro
-                try Self.insertLedger(id: id, at: charge.at.wholeSeconds, kind: .charge, amount: -charge.costMicro,
-                                      balanceAfter: balance, plan: nil, keyID: charge.keyID, endpoint: charge.endpoint,
-                                      audioSeconds: charge.audioSeconds, detail: nil, into: db)
+            if !batch.charges.isEmpty {
+                // Each charge spends the lots that expire first, then the oldest that never expire
+                // (decisions.md); the lots are read once per batch and written back once.
+                var debt = try Self.cycleState(in: db).debtMicro
+                var lots = try Self.spendableLots(at: now, in: db)
+                let before = Dictionary(uniqueKeysWithValues: lots.map { ($0.id, $0.remaining) })
+                for (charge, id) in zip(batch.charges, ids) {
+                    balance -= charge.costMicro
+                    let drawn = Self.spend(charge.costMicro, from: &lots, debt: &debt)
+                    try Self.insertLedger(id: id, at: charge.at.wholeSeconds, kind: .charge, amount: -charge.costMicro,
+                                          balanceAfter: balance, plan: nil, keyID: charge.keyID, endpoint: charge.endpoint,
+                                          audioSeconds: charge.audioSeconds, detail: nil, lots: drawn, into: db)
+                }
+                for lot in lots where lot.remaining != before[lot.id] {
+                    try db.run("UPDATE credit_lots SET remaining_micro = ? WHERE id = ?", [lot.remaining, lot.id])
+                }
+                try db.run("UPDATE account SET debt_micro = ? WHERE id = 1", [debt])
             }
             try db.run("UPDATE account SET balance_micro = ?, usage_batches = ?, updated_at = ? WHERE id = 1",
                        [balance, batch.number, now.unixSeconds])
@@ -257,17 +289,17 @@ extension KeyStore {
         return LedgerEntry(
             id: try row[0], at: Date(unixSeconds: try row[1]), kind: LedgerEntry.Kind(rawValue: kind) ?? .adjustment,
             amountMicro: try row[3], balanceAfterMicro: try row[4], plan: plan.flatMap(Plan.init(rawValue:)),
-            keyID: try row[6], endpoint: try row[7], audioSeconds: try row[8], detail: try row[9])
+            keyID: try row[6], endpoint: try row[7], audioSeconds: try row[8], detail: try row[9], lots: try row[10])
     }
 
     private static func insertLedger(id: String, at: Date, kind: LedgerEntry.Kind, amount: Int64, balanceAfter: Int64,
                                      plan: Plan?, keyID: String? = nil, endpoint: String? = nil, audioSeconds: Int? = nil,
-                                     detail: String?, into db: Connection) throws {
+                                     detail: String?, lots: String? = nil, into db: Connection) throws {
         try db.run(
             """
-            INSERT INTO ledger (id, at, kind, amount_micro, balance_after_micro, plan, key_id, endpoint, audio_seconds, detail)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO ledger (id, at, kind, amount_micro, balance_after_micro, plan, key_id, endpoint, audio_seconds, detail, lots)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
-            [id, at.unixSeconds, kind.rawValue, amount, balanceAfter, plan?.rawValue, keyID, endpoint, audioSeconds, detail])
+            [id, at.unixSeconds, kind.rawValue, amount, balanceAfter, plan?.rawValue, keyID, endpoint, audioSeconds, detail, lots])
     }
 }

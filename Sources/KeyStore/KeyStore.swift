@@ -29,6 +29,8 @@ public final class KeyStore: Sendable {
     let gateCache = Mutex(GateCache())
     /// Gate answers served from `gateCache` (for tests).
     let gateCacheHits = Atomic<Int>(0)
+    /// When the current billing cycle ends, as this process last applied it (0: not known yet).
+    let knownCycleEnd = Atomic<Int64>(0)
 
     /// Opens (creating if needed) and migrates the database at `path`.
     ///

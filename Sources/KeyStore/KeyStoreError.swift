@@ -16,6 +16,8 @@ public enum KeyStoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case alreadyRolled(id: String, successor: String)
     /// An imported secret is already some key's (which one is not said).
     case duplicateSecret
+    /// Free and Starter cannot buy extra credits.
+    case topUpNotAllowed(plan: Plan)
 
     public var description: String {
         switch self {
@@ -29,6 +31,8 @@ public enum KeyStoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .alreadyRolled(let id, let successor):
             "\(id) was already rolled to \(successor) and its grace is running; roll \(successor) instead"
         case .duplicateSecret: "a key with this secret already exists"
+        case .topUpNotAllowed(let plan):
+            "the \(plan.displayName) plan cannot buy extra credits; top-ups need Pro, Pro+ or Enterprise"
         }
     }
 }

@@ -28,6 +28,26 @@ public enum Plan: String, Sendable, CaseIterable, Codable {
         }
     }
 
+    /// The credits granted at each cycle's start, as the pricing page documents them; nil for
+    /// Enterprise, whose grant is a contract's (`serve --plan enterprise --credits`).
+    public var monthlyCreditsMicro: Int64? {
+        switch self {
+        case .free: 200_000
+        case .starter: 5_000_000
+        case .pro: 24_000_000
+        case .proPlus: 360_000_000
+        case .enterprise: nil
+        }
+    }
+
+    /// Whether the plan may buy extra credits (top-ups): Pro and above, as documented.
+    public var allowsTopUps: Bool {
+        switch self {
+        case .free, .starter: false
+        case .pro, .proPlus, .enterprise: true
+        }
+    }
+
     /// Free has speech-to-text only; every paid plan has the pronunciation endpoints too.
     public var includesPronunciation: Bool { self != .free }
 

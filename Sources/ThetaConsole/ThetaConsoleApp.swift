@@ -40,18 +40,18 @@ public final class ThetaConsoleApp: Sendable {
         account.register(in: &router, admin: admin)
         LeaksAPI(store: store).register(in: &router, admin: admin)
         if let manual = clock as? ManualClock {
-            ClockAPI(clock: manual).register(in: &router, admin: admin)
+            ClockAPI(clock: manual, store: store, recorder: recorder).register(in: &router, admin: admin)
         }
         FaultsAPI(book: faults, clock: clock).register(in: &router, admin: admin)
         StubsAPI(book: stubs, clock: clock).register(in: &router, admin: admin)
         FixtureAPI(store: store, recorder: recorder, limiter: limiter, faults: faults, stubs: stubs, requestLog: requestLog,
                    allowReset: configuration.allowReset, startPlan: configuration.plan ?? .free,
-                   startBalanceMicro: configuration.creditsMicro ?? Plan.newAccountBalanceMicro)
+                   startBalanceMicro: configuration.creditsMicro)
             .register(in: &router, admin: admin)
         SpeechAPI(store: store, recorder: recorder, limiter: limiter, account: account, clock: clock,
                   maxUploadBytes: configuration.maxUploadBytes, faults: faults,
                   processingTimeout: configuration.processingTimeoutSeconds, requestLog: requestLog,
-                  stubs: stubs, logger: logger)
+                  stubs: stubs, cycles: { [self] in applyDueCyclesIfNeeded() }, logger: logger)
             .register(in: &router)
 
         router.on(.GET, "/healthz") { _ in .respond(.json(200, Array(#"{"status":"ok"}"#.utf8))) }
@@ -81,11 +81,27 @@ public final class ThetaConsoleApp: Sendable {
         return token
     }
 
-    /// Applies `--plan` and `--credits`, as a ledger entry and an audit event.
+    /// Applies the billing cycles that are due, then `--plan` and `--credits` (as a ledger entry
+    /// and an audit event). On Enterprise, `--credits` is also the grant at each cycle start.
     public func applyStartingAccount() throws {
+        try store.applyDueCycles()
+        if configuration.plan == .enterprise, let credits = configuration.creditsMicro {
+            try store.setEnterpriseMonthlyCredits(micro: credits)
+        }
         guard configuration.plan != nil || configuration.creditsMicro != nil else { return }
         try store.updateAccount(plan: configuration.plan, balanceMicro: configuration.creditsMicro, actor: "cli",
                                 reason: "serve --plan/--credits")
+    }
+
+    /// Starts the cycles the clock has reached (from a thread that may block: start-up, the flush
+    /// thread, or a gate in the second after a real month ended).
+    func applyDueCyclesIfNeeded() {
+        guard store.cycleMayBeDue else { return }
+        do {
+            try store.applyDueCycles()
+        } catch {
+            logger.error("starting a billing cycle failed; it will be retried", metadata: ["error": "\(error)"])
+        }
     }
 
     /// `serve --seed-keys`: adds the keys of a JSON array `[{name, key, rate_limit_rpm?, expires_at?,
@@ -157,6 +173,7 @@ public final class ThetaConsoleApp: Sendable {
             var nextAuditPrune = Date.distantPast
             while worker.sleep(until: deadline) {
                 flushUsage()
+                applyDueCyclesIfNeeded()
                 ticks += 1
                 if ticks % 60 == 0 { limiter.prune(now: clock.now()) }
                 if let days = configuration.auditRetentionDays, clock.now() >= nextAuditPrune {

@@ -11,7 +11,7 @@ struct AccountCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "account",
         abstract: "Show or set the emulated account's plan and balance (works while a server runs).",
-        subcommands: [Show.self, Set.self]
+        subcommands: [Show.self, Set.self, TopUp.self]
     )
 
     struct Show: ParsableCommand {
@@ -40,8 +40,32 @@ struct AccountCommand: ParsableCommand {
                     emit("balance: \(Credits.format(micro: account.balanceMicro)) credits")
                     emit("rate limit cap: \(rpm) requests per minute per key")
                     emit("keys: \(active) active of \(limit)")
+                    let cycle = try store.currentCycle()
+                    emit("cycle \(cycle.number): \(RFC3339.string(from: cycle.start)) to \(RFC3339.string(from: cycle.end))")
                     emit("as stored at \(written); a running server's usage may be up to \(UsageLag.seconds) s newer")
                 }
+            }
+        }
+    }
+
+    struct TopUp: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "top-up",
+            abstract: "Buy credits that never expire (Pro, Pro+ and Enterprise; at least 10 credits, as documented).")
+
+        @OptionGroup var database: DatabaseOption
+        @Argument(help: "Credits to add, e.g. 10 or 25.5.") var amount: String
+
+        func validate() throws {
+            guard let micro = Credits.parse(amount), micro >= KeyStore.minimumTopUpMicro, micro <= KeyStore.maximumTopUpMicro else {
+                throw ValidationError("the amount must be a number of credits from 10 to 1000000 with at most 6 decimals")
+            }
+        }
+
+        func run() throws {
+            try database.withStore { store in
+                let account = try store.topUp(micro: Credits.parse(amount) ?? 0, actor: "cli", remoteAddress: nil)
+                emit("Added \(Credits.format(micro: Credits.parse(amount) ?? 0)) credits; balance: \(Credits.format(micro: account.balanceMicro)) credits")
             }
         }
     }

@@ -10,8 +10,11 @@ import TestSupport
 struct FixtureStateTests {
     @Test func resetIsOnlyThereWhenAllowed() throws {
         let server = try ServerProcess()
-        #expect(try server.post("/v1/reset", json: "{}").status == 404)
+        let reset = try server.post("/v1/reset", json: "{}")
+        #expect(reset.status == 404 && reset.detail == "not found: POST /v1/reset needs the server started with --allow-reset")
         #expect(try server.get("/v1/requests").status == 404)
+        // The paths exist: a wrong method is told which one is right.
+        #expect(try server.get("/v1/reset").header("Allow") == "POST, OPTIONS")
     }
 
     @Test func reset_clearsKeysAccountLedgerAuditFaultsAndUsage_andKeepsTheAdminToken() throws {

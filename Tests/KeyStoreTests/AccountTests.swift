@@ -20,16 +20,18 @@ import Testing
             let store = try KeyStore(path: path, clock: ManualClock(testEpoch))
             let updated = try store.updateAccount(plan: .pro, balanceMicro: 10_000_000, actor: "api", remoteAddress: "127.0.0.1")
             #expect(updated.plan == .pro && updated.balanceMicro == 10_000_000)
+            // The plan change starts a Pro cycle (Free's 0.20 expire, Pro's 24 are granted), then the
+            // balance is set: one adjustment from 24 to 10.
             let kinds = try store.ledger(limit: 10).items.map(\.kind)
-            #expect(kinds == [.adjustment, .planChange, .grant])
+            #expect(kinds == [.adjustment, .grant, .expire, .planChange, .grant])
             let adjustment = try store.ledger(limit: 1).items[0]
-            #expect(adjustment.amountMicro == 9_800_000 && adjustment.balanceAfterMicro == 10_000_000)
+            #expect(adjustment.amountMicro == -14_000_000 && adjustment.balanceAfterMicro == 10_000_000)
             let event = try store.auditEvents(limit: 1).items[0]
             #expect(event.action == "account.updated")
             #expect(event.detail == "plan free → pro; balance 0.2 → 10")
             // No change, no entries.
             try store.updateAccount(plan: .pro, actor: "api")
-            #expect(try store.ledger(limit: 10).items.count == 3)
+            #expect(try store.ledger(limit: 10).items.count == 5)
         }
     }
 

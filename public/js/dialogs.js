@@ -43,7 +43,8 @@ const TABBABLE = 'button, [href], input, select, textarea, [tabindex]:not([tabin
 function keepFocusInside(dialog, event) {
   if (event.key !== 'Tab') return;
   const tabbable = [...dialog.querySelectorAll(TABBABLE)]
-    .filter((element) => !element.disabled && element.tabIndex >= 0 && element.getClientRects().length > 0);
+    .filter((element) => !element.disabled && element.tabIndex >= 0 && element.getClientRects().length > 0)
+    .filter((element) => isTabStop(element, dialog));
   if (tabbable.length === 0) return;
   const first = tabbable[0];
   const last = tabbable[tabbable.length - 1];
@@ -54,4 +55,12 @@ function keepFocusInside(dialog, event) {
     event.preventDefault();
     first.focus();
   }
+}
+
+/** A radio group is one tab stop, its checked radio (or its first, when none is checked), as the browser tabs. */
+function isTabStop(element, dialog) {
+  if (!(element instanceof HTMLInputElement) || element.type !== 'radio' || !element.name) return true;
+  const group = [...dialog.querySelectorAll('input[type="radio"]')].filter((radio) => radio.name === element.name);
+  const stop = group.find((radio) => radio.checked) ?? group[0];
+  return element === stop;
 }

@@ -21,6 +21,22 @@ export function stamp(iso, { none = 'Never', endOfDay = false } = {}) {
     h('span', { class: 't', text: endOfDay && atMidnight ? 'end of day' : timeFormat.format(date) }));
 }
 
+const momentFormat = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' });
+const momentYearFormat = new Intl.DateTimeFormat(undefined, {
+  year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit',
+});
+
+/**
+ * An inline `<time>` for an RFC 3339 UTC timestamp, date and time on one line in local time ("Jan 5, 2:30 PM";
+ * the year too when it is not this year), the UTC value in `datetime` and `title`.
+ */
+export function moment(iso) {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return h('span', { text: iso });
+  const format = date.getFullYear() === new Date().getFullYear() ? momentFormat : momentYearFormat;
+  return h('time', { class: 'moment', datetime: iso, title: `${iso} (UTC) · ${fullFormat.format(date)}`, text: format.format(date) });
+}
+
 const creditFormat = new Intl.NumberFormat(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 6 });
 const signedCreditFormat = new Intl.NumberFormat(undefined, {
   minimumFractionDigits: 2, maximumFractionDigits: 6, signDisplay: 'exceptZero',
@@ -50,6 +66,13 @@ export function timeLeft(seconds) {
         : seconds >= 60 ? [Math.floor(seconds / 60), ['min', 'min'], ['minute', 'minutes']]
           : [seconds, ['sec', 'sec'], ['second', 'seconds']];
   return { short: count(value, ...short), long: count(value, ...long) };
+}
+
+/** `3600` → "1 hour", `900` → "15 minutes", `86400` → "24 hours": a grace period in words. */
+export function duration(seconds) {
+  if (seconds % 3600 === 0) return count(seconds / 3600, 'hour');
+  if (seconds % 60 === 0) return count(seconds / 60, 'minute');
+  return count(seconds, 'second');
 }
 
 /** The end of a local calendar day `YYYY-MM-DD`, as RFC 3339 UTC: when a key given that date stops working. */

@@ -15,6 +15,7 @@ const shapes = {
   check: [['path', { d: 'M20 6 9 17l-5-5' }]],
   alert: [['path', { d: 'M12 3.5 2.5 20h19z' }], ['path', { d: 'M12 10v4.5M12 17.2v.1' }]],
   retry: [['path', { d: 'M20 11a8 8 0 1 0-2.3 5.7M20 5v6h-6' }]],
+  roll: [['path', { d: 'M4.5 10a8 8 0 0 1 14.2-3.2L20.5 9M20.5 4v5h-5M19.5 14a8 8 0 0 1-14.2 3.2L3.5 15M3.5 20v-5h5' }]],
 };
 
 /** A fresh `<svg>` for `name`, hidden from assistive technology (the text next to it says what it is). */

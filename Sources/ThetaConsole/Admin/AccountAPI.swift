@@ -15,6 +15,51 @@ struct AccountAPI: Sendable {
         admin.readRoute(&router, .GET, "/v1/account", show)
         admin.route(&router, .PATCH, "/v1/account") { request in try update(request, admin: admin) }
         admin.readRoute(&router, .GET, "/v1/account/ledger", ledger)
+        admin.readRoute(&router, .GET, "/v1/account/lots", lots)
+        admin.route(&router, .POST, "/v1/account/top-ups") { request in try topUp(request, admin: admin) }
+    }
+
+    /// `POST /v1/account/top-ups {"amount": "10.00"}`: Pro and above, at least 10 credits; the lot
+    /// never expires. 402 on Free and Starter (as a payment-required answer, like the API's).
+    private func topUp(_ request: Request, admin: AdminAPI) throws -> Reply {
+        let body = try JSONBody.object(request.body, allowed: ["amount"])
+        let text: String
+        switch body["amount"] {
+        case .number(let number)?: text = number
+        case .string(let string)?: text = string
+        default: throw HTTPError(422, "amount must be a number of credits, at least 10")
+        }
+        guard let micro = Credits.parse(text), micro >= KeyStore.minimumTopUpMicro, micro <= KeyStore.maximumTopUpMicro else {
+            throw HTTPError(422, "amount must be a number of credits from 10 to 1000000 with at most 6 decimals (the minimum top-up is 10 credits, $10)")
+        }
+        recorder.flush { _ in }
+        return admin.afterWrite(request, { done in
+            store.topUp(micro: micro, actor: "api", remoteAddress: request.remoteAddress, then: done)
+        }) { _ in
+            .json(201, try accountJSON())
+        }
+    }
+
+    private func lots(_ request: Request) throws -> Response {
+        let now = store.clock.now()
+        var json = JSONWriter()
+        json.beginObject()
+        json.beginArray("data")
+        for lot in try store.creditLots(limit: try AdminAPI.limit(request.info.query)) {
+            json.beginObject()
+            json.field("id", lot.id)
+            json.field("kind", lot.kind.rawValue)
+            json.field("amount", raw: Credits.format(micro: lot.amountMicro))
+            json.field("remaining", raw: Credits.format(micro: lot.remainingMicro))
+            json.field("granted_at", RFC3339.string(from: lot.grantedAt))
+            json.field("expires_at", lot.expiresAt.map(RFC3339.string(from:)))
+            json.field("expired", lot.expiresAt.map { $0 <= now } ?? false)
+            json.field("cycle", lot.cycle)
+            json.endObject()
+        }
+        json.endArray()
+        json.endObject()
+        return .json(200, json.bytes)
     }
 
     /// The balance a request is judged on: stored, less the charges not yet flushed.
@@ -83,6 +128,13 @@ struct AccountAPI: Sendable {
         json.field("active_keys", active)
         json.field("over_key_limit", account.plan.keyLimit.map { max(0, active - $0) } ?? 0)
         json.field("includes_pronunciation", account.plan.includesPronunciation)
+        let cycle = try store.currentCycle()
+        json.field("cycle", cycle.number)
+        json.field("cycle_start", RFC3339.string(from: cycle.start))
+        json.field("cycle_end", RFC3339.string(from: cycle.end))
+        let monthly = try account.plan.monthlyCreditsMicro ?? store.enterpriseMonthlyMicro()
+        json.field("monthly_credits", raw: Credits.format(micro: monthly))
+        json.field("allows_top_ups", account.plan.allowsTopUps)
         json.endObject()
         return json.bytes
     }
@@ -101,6 +153,21 @@ extension LedgerEntry {
         json.field("endpoint", endpoint)
         json.field("audio_seconds", audioSeconds)
         json.field("detail", detail)
+        // A charge: the lots it drew from ("debt" for an overdraft), in spending order.
+        if let lots {
+            json.beginArray("lots")
+            for part in lots.split(separator: ",") {
+                let pieces = part.split(separator: ":")
+                guard pieces.count == 2, let micro = Int64(pieces[1]) else { continue }
+                json.beginObject()
+                json.field("lot", String(pieces[0]))
+                json.field("amount", raw: Credits.format(micro: micro))
+                json.endObject()
+            }
+            json.endArray()
+        } else {
+            json.nullField("lots")
+        }
         json.endObject()
     }
 }

@@ -286,6 +286,7 @@ struct AdminAPI: Sendable {
             switch error {
             case .keyLimitReached: return HTTPError(403, error.description)
             case .notRollable, .alreadyRolled, .duplicateSecret: return HTTPError(409, error.description)
+            case .topUpNotAllowed: return HTTPError(402, error.description)
             default: break
             }
         }

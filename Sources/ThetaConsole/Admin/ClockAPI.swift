@@ -6,6 +6,8 @@ import KeyStore
 /// to see keys expire and rate-limit windows slide without waiting.
 struct ClockAPI: Sendable {
     let clock: ManualClock
+    let store: KeyStore
+    let recorder: UsageRecorder
 
     func register(in router: inout RouterBuilder, admin: AdminAPI) {
         admin.route(&router, .GET, "/v1/clock", show)
@@ -13,7 +15,7 @@ struct ClockAPI: Sendable {
     }
 
     private func show(_ request: Request) throws -> Reply {
-        .now(.json(200, json()))
+        .now(.json(200, Self.json(clock)))
     }
 
     private func move(_ request: Request) throws -> Reply {
@@ -37,13 +39,25 @@ struct ClockAPI: Sendable {
         default:
             throw HTTPError(422, "give exactly one of advance_seconds or now")
         }
-        return .now(.json(200, json()))
+        // Usage from before the move is written first (the writer keeps queue order), then every
+        // cycle start the move passed is applied, in order, before the answer.
+        recorder.flush { _ in }
+        return .later { [store, clock] responder in
+            store.applyDueCycles { result in
+                responder.respond {
+                    if case .failure(let error) = result {
+                        return .error(AdminAPI.httpError(for: error, logger: .init(label: "theta-console")))
+                    }
+                    return .json(200, Self.json(clock))
+                }
+            }
+        }
     }
 
     /// RFC 3339 has four-digit years: the clock stops short of year 10000.
     static let latest = Date(timeIntervalSince1970: 253_402_300_799)  // 9999-12-31T23:59:59Z
 
-    private func json() -> [UInt8] {
+    private static func json(_ clock: ManualClock) -> [UInt8] {
         let now = clock.now()
         var json = JSONWriter()
         json.beginObject()

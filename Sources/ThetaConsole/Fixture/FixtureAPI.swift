@@ -14,28 +14,35 @@ struct FixtureAPI: Sendable {
     let allowReset: Bool
     /// The account a reset starts again from: `serve --plan`/`--credits`, else a new account's.
     let startPlan: Plan
-    let startBalanceMicro: Int64
+    /// nil: the plan's monthly grant.
+    let startBalanceMicro: Int64?
 
+    /// The routes always exist (a wrong method gets 405 with `Allow`), but answer 404 unless the
+    /// server was started with the flag that enables them.
     func register(in router: inout RouterBuilder, admin: AdminAPI) {
-        if allowReset {
-            admin.route(&router, .POST, "/v1/reset", bodyOptional: true) { request in reset(request) }
-        }
-        if let requestLog {
-            admin.route(&router, .GET, "/v1/requests") { request in
-                let query = request.info.query
-                var limit = requestLog.capacity
-                if let raw = query["limit"], !raw.isEmpty {
-                    guard let value = Int(raw), value >= 1 else { throw HTTPError(422, "limit must be a positive integer") }
-                    limit = value
-                }
-                var json = JSONWriter()
-                json.beginObject()
-                json.beginArray("data")
-                for entry in requestLog.newest(limit) { entry.writeJSON(to: &json) }
-                json.endArray()
-                json.endObject()
-                return .now(.json(200, json.bytes))
+        admin.route(&router, .POST, "/v1/reset", bodyOptional: true) { request in
+            guard allowReset else {
+                throw HTTPError(404, "not found: POST /v1/reset needs the server started with --allow-reset")
             }
+            return reset(request)
+        }
+        admin.route(&router, .GET, "/v1/requests") { request in
+            guard let requestLog else {
+                throw HTTPError(404, "not found: GET /v1/requests needs the server started with --record-requests N")
+            }
+            let query = request.info.query
+            var limit = requestLog.capacity
+            if let raw = query["limit"], !raw.isEmpty {
+                guard let value = Int(raw), value >= 1 else { throw HTTPError(422, "limit must be a positive integer") }
+                limit = value
+            }
+            var json = JSONWriter()
+            json.beginObject()
+            json.beginArray("data")
+            for entry in requestLog.newest(limit) { entry.writeJSON(to: &json) }
+            json.endArray()
+            json.endObject()
+            return .now(.json(200, json.bytes))
         }
     }
 

@@ -29,6 +29,9 @@ struct SpeechAPI: Sendable {
     let requestLog: RequestLog?
     /// Test-suite response stubs (`/v1/stubs`).
     let stubs: StubBook
+    /// Starts the billing cycles the clock has reached; called before a request is gated when one
+    /// may be due (at most once a cycle in practice: the flush thread usually starts it first).
+    let cycles: @Sendable () -> Void
     let logger: Logger
 
     func register(in router: inout RouterBuilder) {
@@ -58,6 +61,9 @@ struct SpeechAPI: Sendable {
 
     private func evaluate(_ info: RequestInfo, _ endpoint: EmulatedEndpoint, _ keyID: inout String?) -> HeadDecision {
         let started = DispatchTime.now()
+        // A new cycle's credits (and the old one's expiry) are written before any request of the
+        // new cycle is gated. This is the one write a loop thread may wait for, once a month.
+        if store.cycleMayBeDue { cycles() }
         // 1. The key.
         let presented = info.head.headers.firstValue("x-api-key")
         guard presented.count <= 1, let secret = presented.value.map { $0.trimmingWhitespace() }, !secret.isEmpty else {

@@ -6,6 +6,7 @@ import { PagedTable } from './table.js';
 const ACTIONS = {
   'key.created': 'Key created',
   'key.deactivated': 'Key deleted',
+  'key.rolled': 'Key rolled',
   'admin.auth_failed': 'Sign-in refused',
   'account.updated': 'Account changed',
 };

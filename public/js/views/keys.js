@@ -1,12 +1,12 @@
-// The APIs screen: the key list, Create New Key, the one-time key pop-up, Delete (deactivate), and the
-// warning about keys that expire within 7 days.
+// The APIs screen: the key list, Create New Key, the one-time key pop-up, Roll (a new key, the old one
+// working for a grace period), Delete (deactivate), and the warning about keys that expire within 7 days.
 //
-// The full key exists in this page only between the 201 and the pop-up's close: it is taken out of the
+// The full key (created or rolled) exists in this page only between the 201 and the pop-up's close: it is taken out of the
 // response object, written into the pop-up's text, and read back from there by Copy. Closing the
 // pop-up empties that text; no variable, storage or long-lived object ever holds it.
 import { call, withQuery, APIError } from '../api.js';
 import { byId, h, setMessage, whileBusy } from '../dom.js';
-import { count, endOfLocalDay, stamp, timeLeft, todayLocal } from '../format.js';
+import { count, duration, endOfLocalDay, moment, stamp, timeLeft, todayLocal } from '../format.js';
 import { iconSpan } from '../icons.js';
 import { openModal } from '../dialogs.js';
 import { toast } from '../toast.js';
@@ -17,7 +17,10 @@ import { PagedTable } from './table.js';
 const DEFAULT_RPM = 100;
 const maxRpm = () => account?.max_key_rate_limit_rpm ?? DEFAULT_RPM;
 const STATUS_LABELS = { active: 'Active', inactive: 'Inactive', expired: 'Expired' };
-const FIELDS = ['name', 'expires_at', 'rate_limit_rpm'];
+const FIELDS = ['name', 'expires_at', 'rate_limit_rpm', 'allowed_cidrs'];
+// The API's limit on a key's allowlist; the row shows this many ranges before "+N more".
+const MAX_CIDRS = 32;
+const CIDRS_SHOWN = 2;
 // Keys this close to expiry get a badge, and the banner counts them (the API's `expiring_within`).
 const WARN_WITHIN = { query: '7d', seconds: 7 * 86400, words: '7 days' };
 
@@ -25,16 +28,18 @@ let account = null;
 let status = '';
 let table;
 let pendingDelete = null;
+let pendingRoll = null;
 let expiringGeneration = 0;
 
 const el = {};
 
 export function setUpKeys() {
   for (const id of ['create-key', 'create-dialog', 'create-form', 'create-error', 'create-submit', 'key-name',
-    'key-expires', 'key-rpm', 'key-name-error', 'key-expires-error', 'key-rpm-error', 'key-rpm-hint',
-    'reveal-dialog', 'reveal-key', 'reveal-name', 'reveal-copy', 'reveal-copy-status', 'confirm-dialog',
-    'confirm-name', 'confirm-hint', 'confirm-error', 'confirm-delete', 'plan-usage', 'keys-empty-title',
-    'keys-empty-text', 'keys-expiring']) {
+    'key-expires', 'key-rpm', 'key-cidrs', 'key-name-error', 'key-expires-error', 'key-rpm-error', 'key-rpm-hint',
+    'key-cidrs-error', 'reveal-dialog', 'reveal-key', 'reveal-name', 'reveal-rolled', 'reveal-copy',
+    'reveal-copy-status', 'confirm-dialog', 'confirm-name', 'confirm-hint', 'confirm-error', 'confirm-delete',
+    'roll-dialog', 'roll-name', 'roll-hint', 'roll-grace-hint', 'roll-error', 'roll-submit', 'plan-usage',
+    'keys-empty-title', 'keys-empty-text', 'keys-expiring']) {
     el[id] = byId(id);
   }
   table = new PagedTable({
@@ -68,6 +73,12 @@ export function setUpKeys() {
   el['confirm-dialog'].addEventListener('close', () => {
     pendingDelete = null;
   });
+
+  for (const radio of graceChoices()) radio.addEventListener('change', updateGraceHint);
+  el['roll-submit'].addEventListener('click', () => whileBusy(el['roll-submit'], rollKey));
+  el['roll-dialog'].addEventListener('close', () => {
+    pendingRoll = null;
+  });
 }
 
 export async function showKeys() {
@@ -98,6 +109,14 @@ function keyRow(record) {
 function fillRow(tr, record) {
   const cap = account?.rpm_cap;
   const capped = cap != null && record.rate_limit_rpm > cap;
+  // A key can be rolled once, while it works: its successor is the one to roll next.
+  const rollButton = record.status === 'active' && !record.rolled_to
+    ? h('button', {
+      type: 'button', class: 'btn btn-quiet btn-sm', 'aria-label': `Roll key ${record.name}`,
+      dataset: { action: 'roll' },
+      onclick: (event) => confirmRoll(record, tr, event.currentTarget),
+    }, iconSpan('roll'), 'Roll')
+    : null;
   const deleteButton = record.status === 'active'
     ? h('button', {
       type: 'button', class: 'btn btn-quiet-danger btn-sm', 'aria-label': `Delete key ${record.name}`,
@@ -109,24 +128,75 @@ function fillRow(tr, record) {
     h('th', { scope: 'row', 'data-label': 'Name' },
       h('span', { class: 'cell-main', text: record.name }),
       h('span', { class: 'cell-sub', text: record.id })),
-    h('td', { 'data-label': 'Key' }, h('code', { class: 'key-hint', text: record.hint })),
-    h('td', { 'data-label': 'Status' }, statusBadge(record)),
+    h('td', { 'data-label': 'Key' }, h('div', { class: 'key-cell' },
+      h('code', { class: 'key-hint', text: record.hint }), allowlist(record.allowed_cidrs ?? []))),
+    h('td', { 'data-label': 'Status' }, h('div', { class: 'status-cell' }, statusBadge(record), rollNotes(record))),
     h('td', { 'data-label': 'Rate limit' }, h('div', {},
       h('span', { class: 'rpm', text: `${record.rate_limit_rpm} / min` }),
       capped ? h('span', { class: 'rpm-note', text: `capped at ${cap} (${account.plan_name})` }) : null)),
     h('td', { 'data-label': 'Created' }, stamp(record.created_at)),
     h('td', { 'data-label': 'Expires' }, expiryCell(record)),
     h('td', { 'data-label': 'Last used' }, stamp(record.last_used_at)),
-    h('td', { class: 'actions', 'data-label': '' }, deleteButton),
+    h('td', { class: 'actions', 'data-label': '' },
+      rollButton || deleteButton ? h('div', { class: 'row-actions' }, rollButton, deleteButton) : null),
   );
   tr.dataset.status = record.status;
 }
 
 function statusBadge(record) {
   let title = null;
-  if (record.status === 'inactive' && record.deactivated_at) title = `Deleted ${record.deactivated_at} (UTC)`;
+  if (record.status === 'inactive' && record.deactivated_at) {
+    title = record.rolled_to && record.deactivated_at === record.grace_until
+      ? `Stopped working ${record.deactivated_at} (UTC), after it was rolled`
+      : `Deleted ${record.deactivated_at} (UTC)`;
+  }
   if (record.status === 'expired' && record.expires_at) title = `Expired ${record.expires_at} (UTC)`;
   return h('span', { class: `badge badge-${record.status}`, title, text: STATUS_LABELS[record.status] ?? record.status });
+}
+
+/**
+ * Where a key's roll chain goes, under its status: "Rolled from key_…" on a successor, "Rolled to key_…" on the
+ * key it replaced, and "works until …" (the API's `grace_until`) while that one still works.
+ */
+function rollNotes(record) {
+  const notes = [];
+  if (record.rolled_to) {
+    notes.push(h('span', { class: 'roll-note', dataset: { rolledTo: record.rolled_to } }, 'Rolled to ', keyRef(record.rolled_to)));
+    if (record.status === 'active' && record.grace_until) {
+      notes.push(h('span', { class: 'roll-note roll-grace' }, 'works until ', moment(record.grace_until)));
+    }
+  }
+  if (record.rolled_from) {
+    notes.push(h('span', { class: 'roll-note', dataset: { rolledFrom: record.rolled_from } }, 'Rolled from ', keyRef(record.rolled_from)));
+  }
+  return notes;
+}
+
+/**
+ * Another key's id, shortened like a key hint ("key_H8f8…EtLv") to keep the Status column narrow; the full
+ * id is in the title and is what a screen reader reads.
+ */
+function keyRef(id) {
+  return h('code', { class: 'key-ref', title: id },
+    h('span', { 'aria-hidden': 'true', text: id.length > 16 ? `${id.slice(0, 8)}…${id.slice(-4)}` : id }),
+    h('span', { class: 'visually-hidden', text: id }));
+}
+
+/**
+ * The key's allowed address ranges, compact: "Any address" when there are none, else the first two and
+ * "+N more", with the whole list in the title and for screen readers.
+ */
+function allowlist(cidrs) {
+  if (cidrs.length === 0) {
+    return h('span', { class: 'allowlist muted' }, h('span', { class: 'visually-hidden', text: 'Allowed from: ' }), 'Any address');
+  }
+  const shown = cidrs.slice(0, CIDRS_SHOWN);
+  const rest = cidrs.length - shown.length;
+  return h('span', { class: 'allowlist', title: `Allowed from: ${cidrs.join(', ')}` },
+    h('span', { class: 'visually-hidden', text: `Allowed from ${count(cidrs.length, 'range')}: ${cidrs.join(', ')}` }),
+    h('span', { 'aria-hidden': 'true' },
+      shown.map((cidr) => h('code', { class: 'cidr', text: cidr })),
+      rest > 0 ? h('span', { class: 'cidr-more', text: `+${rest} more` }) : null));
 }
 
 /**
@@ -214,12 +284,14 @@ async function refreshAccount() {
 // MARK: - Create New Key
 
 function input(field) {
-  return { name: el['key-name'], expires_at: el['key-expires'], rate_limit_rpm: el['key-rpm'] }[field];
+  return { name: el['key-name'], expires_at: el['key-expires'], rate_limit_rpm: el['key-rpm'], allowed_cidrs: el['key-cidrs'] }[field];
 }
 
 function fieldError(field, message) {
   const target = input(field);
-  const slot = el[{ name: 'key-name-error', expires_at: 'key-expires-error', rate_limit_rpm: 'key-rpm-error' }[field]];
+  const slot = el[{
+    name: 'key-name-error', expires_at: 'key-expires-error', rate_limit_rpm: 'key-rpm-error', allowed_cidrs: 'key-cidrs-error',
+  }[field]];
   setMessage(slot, message);
   if (message) target.setAttribute('aria-invalid', 'true');
   else target.removeAttribute('aria-invalid');
@@ -268,7 +340,11 @@ function readForm() {
   if (el['key-rpm'].validity.badInput || rpmText === '' || !Number.isInteger(rpm) || rpm < 1 || rpm > maxRpm()) {
     errors.rate_limit_rpm = `Enter a whole number from 1 to ${maxRpm()}.`;
   }
-  return { errors, body: { name, expires_at: expiresAt, rate_limit_rpm: rpm } };
+
+  // One range per line or separated by commas; the API parses each one and names a bad one.
+  const cidrs = el['key-cidrs'].value.split(/[\s,]+/).filter(Boolean);
+  if (cidrs.length > MAX_CIDRS) errors.allowed_cidrs = `Enter at most ${MAX_CIDRS} ranges (there are ${cidrs.length}).`;
+  return { errors, body: { name, expires_at: expiresAt, rate_limit_rpm: rpm, allowed_cidrs: cidrs } };
 }
 
 async function submitCreate() {
@@ -289,7 +365,7 @@ async function submitCreate() {
       return;
     }
     const { id, name } = created;
-    showKey(name, created.key);
+    showKey(name, created.key, { opener: el['create-key'] });
     delete created.key;
     created = null;
     toast(`Key “${name}” created.`);
@@ -302,10 +378,12 @@ async function submitCreate() {
 function showCreateError(error) {
   if (!(error instanceof APIError)) throw error;
   if (error.status === 422) {
-    // The API's detail names the field it is about ("rate_limit_rpm must be …").
-    const field = FIELDS.find((f) => error.detail.startsWith(`${f} `)) ?? FIELDS.find((f) => error.detail.includes(f));
+    // The API's detail names the field it is about ("rate_limit_rpm must be …", "allowed_cidrs[2]: …").
+    const field = FIELDS.find((f) => error.detail.startsWith(`${f} `) || error.detail.startsWith(`${f}[`))
+      ?? FIELDS.find((f) => error.detail.includes(f));
     if (field) {
-      fieldError(field, error.detail);
+      // "allowed_cidrs[1]: …" counts from 0 in the list sent, which is the ranges in the field in order.
+      fieldError(field, error.detail.replace(/^allowed_cidrs\[(\d+)\]: /, (_, index) => `Range ${Number(index) + 1}: `));
       input(field).focus();
       return;
     }
@@ -319,14 +397,21 @@ function showCreateError(error) {
 
 // MARK: - The one-time pop-up
 
-function showKey(name, secret) {
-  el['create-dialog'].close('created');
+/**
+ * Opens the pop-up with a new key's secret (from a create or a roll). `opener` gets focus when it closes;
+ * `rolled`, for a roll, says what happens to the old key.
+ */
+function showKey(name, secret, { opener, rolled = '' }) {
+  for (const dialog of [el['create-dialog'], el['roll-dialog']]) {
+    if (dialog.open) dialog.close('created');
+  }
   el['reveal-name'].textContent = name;
   el['reveal-key'].textContent = secret;
+  setMessage(el['reveal-rolled'], rolled);
   setMessage(el['reveal-copy-status'], '');
   el['reveal-copy-status'].hidden = false;
   byId('reveal-copy-label').textContent = 'Copy';
-  openModal(el['reveal-dialog'], el['create-key']);
+  openModal(el['reveal-dialog'], opener);
   el['reveal-copy'].focus();
 }
 
@@ -351,6 +436,7 @@ function forgetKey() {
   const selection = getSelection();
   if (selection && el['reveal-dialog'].contains(selection.anchorNode)) selection.removeAllRanges();
   el['reveal-key'].textContent = '';
+  setMessage(el['reveal-rolled'], '');
   el['reveal-name'].textContent = '';
   el['reveal-copy-status'].textContent = '';
 }
@@ -375,7 +461,7 @@ function highlight(tr) {
 }
 
 function rowHeading(tr) {
-  const heading = tr.querySelector('th');
+  const heading = tr?.querySelector('th');
   if (!heading) return null;
   heading.tabIndex = -1;
   return heading;
@@ -396,4 +482,69 @@ async function deleteKey() {
     if (error.status === 401) return;
     setMessage(el['confirm-error'], `The key was not deleted: ${error.detail}`);
   }
+}
+
+// MARK: - Roll
+
+const graceChoices = () => el['roll-dialog'].querySelectorAll('input[name="roll-grace"]');
+const graceSeconds = () => Number(el['roll-dialog'].querySelector('input[name="roll-grace"]:checked').value);
+
+function confirmRoll(record, tr, button) {
+  pendingRoll = { id: record.id, name: record.name, hint: record.hint };
+  el['roll-name'].textContent = `“${record.name}”`;
+  el['roll-hint'].textContent = record.hint;
+  setMessage(el['roll-error'], '');
+  // An hour unless chosen otherwise: long enough to move a client over, and nothing stops at once by accident.
+  el['roll-dialog'].querySelector('input[name="roll-grace"][value="3600"]').checked = true;
+  updateGraceHint();
+  // Focus returns to the Roll button, or to the row's name if the list was reloaded meanwhile (after a 409).
+  openModal(el['roll-dialog'], () => (button.isConnected ? button : rowHeading(keyRowById(record.id) ?? tr)));
+  // The one choice the dialog asks for has focus (Enter there does nothing; Esc cancels).
+  el['roll-dialog'].querySelector('input[name="roll-grace"]:checked').focus();
+}
+
+function updateGraceHint() {
+  const seconds = graceSeconds();
+  el['roll-grace-hint'].textContent = seconds === 0
+    ? 'At once: every request that sends the old key gets 401 Unauthorized.'
+    : `The old key keeps working for ${duration(seconds)} after the roll, then gets 401 Unauthorized. Move your clients to the new key before then.`;
+}
+
+async function rollKey() {
+  if (!pendingRoll) return;
+  const { id, hint } = pendingRoll;
+  const grace = graceSeconds();
+  let created;
+  try {
+    created = await call('POST', `/v1/keys/${encodeURIComponent(id)}/roll`, { body: { grace_seconds: grace } });
+  } catch (error) {
+    if (error.status === 401) return;
+    setMessage(el['roll-error'], `The key was not rolled: ${error.detail}`);
+    // Deleted, rolled or expired elsewhere (409), or gone (404): show the list as it is now, behind the dialog.
+    if (error.status === 409 || error.status === 404) {
+      refreshAccount();
+      table.reload();
+      refreshExpiring();
+    }
+    return;
+  }
+  const { id: newId, name } = created;
+  const rolled = grace === 0
+    ? `The old key, ${hint}, has stopped working.`
+    : `The old key, ${hint}, keeps working for ${duration(grace)}; then it gets 401 Unauthorized.`;
+  // Focus goes to the new key's row when the pop-up closes (the list is reloaded meanwhile).
+  showKey(name, created.key, {
+    opener: () => rowHeading(keyRowById(newId)) ?? el['create-key'],
+    rolled,
+  });
+  delete created.key;
+  created = null;
+  toast(`Key “${name}” rolled.`);
+  await refreshAccount();
+  await Promise.all([table.reload(), refreshExpiring()]);
+  for (const key of [id, newId]) highlight(keyRowById(key));
+}
+
+function keyRowById(id) {
+  return document.querySelector(`#keys-body tr[data-key-id="${CSS.escape(id)}"]`);
 }

@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Billing cycles and top-ups through the binary, with `--fake-time`.
+@Suite("Billing: cycles and top-ups")
+struct BillingCycleTests {
+    private func advance(_ server: ServerProcess, _ seconds: Int) throws {
+        #expect(try server.post("/v1/clock", json: #"{"advance_seconds": \#(seconds)}"#).status == 200)
+    }
+
+    private func ledger(_ server: ServerProcess) throws -> [[String: Any]] {
+        try server.get("/v1/account/ledger?limit=100").object["data"] as? [[String: Any]] ?? []
+    }
+
+    @Test func aMonthRollsOver_toTheSecond_expiringTheOldCreditsAndGrantingNew() throws {
+        let server = try ServerProcess(arguments: ["--fake-time", "2030-01-31T12:00:00Z", "--plan", "pro"])
+        let key = try server.createKey()
+        let account = try server.get("/v1/account").object
+        #expect(account["cycle_start"] as? String == "2030-01-31T12:00:00Z")
+        #expect(account["cycle_end"] as? String == "2030-02-28T12:00:00Z", "the 31st: the month's last day")
+        #expect(try server.upload("/transcribe", key: key.secret).status == 200)
+        #expect(try server.get("/v1/account").text.contains(#""balance":23.9996,"#))
+
+        try advance(server, 28 * 86_400 - 1)  // 2030-02-28T11:59:59Z
+        #expect(try server.get("/v1/account").object["cycle_end"] as? String == "2030-02-28T12:00:00Z")
+        try advance(server, 1)
+        let after = try server.get("/v1/account")
+        #expect(after.text.contains(#""balance":24,"#), "\(after.text)")
+        #expect(after.object["cycle_start"] as? String == "2030-02-28T12:00:00Z")
+        #expect(after.object["cycle_end"] as? String == "2030-03-31T12:00:00Z", "back to the 31st")
+        let newest = try ledger(server).prefix(2)
+        #expect(newest.map { $0["kind"] as? String } == ["grant", "expire"])
+        #expect(newest.last?["amount"] as? NSNumber == -23.9996)
+        let audit = try server.get("/v1/audit-events?limit=1").object["data"] as? [[String: Any]] ?? []
+        #expect(audit.first?["action"] as? String == "billing.cycle_started")
+    }
+
+    @Test func severalCyclesInOneAdvance_applyInOrder_andARestartAppliesNoneTwice() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("cycles.sqlite3")
+        let server = try ServerProcess(arguments: ["--fake-time", "2030-01-10T00:00:00Z", "--plan", "starter"],
+                                       databasePath: path, directory: directory)
+        try advance(server, 100 * 86_400)  // 2030-04-20: three cycle starts passed (Feb 10, Mar 10, Apr 10)
+        let kinds = try ledger(server).compactMap { $0["kind"] as? String }
+        #expect(Array(kinds.prefix(6)) == ["grant", "expire", "grant", "expire", "grant", "expire"])
+        let grants = try ledger(server).filter { $0["kind"] as? String == "grant" }.prefix(3).compactMap { $0["time"] as? String }
+        #expect(grants == ["2030-04-10T00:00:00Z", "2030-03-10T00:00:00Z", "2030-02-10T00:00:00Z"])
+        let count = try ledger(server).count
+        #expect(server.stop() == 0)
+
+        // The same database, the same moment: nothing is applied twice.
+        let again = try ServerProcess(arguments: ["--fake-time", "2030-04-20T00:00:00Z"], databasePath: path, directory: directory)
+        #expect(try ledger(again).count == count)
+        #expect(try again.get("/v1/account").object["cycle_end"] as? String == "2030-05-10T00:00:00Z")
+        #expect(try again.get("/v1/account").text.contains(#""balance":5,"#))
+    }
+
+    @Test func aTopUp_isAllowedFromPro_atLeast10_neverExpires_andIsSpentLast() throws {
+        let server = try ServerProcess(arguments: ["--fake-time", "2030-01-01T00:00:00Z", "--plan", "pro"])
+        let key = try server.createKey()
+        let small = try server.post("/v1/account/top-ups", json: #"{"amount": "9.99"}"#)
+        #expect(small.status == 422 && small.detail?.contains("the minimum top-up is 10 credits") == true)
+        let bought = try server.post("/v1/account/top-ups", json: #"{"amount": "10.00"}"#)
+        #expect(bought.status == 201 && bought.text.contains(#""balance":34,"#), "\(bought.text)")
+        #expect(try server.upload("/transcribe", key: key.secret).status == 200)
+        let charge = try #require(try ledger(server).first { $0["kind"] as? String == "charge" })
+        let lots = try server.get("/v1/account/lots").object["data"] as? [[String: Any]] ?? []
+        let monthly = try #require(lots.first { $0["kind"] as? String == "monthly" && ($0["remaining"] as? NSNumber)?.doubleValue ?? 0 > 0 })
+        #expect((charge["lots"] as? [[String: Any]])?.first?["lot"] as? String == monthly["id"] as? String, "monthly credits first")
+        #expect(lots.first { $0["kind"] as? String == "top_up" }?["expires_at"] is NSNull)
+
+        // A month later the monthly credits are gone and renewed; the top-up is still whole.
+        try advance(server, 31 * 86_400)
+        #expect(try server.get("/v1/account").text.contains(#""balance":34,"#))
+        let topUp = (try server.get("/v1/account/lots").object["data"] as? [[String: Any]] ?? []).first { $0["kind"] as? String == "top_up" }
+        #expect(topUp?["remaining"] as? NSNumber == 10)
+    }
+
+    @Test func freeAndStarter_cannotBuyCredits() throws {
+        for plan in ["free", "starter"] {
+            let server = try ServerProcess(arguments: ["--plan", plan])
+            let refused = try server.post("/v1/account/top-ups", json: #"{"amount": 10}"#)
+            #expect(refused.status == 402, "\(plan): \(refused.status)")
+            #expect(refused.detail?.contains("cannot buy extra credits; top-ups need Pro, Pro+ or Enterprise") == true)
+            #expect(try server.get("/v1/account").object["allows_top_ups"] as? Bool == false)
+        }
+        let cli = try ServerProcess(arguments: ["--plan", "pro"])
+        let result = try runCLI(["account", "top-up", "12.5", "--db", cli.databasePath])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try cli.get("/v1/account").text.contains(#""balance":36.5,"#))
+    }
+}
