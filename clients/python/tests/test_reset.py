@@ -64,7 +64,8 @@ def test_recordedRequests_nameTheFormParts_neverTheKey(theta_reset: ThetaConsole
     assert (oldest["status"], oldest["key_id"], oldest["endpoint"]) == (200, key.id, "/transcribe")
     parts = {p["name"]: p for p in oldest["parts"]}
     assert parts["file"]["filename"] == "lecture.wav" and parts["file"]["size"] == wav_path.stat().st_size
-    assert key.secret not in str(theta_reset.recorded_requests())
+    leaked = key.secret in str(theta_reset.recorded_requests())
+    assert not leaked
     assert len(theta_reset.recorded_requests(limit=1)) == 1
 
 
