@@ -1,25 +1,30 @@
-// Theta One Console: sign-in, the screens behind it (#/apis, #/billing, #/audit), and sign-out.
+// Theta One Console: sign-in, the screens behind it (#/apis, #/keys/key_…, #/billing, #/audit), and sign-out.
 import { call, session, whenUnauthorized } from './api.js';
 import { byId, setMessage, whileBusy } from './dom.js';
 import { closeAllDialogs, setUpDialogs } from './dialogs.js';
 import { hydrateIcons } from './icons.js';
 import { clearToasts } from './toast.js';
 import { resetKeys, setUpKeys, showKeys } from './views/keys.js';
+import { resetKeyDetail, setUpKeyDetail, showKeyDetail } from './views/key.js';
 import { resetBilling, setUpBilling, showBilling } from './views/billing.js';
 import { resetAudit, setUpAudit, showAudit } from './views/audit.js';
 
 const SCREENS = {
   apis: { title: 'API Keys', show: showKeys, reset: resetKeys },
+  // One key, #/keys/key_…: a page under APIs.
+  key: { title: 'API key', show: showKeyDetail, reset: resetKeyDetail, nav: 'apis' },
   billing: { title: 'Billing', show: showBilling, reset: resetBilling },
   audit: { title: 'Audit log', show: showAudit, reset: resetAudit },
 };
 const narrow = window.matchMedia('(max-width: 900px)');
 let signedIn = false;
+let currentScreen = null;
 
 function start() {
   hydrateIcons();
   setUpDialogs();
   setUpKeys();
+  setUpKeyDetail();
   setUpBilling();
   setUpAudit();
   setUpSignIn();
@@ -110,6 +115,7 @@ function enterApp({ focus }) {
 
 function signOut(notice) {
   signedIn = false;
+  currentScreen = null;
   session.clear();
   closeAllDialogs();
   closeMenu({ restoreFocus: false });
@@ -120,23 +126,35 @@ function signOut(notice) {
 
 // MARK: - Screens
 
+/** The screen the URL names: `#/apis`, `#/billing`, `#/audit`, or `#/keys/<id>` for one key. */
 function routeName() {
-  const match = /^#\/([a-z]+)/.exec(location.hash);
-  return match && SCREENS[match[1]] ? match[1] : 'apis';
+  if (/^#\/keys\/[^/]+$/.test(location.hash)) return 'key';
+  const match = /^#\/([a-z]+)$/.exec(location.hash);
+  return match && SCREENS[match[1]] && match[1] !== 'key' ? match[1] : 'apis';
+}
+
+function keyInRoute() {
+  const match = /^#\/keys\/([^/]+)$/.exec(location.hash);
+  return match ? decodeURIComponent(match[1]) : null;
 }
 
 function showScreen({ focus }) {
   const name = routeName();
+  const from = currentScreen;
+  currentScreen = name;
   for (const view of document.querySelectorAll('.view')) view.hidden = view.dataset.view !== name;
+  const section = SCREENS[name].nav ?? name;
   for (const link of document.querySelectorAll('.nav-link[data-route]')) {
-    if (link.dataset.route === name) link.setAttribute('aria-current', 'page');
+    if (link.dataset.route === section) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
   document.title = `${SCREENS[name].title} · Theta One Console`;
   closeAllDialogs(); // Back/Forward while a dialog is open: the dialog belongs to the screen being left.
   closeMenu({ restoreFocus: false });
-  if (focus) byId(`${name}-title`).focus();
-  SCREENS[name].show();
+  // Back from a key to the list: the list puts the focus on that key's row itself.
+  const returning = name === 'apis' && from === 'key';
+  if (focus && !returning) byId(`${name}-title`).focus();
+  SCREENS[name].show({ from, id: keyInRoute(), focus });
 }
 
 // MARK: - The sidebar as a drawer on narrow screens

@@ -30,6 +30,8 @@ let table;
 let pendingDelete = null;
 let pendingRoll = null;
 let expiringGeneration = 0;
+// The key whose page was opened from the list last: its row gets the focus back.
+let lastOpened = null;
 
 const el = {};
 
@@ -81,9 +83,37 @@ export function setUpKeys() {
   });
 }
 
-export async function showKeys() {
+/**
+ * Loads the list. Back from a key's page (`from` 'key') with the list still there, it stays as it was (its
+ * pages and its place), that key's row is brought up to date and gets the focus.
+ */
+export async function showKeys({ from, focus } = {}) {
+  const back = from === 'key' ? lastOpened : null;
+  const row = back ? keyRowById(back) : null;
+  if (row) {
+    if (focus) row.querySelector('.key-link')?.focus();
+    refreshRow(back);
+    refreshAccount();
+    return refreshExpiring();
+  }
+  if (from === 'key' && focus) byId('apis-title').focus();
   await refreshAccount();
   return Promise.all([table.reload(), refreshExpiring()]);
+}
+
+/** Rewrites one row from the API (its last use, its status), keeping its place in the list. */
+async function refreshRow(id) {
+  let record;
+  try {
+    record = await call('GET', `/v1/keys/${encodeURIComponent(id)}`);
+  } catch {
+    return;
+  }
+  const tr = keyRowById(id);
+  if (!tr) return;
+  const hadFocus = tr.contains(document.activeElement) && document.activeElement.classList.contains('key-link');
+  fillRow(tr, record);
+  if (hadFocus) tr.querySelector('.key-link')?.focus();
 }
 
 export function resetKeys() {
@@ -94,6 +124,7 @@ export function resetKeys() {
   updateEmptyText();
   el['plan-usage'].hidden = true;
   expiringGeneration += 1;
+  lastOpened = null;
   showExpiring(0);
   forgetKey();
 }
@@ -101,8 +132,15 @@ export function resetKeys() {
 // MARK: - The list
 
 function keyRow(record) {
-  const tr = h('tr', { dataset: { keyId: record.id } });
+  const tr = h('tr', { class: 'is-linked', dataset: { keyId: record.id } });
   fillRow(tr, record);
+  // A click anywhere on the row opens the key's page, as its name's link does; not a click on a button or a
+  // link, nor the end of selecting text to copy.
+  tr.addEventListener('click', (event) => {
+    if (!(event.target instanceof Element) || event.target.closest('a, button, input, label, summary')) return;
+    if (!getSelection().isCollapsed && tr.contains(getSelection().anchorNode)) return;
+    tr.querySelector('.key-link')?.click();
+  });
   return tr;
 }
 
@@ -126,7 +164,12 @@ function fillRow(tr, record) {
     : null;
   tr.replaceChildren(
     h('th', { scope: 'row', 'data-label': 'Name' },
-      h('span', { class: 'cell-main', text: record.name }),
+      h('a', {
+        class: 'cell-main key-link', href: `#/keys/${encodeURIComponent(record.id)}`, text: record.name,
+        onclick: () => {
+          lastOpened = record.id;
+        },
+      }),
       h('span', { class: 'cell-sub', text: record.id })),
     h('td', { 'data-label': 'Key' }, h('div', { class: 'key-cell' },
       h('code', { class: 'key-hint', text: record.hint }), allowlist(record.allowed_cidrs ?? []))),
