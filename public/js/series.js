@@ -82,6 +82,12 @@ export function emptyBuckets(from, to, step) {
   return buckets;
 }
 
+/** Exactly the buckets of `[from, to)` by `step`: the API's where it has them, zero-filled elsewhere. */
+export function fillBuckets(buckets, from, to, step) {
+  const byStart = new Map(buckets.map((bucket) => [bucket.start, bucket]));
+  return emptyBuckets(from, to, step).map((empty) => byStart.get(empty.start) ?? empty);
+}
+
 /** Credits spent per UTC day in `[from, to)`, from the ledger's charges: `values.credits` in each bucket. */
 export function chargesPerDay(entries, from, to) {
   const buckets = emptyBuckets(from, to, DAY);

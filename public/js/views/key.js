@@ -6,7 +6,7 @@ import { call, withQuery } from '../api.js';
 import { byId, h, setMessage } from '../dom.js';
 import { count, credits, stamp } from '../format.js';
 import { barChart, clearChart, DAY, formatDay, formatHour, HOUR } from '../charts.js';
-import { iso, serverNow, startOfDay, startOfHour, usageBuckets } from '../series.js';
+import { fillBuckets, iso, serverNow, startOfDay, startOfHour, usageBuckets } from '../series.js';
 
 const STATUS_LABELS = { active: 'Active', inactive: 'Inactive', expired: 'Expired' };
 // The request stack, bottom first. Patterns and labels tell the outcomes apart without their colour.
@@ -77,20 +77,22 @@ async function load(id, mine) {
   if (mine !== generation) return;
   showRecord(record);
 
-  // The server's clock may be a fake one (serve --fake-time): now is at least the last time it wrote on this key.
-  const now = serverNow(record.created_at, record.last_used_at, record.deactivated_at);
-  const hoursTo = startOfHour(now) + HOUR;
-  const hoursFrom = hoursTo - HOURS * HOUR;
-  const daysTo = startOfDay(now) + DAY;
-  const daysFrom = daysTo - DAYS * DAY;
+  // The windows end with the server's current hour and day, on its clock, which may be a fake one (serve
+  // --fake-time): the hours are asked for without a range, so the API's default ends with the hour in progress
+  // (30 days of them; the last 24 are drawn), and that hour gives the day.
   const path = `/v1/keys/${encodeURIComponent(id)}/usage`;
   let hours;
   let days;
   try {
-    [hours, days] = await Promise.all([
-      call('GET', withQuery(path, { granularity: 'hour', from: iso(hoursFrom), to: iso(hoursTo) })),
-      call('GET', withQuery(path, { granularity: 'day', from: iso(daysFrom), to: iso(daysTo) })),
-    ]);
+    const recent = usageBuckets(await call('GET', withQuery(path, { granularity: 'hour' })));
+    if (mine !== generation) return;
+    const hoursTo = recent.length ? recent[recent.length - 1].end : startOfHour(serverNow(record.last_used_at)) + HOUR;
+    const hoursFrom = hoursTo - HOURS * HOUR;
+    hours = { domain: [hoursFrom, hoursTo], buckets: fillBuckets(recent, hoursFrom, hoursTo, HOUR) };
+    const daysTo = startOfDay(hoursTo - 1) + DAY;
+    const daysFrom = daysTo - DAYS * DAY;
+    const answer = await call('GET', withQuery(path, { granularity: 'day', from: iso(daysFrom), to: iso(daysTo) }));
+    days = { domain: [daysFrom, daysTo], buckets: fillBuckets(usageBuckets(answer), daysFrom, daysTo, DAY) };
   } catch (error) {
     if (mine !== generation || error.status === 401) return;
     const message = error.status === 404
@@ -100,8 +102,8 @@ async function load(id, mine) {
     return;
   }
   if (mine !== generation) return;
-  drawHours(usageBuckets(hours), [hoursFrom, hoursTo]);
-  drawDays(usageBuckets(days), [daysFrom, daysTo]);
+  drawHours(hours.buckets, hours.domain);
+  drawDays(days.buckets, days.domain);
 }
 
 function showRecord(record) {
@@ -143,7 +145,7 @@ function drawHours(buckets, domain) {
 }
 
 function drawDays(buckets, domain) {
-  const total = buckets.reduce((sum, b) => sum + Math.round(b.values.credits * 1e6), 0) / 1e6;
+  const total = buckets.reduce((sum, b) => sum + Math.round((b.values.credits ?? 0) * 1e6), 0) / 1e6;
   const span = `${formatDay(domain[0])} – ${formatDay(domain[1] - 1)} (UTC)`;
   byId('key-days-sub').textContent = `${span}: ${credits(total)} credits in all.`;
   barChart(byId('key-days-chart'), {
