@@ -160,8 +160,8 @@ async function buyCredits() {
 // MARK: - Credit lots
 
 function showLots(lots) {
-  // What the balance is made of now: the lots that have not expired (expired ones are in the history).
-  const current = lots.filter((lot) => !lot.expired);
+  // What the balance is made of now: the lots with credits left that have not expired (the rest are in the history).
+  const current = lots.filter((lot) => !lot.expired && Number(lot.remaining) > 0);
   byId('lots-body').replaceChildren(...current.map(lotRow));
   byId('lots-empty').hidden = current.length > 0;
   byId('lots-error').hidden = true;
