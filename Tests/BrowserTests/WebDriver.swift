@@ -203,6 +203,7 @@ enum Key: String {
     case escape = "\u{E00C}"
     case shift = "\u{E008}"
     case backspace = "\u{E003}"
+    case arrowLeft = "\u{E012}"
     case arrowRight = "\u{E014}"
 }
 
