@@ -213,7 +213,9 @@ function paint(host, state, { rebuild = false } = {}) {
   if (host.dataset.empty) return;
   const plot = host.querySelector('.chart-plot');
   if (state.width <= 0) return; // hidden: drawn when it gets a width
+  const hadFocus = plot.contains(document.activeElement);
   plot.replaceChildren(spec.kind === 'bars' ? drawBars(spec, state) : drawLine(spec, state));
+  if (hadFocus) plot.firstChild.focus(); // redrawn for a new width under the keyboard's focus
 }
 
 function svgElement(tag, attributes = {}, ...children) {
@@ -424,7 +426,7 @@ function drawBars(spec, state) {
     for (const hit of hits.children) hit.classList.remove('is-active');
     tip.hide();
   }
-  svg.addEventListener('pointerleave', hide);
+  hideOnLeave(svg, hide);
   keyboard(svg, () => active, (index) => show(index), hide, spec.buckets.length,
     () => Math.max(0, totals.findLastIndex((total) => total > 0)));
   return svg;
@@ -484,9 +486,16 @@ function drawLine(spec, state) {
   };
   overlay.addEventListener('pointermove', (event) => show(nearest(event)));
   overlay.addEventListener('pointerdown', (event) => show(nearest(event)));
-  svg.addEventListener('pointerleave', hide);
+  hideOnLeave(svg, hide);
   keyboard(svg, () => active, show, hide, spec.stops.length, () => spec.stops.length - 1);
   return svg;
+}
+
+/** The pointer leaving hides the tooltip; a finger lifted does not (a tap shows it, a tap elsewhere blurs it). */
+function hideOnLeave(svg, hide) {
+  svg.addEventListener('pointerleave', (event) => {
+    if (event.pointerType !== 'touch') hide();
+  });
 }
 
 /** Arrow keys, Home and End move through the buckets or changes; Esc hides the tooltip. */
