@@ -507,7 +507,8 @@ function keyboard(svg, current, show, hide, count, initial) {
   svg.addEventListener('keydown', (event) => {
     const index = current();
     let next = null;
-    if (event.key === 'ArrowRight' || event.key === 'ArrowUp') next = Math.min(count - 1, index + 1);
+    if (index < 0 && ['ArrowRight', 'ArrowUp', 'ArrowLeft', 'ArrowDown'].includes(event.key)) next = initial();
+    else if (event.key === 'ArrowRight' || event.key === 'ArrowUp') next = Math.min(count - 1, index + 1);
     else if (event.key === 'ArrowLeft' || event.key === 'ArrowDown') next = Math.max(0, index - 1);
     else if (event.key === 'Home') next = 0;
     else if (event.key === 'End') next = count - 1;
