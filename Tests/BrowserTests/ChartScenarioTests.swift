@@ -62,7 +62,11 @@ extension ConsoleScenarioTests {
         for (day, bar) in bars.values {
             #expect(abs(bar.height - Double(bar.micro) / 1e6 * bars.scale) < 0.6, "\(day): \(bar.height) px for \(bar.micro) µcredits")
         }
-        #expect(bars.buckets == 33, "a bar slot for each day from Jan 1 to Feb 2")
+        #expect(bars.buckets == 33, "a bar slot for each day from Jan 1 to Feb 2, today on the server's clock")
+        // … and the account's usage per day, bucket by bucket.
+        let accountDays = try usage(server, "/v1/account/usage?granularity=day&from=\(previousStart)")
+        #expect(accountDays.count == 33)
+        #expect(Dictionary(accountDays.filter { $0.micro != 0 }.map { (String($0.start.prefix(10)), $0.micro) }) { a, _ in a } == expected)
         // The balance line: its end is the balance; a mark for each grant, expiry and top-up since the previous cycle began.
         let account = try server.get("/v1/account").object
         #expect(account["cycle"] as? Int == 2)
@@ -261,8 +265,6 @@ extension ConsoleScenarioTests {
         steps.lap("tooltip, table, contrast")
 
         if shots.enabled {
-            try browser.execute("document.querySelector('#key-hours-chart svg.chart-svg').focus()")
-            try browser.press(.arrowLeft)
             try shots.capture("key-usage", page: page) {
                 page.settle() // the charts are redrawn for the new width first
                 try page.browser.execute("document.querySelector('#key-hours-chart svg.chart-svg').focus()")
@@ -385,7 +387,11 @@ extension ConsoleScenarioTests {
     struct UsageBucket { let start: String; let requests: [String: Int]; let micro: Int }
 
     private func usage(_ server: ServerProcess, key: String, granularity: String, from: String, to: String) throws -> [UsageBucket] {
-        let answer = try server.get("/v1/keys/\(key)/usage?granularity=\(granularity)&from=\(from)&to=\(to)")
+        try usage(server, "/v1/keys/\(key)/usage?granularity=\(granularity)&from=\(from)&to=\(to)")
+    }
+
+    private func usage(_ server: ServerProcess, _ path: String) throws -> [UsageBucket] {
+        let answer = try server.get(path)
         #expect(answer.status == 200, "usage: \(answer.status) \(answer.text)")
         return (answer.object["buckets"] as? [[String: Any]] ?? []).map { bucket in
             let requests = (bucket["requests"] as? [String: Any] ?? [:]).mapValues { Int(number($0)) }

@@ -1,5 +1,5 @@
 // Usage and balance shaped for the charts: UTC days and hours, the billing range (this cycle and the
-// one before), the balance line from the ledger, credits per day, request outcomes. Pure functions:
+// one before), the balance line from the ledger, the usage API's buckets, request outcomes. Pure functions:
 // no DOM, no fetch.
 import { DAY, HOUR } from './charts.js';
 
@@ -86,22 +86,6 @@ export function emptyBuckets(from, to, step) {
 export function fillBuckets(buckets, from, to, step) {
   const byStart = new Map(buckets.map((bucket) => [bucket.start, bucket]));
   return emptyBuckets(from, to, step).map((empty) => byStart.get(empty.start) ?? empty);
-}
-
-/** Credits spent per UTC day in `[from, to)`, from the ledger's charges: `values.credits` in each bucket. */
-export function chargesPerDay(entries, from, to) {
-  const buckets = emptyBuckets(from, to, DAY);
-  const micro = buckets.map(() => 0);
-  for (const entry of entries) {
-    if (entry.kind !== 'charge') continue;
-    const t = time(entry.time);
-    if (t < from || t >= to) continue;
-    micro[Math.floor((t - from) / DAY)] -= toMicro(entry.amount);
-  }
-  buckets.forEach((bucket, index) => {
-    bucket.values.credits = micro[index] / 1e6;
-  });
-  return buckets;
 }
 
 /** The outcome groups of the request stack, in stacking order (bottom first). */

@@ -1,11 +1,11 @@
 // The Billing screen: plan, balance, Buy credits (plans that allow top-ups), the balance over time and
 // the credits spent per day for this cycle and the one before, the credit lots, and the credit history
-// (GET /v1/account, /v1/account/lots, /v1/account/ledger; POST /v1/account/top-ups).
+// (GET /v1/account, /v1/account/lots, /v1/account/ledger, /v1/account/usage; POST /v1/account/top-ups).
 import { call, withQuery, APIError } from '../api.js';
 import { byId, h, setMessage, whileBusy } from '../dom.js';
 import { credits, dollars, signedCredits, stamp } from '../format.js';
 import { barChart, clearChart, DAY, formatDay, formatMoment, lineChart } from '../charts.js';
-import { balanceSeries, billingRange, chargesPerDay, endOfDay, serverNow, startOfDay } from '../series.js';
+import { balanceSeries, billingRange, endOfDay, iso, serverNow, startOfDay, usageBuckets } from '../series.js';
 import { toast } from '../toast.js';
 import { PagedTable } from './table.js';
 
@@ -204,8 +204,13 @@ async function ledgerSince(start) {
 async function loadCharts(account, lots, mine) {
   const range = billingRange(account, lots);
   let ledger;
+  let days;
   try {
-    ledger = await ledgerSince(range.start);
+    // The days run from the range's first to the server's today: the usage API's default end.
+    [ledger, days] = await Promise.all([
+      ledgerSince(range.start),
+      call('GET', withQuery('/v1/account/usage', { granularity: 'day', from: iso(startOfDay(range.start)) })),
+    ]);
   } catch (error) {
     if (mine !== generation || error.status === 401) return;
     for (const id of ['balance-chart', 'spend-chart']) {
@@ -215,9 +220,10 @@ async function loadCharts(account, lots, mine) {
     return;
   }
   if (mine !== generation) return;
-  const newest = ledger.entries[0]?.time;
-  // The server's clock may be a fake one: now is at least the newest time it wrote, and within this cycle.
-  const now = Math.min(range.end, serverNow(account.cycle_start, newest));
+  const buckets = usageBuckets(days);
+  // The server's clock may be a fake one: now is at least the newest time it wrote (its today, the newest
+  // entry), and within this cycle.
+  const now = Math.min(range.end, serverNow(account.cycle_start, ledger.entries[0]?.time, buckets.at(-1)?.start));
   const domain = [startOfDay(range.start), endOfDay(range.end)];
   const guides = [];
   if (range.previousStart != null && range.previousStart < range.currentStart) {
@@ -228,7 +234,7 @@ async function loadCharts(account, lots, mine) {
   const cycles = range.previousStart != null ? 'the previous cycle and this one' : 'this cycle';
 
   drawBalance(account, ledger, { range, now, domain, guides, span, cycles });
-  drawSpend(ledger, { range, now, domain, guides, span, cycles });
+  drawSpend(buckets, { domain, guides, span, cycles });
 }
 
 function drawBalance(account, ledger, { range, now, domain, guides, span, cycles }) {
@@ -273,8 +279,7 @@ function dailyBalances(points, events, { from, to }) {
   return { caption: 'Balance at the end of each day (UTC)', head: ['Day (UTC)', 'Balance (credits)', 'Grants, expiries, top-ups'], rows };
 }
 
-function drawSpend(ledger, { range, now, domain, guides, span, cycles }) {
-  const buckets = chargesPerDay(ledger.entries, startOfDay(range.start), startOfDay(now) + DAY);
+function drawSpend(buckets, { domain, guides, span, cycles }) {
   const total = buckets.reduce((sum, bucket) => sum + Math.round(bucket.values.credits * 1e6), 0) / 1e6;
   const top = buckets.reduce((best, bucket) => (bucket.values.credits > best.values.credits ? bucket : best), buckets[0]);
   byId('spend-chart-sub').textContent = `${cycles[0].toUpperCase()}${cycles.slice(1)}, ${span} (UTC): ${credits(total)} credits in all.`;
