@@ -63,7 +63,11 @@ import Testing
             let store = try KeyStore(path: path, clock: ManualClock(testEpoch))
             let key = try store.createTestKey()
             var batch = UsageBatch(number: 1)
-            batch.keys[key.record.id] = UsageBatch.KeyUsage(succeeded: 2, refused: 1, lastUsed: testEpoch.addingTimeInterval(5))
+            var usage = UsageBatch.KeyUsage()
+            usage.count(status: 200, at: testEpoch)
+            usage.count(status: 200, at: testEpoch.addingTimeInterval(5))
+            usage.count(status: 429, at: testEpoch.addingTimeInterval(1))
+            batch.keys[key.record.id] = usage
             batch.charges = [
                 UsageBatch.Charge(keyID: key.record.id, endpoint: "/transcribe", audioSeconds: 10, costMicro: 4_000, at: testEpoch),
                 UsageBatch.Charge(keyID: key.record.id, endpoint: "/transcribe", audioSeconds: 1, costMicro: 400, at: testEpoch),
@@ -158,7 +162,7 @@ import Testing
             let key = try store.createTestKey()
             let recorder = try UsageRecorder(store: store)
             recorder.charge(.init(keyID: key.record.id, endpoint: "/transcribe", audioSeconds: 2, costMicro: 800, at: testEpoch))
-            recorder.record(keyID: key.record.id, succeeded: true, at: testEpoch)
+            recorder.record(keyID: key.record.id, status: 200, at: testEpoch)
             let before = try store.account()
             #expect(recorder.pendingMicro(appliedBatches: before.usageBatches) == 800)
             try recorder.flush()
@@ -177,7 +181,7 @@ import Testing
             let store = try KeyStore(path: path, clock: ManualClock(testEpoch))
             let key = try store.createTestKey()
             let first = try UsageRecorder(store: store)
-            first.record(keyID: key.record.id, succeeded: false, at: testEpoch)
+            first.record(keyID: key.record.id, status: 400, at: testEpoch)
             try first.flush()
             let second = try UsageRecorder(store: store)
             second.charge(.init(keyID: key.record.id, endpoint: "/transcribe", audioSeconds: 1, costMicro: 400, at: testEpoch))
