@@ -10,6 +10,11 @@ public struct JSONWriter {
         bytes.reserveCapacity(256)
     }
 
+    /// Room for `count` bytes, for an answer whose size is known roughly in advance.
+    public mutating func reserveCapacity(_ count: Int) {
+        bytes.reserveCapacity(count)
+    }
+
     public mutating func beginObject() {
         separate()
         bytes.append(UInt8(ascii: "{"))
