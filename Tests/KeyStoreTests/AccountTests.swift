@@ -146,6 +146,20 @@ import Testing
         #expect(Credits.parse("9999999999999") == nil)
     }
 
+    @Test func credits_roundTripExactly_andFormatAsShortAsPossible() {
+        var random = SystemRandomNumberGenerator()
+        for micro in [Int64(0), 1, -1, 10, 100_000, 999_999, 1_000_000, 1_000_001, -1_234_500, Int64.max, Int64.min + 1]
+            + (0..<2_000).map({ _ in Int64.random(in: -1_000_000_000_000...1_000_000_000_000, using: &random) }) {
+            let text = Credits.format(micro: micro)
+            if micro.magnitude <= 1_000_000_000_000 * 1_000_000 { #expect(Credits.parse(text) == micro, "\(micro) → \(text)") }
+            #expect(!text.contains(".") || !text.hasSuffix("0"), "\(text)")
+            #expect(text.split(separator: ".").dropFirst().first.map { $0.count <= 6 } ?? true, "\(text)")
+        }
+        #expect(Credits.format(micro: 1_000_001) == "1.000001")
+        #expect(Credits.format(micro: -1_234_500) == "-1.2345")
+        #expect(Credits.format(micro: Int64.min) == "-9223372036854.775808")
+    }
+
     @Test func plans_matchThePricingTable() {
         #expect(Plan.allCases.map(\.rpmCap) == [30, 100, 500, 500, nil])
         #expect(Plan.allCases.map(\.keyLimit) == [1, 3, nil, nil, nil])

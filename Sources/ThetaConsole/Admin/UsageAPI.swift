@@ -38,28 +38,48 @@ struct UsageAPI: Sendable {
 extension UsageSeries {
     /// `{"granularity", "buckets": [{"start", "requests": {"200": n, …}, "audio_seconds", "credits"}]}`,
     /// every bucket of the range, in time order. Credits are exact decimals.
+    ///
+    /// Each bucket is written as bytes from fixed pieces, not field by field: an answer has up to
+    /// 1,000 of them, and escaping the same ten member names in each was a fifth of its time.
     var json: [UInt8] {
         var json = JSONWriter()
-        json.reserveCapacity(64 + buckets.count * 150)
+        json.reserveCapacity(64 + buckets.count * 140)
         json.beginObject()
         json.field("granularity", range.granularity.rawValue)
         json.beginArray("buckets")
+        var bucket: [UInt8] = []
+        bucket.reserveCapacity(192)
         for (index, counts) in buckets.enumerated() {
-            json.beginObject()
-            json.field("start", RFC3339.string(from: range.start(ofBucket: index)))
-            json.beginObject("requests")
-            for status in UsageCounts.statuses {
-                json.field(Self.statusNames[status]!, counts[status: status])
+            bucket.removeAll(keepingCapacity: true)
+            bucket.append(contentsOf: Self.start)
+            RFC3339.append(range.start(ofBucket: index), to: &bucket)
+            if counts.isZero {
+                bucket.append(contentsOf: Self.zeros)
+            } else {
+                for (name, status) in zip(Self.statusNames, UsageCounts.statuses) {
+                    bucket.append(contentsOf: name)
+                    bucket.append(contentsOf: String(counts[status: status]).utf8)
+                }
+                bucket.append(contentsOf: Self.audioSeconds)
+                bucket.append(contentsOf: String(counts.audioSeconds).utf8)
+                bucket.append(contentsOf: Self.credits)
+                Credits.append(micro: counts.creditsMicro, to: &bucket)
+                bucket.append(UInt8(ascii: "}"))
             }
-            json.endObject()
-            json.field("audio_seconds", raw: String(counts.audioSeconds))
-            json.field("credits", raw: Credits.format(micro: counts.creditsMicro))
-            json.endObject()
+            json.value(raw: bucket)
         }
         json.endArray()
         json.endObject()
         return json.bytes
     }
 
-    private static let statusNames = Dictionary(uniqueKeysWithValues: UsageCounts.statuses.map { ($0, String($0)) })
+    private static let start = Array(#"{"start":""#.utf8)
+    /// `","requests":{"200":`, then `,"400":` and the others.
+    private static let statusNames = UsageCounts.statuses.enumerated().map { index, status in
+        Array(((index == 0 ? #"","requests":{"# : ",") + #""\#(status)":"#).utf8)
+    }
+    private static let audioSeconds = Array(#"},"audio_seconds":"#.utf8)
+    private static let credits = Array(#","credits":"#.utf8)
+    private static let zeros = Array((#"","requests":{"# + UsageCounts.statuses.map { #""\#($0)":0"# }.joined(separator: ",")
+        + #"},"audio_seconds":0,"credits":0}"#).utf8)
 }

@@ -64,6 +64,12 @@ public struct JSONWriter {
         bytes.append(contentsOf: raw.utf8)
     }
 
+    /// An array element written exactly as given: bytes that are already JSON.
+    public mutating func value(raw json: [UInt8]) {
+        separate()
+        bytes.append(contentsOf: json)
+    }
+
     public mutating func value(_ string: String) {
         separate()
         JSONString.append(string, to: &bytes)
