@@ -1,10 +1,12 @@
 -- theta-console schema, version 5: usage over time. Per key and per bucket: requests by outcome,
--- billed audio seconds and micro-credits charged. The usage flush adds to minute buckets; the flush
--- thread rolls minute buckets older than 48 hours into hour buckets, and hour buckets older than
--- 90 days into day buckets (docs/decisions.md, Usage over time).
+-- billed audio seconds and micro-credits charged. The usage flush adds each request to its minute,
+-- its hour and its day, for its key and for the account (key_id '*'); the flush thread deletes
+-- minute rows older than 48 hours and hour rows older than 90 days (docs/decisions.md, Usage over
+-- time), so what is left of them is in the wider rows.
 
 CREATE TABLE usage_buckets (
-    key_id         TEXT    NOT NULL,   -- api_keys.id; no foreign key: a late batch must never fail
+    key_id         TEXT    NOT NULL,   -- api_keys.id, or '*': every key of the account together.
+                                       -- No foreign key: a late batch must never fail.
     granularity    INTEGER NOT NULL CHECK (granularity IN (60, 3600, 86400)),   -- the bucket's width, s
     start          INTEGER NOT NULL CHECK (start % granularity = 0),            -- Unix seconds, UTC
     requests_200   INTEGER NOT NULL DEFAULT 0,
@@ -18,5 +20,5 @@ CREATE TABLE usage_buckets (
     PRIMARY KEY (key_id, granularity, start)
 ) WITHOUT ROWID;
 
--- The account's usage (every key) and the rollup read by time.
+-- The pruning finds old rows by time.
 CREATE INDEX usage_buckets_by_time ON usage_buckets (granularity, start);

@@ -205,9 +205,9 @@ extension KeyStore {
                     WHERE id = ?
                     """, [usage.succeeded, usage.refused, usage.lastUsed.unixSeconds, id])
             }
-            // The same requests and charges, per minute: the totals agree with the keys' counts and
-            // the ledger because they are written from one batch in one transaction.
-            try Self.addMinuteBuckets(of: batch, in: db)
+            // The same requests and charges, per minute, hour and day: the buckets agree with the
+            // keys' counts and the ledger because all are written from one batch in one transaction.
+            try Self.addBuckets(of: batch, in: db)
             var balance = try Self.account(in: db).balanceMicro
             if !batch.charges.isEmpty {
                 // Each charge spends the lots that expire first, then the oldest that never expire

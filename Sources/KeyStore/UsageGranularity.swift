@@ -1,7 +1,7 @@
 import FoundationEssentials
 
-/// The width of a usage bucket, and how long buckets of that width are kept before they are rolled
-/// up into the next wider one (docs/decisions.md, Usage over time).
+/// The width of a usage bucket, and how long rows of that width are kept; what they held stays in
+/// the wider rows (docs/decisions.md, Usage over time).
 public enum UsageGranularity: String, CaseIterable, Sendable {
     case minute, hour, day
 
@@ -14,7 +14,7 @@ public enum UsageGranularity: String, CaseIterable, Sendable {
         }
     }
 
-    /// Where rows of this width are rolled up to; nil for days, which are kept.
+    /// The next wider width, which reaches further back; nil for days.
     public var coarser: UsageGranularity? {
         switch self {
         case .minute: .hour
@@ -33,9 +33,8 @@ public enum UsageGranularity: String, CaseIterable, Sendable {
     }
 
     /// The earliest bucket start still kept at this width at `now`, in Unix seconds; nil when kept
-    /// for ever. Whole wider buckets are rolled up at once, so a minute row goes when its hour ended
-    /// more than 48 hours ago, and an hour row when its UTC day ended more than 90 days ago: a wider
-    /// bucket is never part minute rows and part hour rows once the rollup has run.
+    /// for ever. Rows go a whole wider bucket at a time: a minute row when its hour ended more than
+    /// 48 hours ago, an hour row when its UTC day ended more than 90 days ago.
     public func keptSince(now: Date) -> Int64? {
         let seconds = now.unixSeconds
         switch self {

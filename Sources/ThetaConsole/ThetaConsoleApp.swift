@@ -172,11 +172,11 @@ public final class ThetaConsoleApp: Sendable {
             var ticks = 0
             var deadline = DispatchTime.now() + 1
             var nextAuditPrune = Date.distantPast
-            var usageRolledUp: Int64?
+            var usagePruned: Int64?
             while worker.sleep(until: deadline) {
                 flushUsage()
                 applyDueCyclesIfNeeded()
-                rollUpUsage(done: &usageRolledUp, while: worker)
+                pruneUsage(done: &usagePruned, while: worker)
                 ticks += 1
                 if ticks % 60 == 0 { limiter.prune(now: clock.now()) }
                 if let days = configuration.auditRetentionDays, clock.now() >= nextAuditPrune {
@@ -218,27 +218,27 @@ public final class ThetaConsoleApp: Sendable {
         }
     }
 
-    /// Rolls usage rows past their retention up into wider buckets (`KeyStore.rollUpUsage`): 500
-    /// rows a transaction, at most 10,000 rows a tick, so the next flush is not held up; what is
-    /// left waits for the next tick. `done` is the minute rows' cutoff of the last pass that left
+    /// Deletes usage rows past their retention (`KeyStore.pruneUsage`: minute rows after 48 hours,
+    /// hour rows after 90 days; the flush wrote their counts into the wider rows already): 500
+    /// rows a transaction, at most 10,000 a tick, so the next flush is not held up; what is left
+    /// waits for the next tick. `done` is the minute rows' cutoff of the last pass that left
     /// nothing behind: the cutoff moves once an hour of the store's clock, and only then (or at
-    /// start-up) is there anything new to do. Rows that come due between passes cost nothing
-    /// meanwhile: a read sums finer rows into wider buckets, rolled up or not.
-    func rollUpUsage(done: inout Int64?, while worker: BackgroundWorker) {
+    /// start-up) is there anything new to do.
+    func pruneUsage(done: inout Int64?, while worker: BackgroundWorker) {
         let now = clock.now()
         guard let due = UsageGranularity.minute.keptSince(now: now), done != due else { return }
-        var moved = 0
+        var deleted = 0
         do {
-            while moved < 10_000 && !worker.isStopping {
-                let rows = try store.rollUpUsage(now: now, limit: 500)
+            while deleted < 10_000 && !worker.isStopping {
+                let rows = try store.pruneUsage(now: now, limit: 500)
                 if rows == 0 {
                     done = due
                     return
                 }
-                moved += rows
+                deleted += rows
             }
         } catch {
-            logger.error("rolling up usage failed; it will be retried", metadata: ["error": "\(error)"])
+            logger.error("pruning usage rows failed; it will be retried", metadata: ["error": "\(error)"])
         }
     }
 

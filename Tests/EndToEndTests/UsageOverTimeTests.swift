@@ -5,7 +5,7 @@ import TestSupport
 
 /// Usage over time (`GET /v1/keys/{id}/usage`, `GET /v1/account/usage`, `keys usage`), through the
 /// real binary on a fake clock: buckets by status, the ledger's money to the micro-credit, the
-/// rollup of old minutes and hours, and the limits of a request.
+/// pruning of old minutes and hours, and the limits of a request.
 @Suite("Usage over time")
 struct UsageOverTimeTests {
     static let statuses = ["200", "400", "401", "402", "413", "429"]
@@ -103,7 +103,7 @@ struct UsageOverTimeTests {
 
     /// A random workload over four weeks of fake time, on keys that see every status: for each key
     /// the buckets add up to what the client was answered, and their credits to the ledger's
-    /// charges, to the micro-credit, whether the rows were rolled up meanwhile or not.
+    /// charges, to the micro-credit, whether old rows were pruned meanwhile or not.
     @Test func bucketsAgreeWithTheLedger_toTheMicroCredit_overARandomWorkload() throws {
         let server = try ServerProcess(arguments: ["--fake-time", "2030-01-01T00:00:00Z", "--plan", "enterprise",
                                                    "--credits", "1000", "--max-key-rpm", "5000", "--max-upload-mb", "1"])
@@ -179,16 +179,16 @@ struct UsageOverTimeTests {
             #expect(all.creditsMicro == charged.values.reduce(0, +))
         }
         try check("at once")
-        // A hundred days on, every row has been rolled up to days: nothing may change.
+        // A hundred days on, only day rows are left: nothing may change.
         try Self.advance(server, seconds: 100 * 86_400)
-        Thread.sleep(forTimeInterval: 2.5)  // the flush thread rolls up within a second of the move
-        try check("after the rollup")
+        Thread.sleep(forTimeInterval: 2.5)  // the flush thread prunes within a second of the move
+        try check("after the pruning")
     }
 
-    /// Minute rows go into hour rows once their hour ended 48 hours ago, and hour rows into day rows
-    /// once their day ended 90 days ago, on the flush thread, without a request; the answers stay
-    /// the same, and a width finer than what is kept is refused with the reason.
-    @Test func oldMinutesRollUpIntoHours_andOldHoursIntoDays_onTheFlushThread() throws {
+    /// Minute rows go once their hour ended 48 hours ago, and hour rows once their day ended 90
+    /// days ago, deleted by the flush thread without a request; the wider rows keep their usage,
+    /// the answers stay the same, and a width finer than what is kept is refused with the reason.
+    @Test func oldMinutesAndHours_arePrunedOnTheFlushThread_andTheWiderRowsKeepTheirUsage() throws {
         let server = try ServerProcess(arguments: ["--fake-time", "2030-01-01T00:00:00Z", "--plan", "pro", "--credits", "10"])
         let key = try server.createKey()
         #expect(try server.upload("/transcribe", key: key.secret).status == 200)
@@ -206,7 +206,7 @@ struct UsageOverTimeTests {
 
         // 49 hours on: the first hour ended more than 48 hours ago.
         try Self.advance(server, seconds: 49 * 3_600 - 300)
-        try Self.waitForRows(server, ["3600|1"])
+        try Self.waitForRows(server, ["3600|2", "86400|2"])  // the key's and the account's
         let refused = try server.get("/v1/keys/\(key.id)/usage?granularity=minute&from=2030-01-01T00:00:00Z&to=2030-01-01T00:10:00Z")
         #expect(refused.status == 422)
         #expect(refused.detail == "minute buckets are kept for 48 hours, then rolled up: from must be 2030-01-01T01:00:00Z "
@@ -215,7 +215,7 @@ struct UsageOverTimeTests {
 
         // 91 days after the first: its day ended more than 90 days ago.
         #expect(try server.post("/v1/clock", json: #"{"now": "2030-04-02T00:00:00Z"}"#).status == 200)
-        try Self.waitForRows(server, ["86400|1"])
+        try Self.waitForRows(server, ["86400|2"])
         #expect(try server.get(hourPath).status == 422)
         let day = try Self.usage(server, "/v1/keys/\(key.id)/usage?granularity=day&from=2030-01-01T00:00:00Z&to=2030-01-02T00:00:00Z")
         #expect(day.totals == hours.totals && day.buckets.count == 1)
@@ -359,7 +359,7 @@ struct UsageOverTimeTests {
             process.waitUntilExit()
             seen = text.split(separator: "\n").map(String.init)
             if seen == rows { return }
-            usleep(100_000)  // the flush thread rolls up once a second
+            usleep(100_000)  // the flush thread prunes once a second
         }
         Issue.record("usage_buckets holds \(seen), expected \(rows)", sourceLocation: sourceLocation)
     }

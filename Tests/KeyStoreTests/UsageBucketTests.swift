@@ -5,8 +5,8 @@ import Synchronization
 import Testing
 import TestSupport
 
-/// Usage over time: what the flush writes per minute, the rollup into hours and days, and the
-/// zero-filled series the API and the CLI answer with.
+/// Usage over time: what the flush writes per minute, hour and day, the pruning of old minutes
+/// and hours, and the zero-filled series the API and the CLI answer with.
 @Suite struct UsageBucketTests {
     struct Request {
         let key: String
@@ -91,10 +91,10 @@ import TestSupport
         }
     }
 
-    /// Three months of random usage on two keys: after the rollup, minute rows are left only for
+    /// Three months of random usage on two keys: after the pruning, minute rows are left only for
     /// the last 48 hours (whole hours) and hour rows for the last 90 days (whole days), and every
     /// answer the rules allow is the same as before, and as a count made here.
-    @Test func rollUp_movesOldMinutesIntoHours_andOldHoursIntoDays_andNoAnswerChanges() throws {
+    @Test func pruning_deletesOldMinutesAndHours_andNoAnswerChanges() throws {
         try withTemporaryDatabase { path in
             let now = testEpoch.addingTimeInterval(13 * 3_600 + 25 * 60 + 7)  // mid-hour, mid-day
             let store = try KeyStore.unlimited(path: path, clock: ManualClock(now))
@@ -121,58 +121,64 @@ import TestSupport
                     + [days, hours, minutes].map { try store.accountUsage(in: $0) }
             }
             let before = try answers()
-            #expect(try store.usageRowCounts()[.minute]! > 3_000 / 2)
 
             var passes = 0
-            while try store.rollUpUsage(now: now, limit: 200) > 0 { passes += 1 }
-            #expect(passes > 5, "the rollup goes in batches of at most the limit")
-            #expect(try store.rollUpUsage(now: now) == 0)
+            while try store.pruneUsage(now: now, limit: 100) > 0 { passes += 1 }
+            #expect(passes > 5, "the pruning goes in batches of at most the limit")
+            #expect(try store.pruneUsage(now: now) == 0)
 
-            let after = try answers()
-            #expect(after == before)
-            let rows = try store.read { db in
+            #expect(try answers() == before)
+            let oldest = try store.read { db in
                 try UsageGranularity.allCases.map { width -> Int64 in
                     try db.value("SELECT min(start) FROM usage_buckets WHERE granularity = ?", [width.seconds]) ?? 0
                 }
             }
-            #expect(rows[0] >= UsageGranularity.minute.keptSince(now: now)!)
-            #expect(rows[1] >= UsageGranularity.hour.keptSince(now: now)!)
+            #expect(oldest[0] >= UsageGranularity.minute.keptSince(now: now)!)
+            #expect(oldest[1] >= UsageGranularity.hour.keptSince(now: now)!)
+            #expect(Double(oldest[2]) <= now.addingTimeInterval(-119 * 86_400).timeIntervalSince1970)
+            // Two keys and the account, each at most 49 hours of minutes and 91 days of hours.
             let counts = try store.usageRowCounts()
-            #expect(counts[.minute]! <= 2 * 49 * 60 && counts[.hour]! > 0 && counts[.day]! > 0)
+            #expect(counts[.minute]! <= 3 * 49 * 60 && counts[.hour]! <= 3 * 91 * 24 && counts[.day]! <= 3 * 121)
 
-            // And all of it is what was sent, bucket by bucket.
-            var expected = [UsageCounts](repeating: UsageCounts(), count: days.bucketCount)
+            // And all of it is what was sent, bucket by bucket, per key and for the account.
+            var expected: [String: [UsageCounts]] = [:]
             for request in requests {
                 let index = Int((UsageGranularity.day.bucketStart(Int64(request.at.timeIntervalSince1970.rounded(.down)))
                     - days.from) / 86_400)
-                expected[index].count(status: request.status)
-                if request.status == 200 {
-                    expected[index].audioSeconds += Int64(request.seconds)
-                    expected[index].creditsMicro += Int64(request.seconds) * 400
+                for owner in [request.key, "*"] {
+                    expected[owner, default: [UsageCounts](repeating: UsageCounts(), count: days.bucketCount)][index]
+                        .count(status: request.status)
+                    if request.status == 200 {
+                        expected[owner]![index].audioSeconds += Int64(request.seconds)
+                        expected[owner]![index].creditsMicro += Int64(request.seconds) * 400
+                    }
                 }
             }
-            #expect(try store.accountUsage(in: days).buckets == expected)
+            #expect(try store.accountUsage(in: days).buckets == expected["*"])
+            for key in keys { #expect(try store.usage(keyID: key, in: days)?.buckets == expected[key]) }
         }
     }
 
-    /// A batch that arrives after its hour was rolled up (it was late, or the clock jumped) is
-    /// counted in the hour at once, and folded into the hour's row by the next rollup.
-    @Test func aLateMinuteRow_addsToTheHourAlreadyRolledUp() throws {
+    /// A batch that arrives after its minute was pruned (it was late, or the clock jumped) counts in
+    /// its hour and day at once, like any other; its minute row goes with the next pruning.
+    @Test func aLateBatch_countsInItsHourAndDay_andItsMinuteRowIsPrunedLater() throws {
         try withTemporaryDatabase { path in
             let now = testEpoch
             let store = try KeyStore(path: path, clock: ManualClock(now))
             let key = try store.createTestKey().record.id
             let old = now.addingTimeInterval(-3 * 86_400 + 90)
             try Self.apply([Request(key: key, status: 200, at: old, seconds: 2)], number: 1, to: store)
-            #expect(try store.rollUpUsage(now: now) == 1)
+            #expect(try store.usageRowCounts() == [.minute: 2, .hour: 2, .day: 2])  // the key's and the account's
+            #expect(try store.pruneUsage(now: now) == 2)
             try Self.apply([Request(key: key, status: 400, at: old.addingTimeInterval(600))], number: 2, to: store)
             let hour = try UsageRange(granularity: .hour, from: old, to: old.addingTimeInterval(1), now: now)
-            let read = { try #require(try store.usage(keyID: key, in: hour)).buckets }
-            #expect(try read()[0].status200 == 1 && read()[0].status400 == 1 && read()[0].creditsMicro == 800)
-            #expect(try store.usageRowCounts() == [.minute: 1, .hour: 1, .day: 0])
-            #expect(try store.rollUpUsage(now: now) == 1)
-            #expect(try store.usageRowCounts() == [.minute: 0, .hour: 1, .day: 0])
-            #expect(try read()[0].status200 == 1 && read()[0].status400 == 1 && read()[0].creditsMicro == 800)
+            let read = { try #require(try store.usage(keyID: key, in: hour)).buckets[0] }
+            #expect(try read().status200 == 1 && read().status400 == 1 && read().creditsMicro == 800)
+            #expect(try store.accountUsage(in: hour).buckets[0] == read())
+            #expect(try store.usageRowCounts() == [.minute: 2, .hour: 2, .day: 2])
+            #expect(try store.pruneUsage(now: now) == 2)
+            #expect(try store.usageRowCounts() == [.minute: 0, .hour: 2, .day: 2])
+            #expect(try read().status200 == 1 && read().status400 == 1 && read().creditsMicro == 800)
         }
     }
 
@@ -258,22 +264,16 @@ import TestSupport
         #expect(refusal("day", "2016-01-01T00:00:00Z", "2016-02-01T00:00:00Z") == nil)  // days are kept
     }
 
-    /// A key's usage is read along the primary key and the account's along the time index, one
-    /// range of `start` per width: no table scan, whatever the table holds.
-    @Test(arguments: UsageGranularity.allCases)
-    func usageQueries_walkAnIndex(_ granularity: UsageGranularity) throws {
+    /// A key's usage, and the account's, is one walk of the primary key: one row per bucket, no
+    /// table scan and no sort, whatever the table holds.
+    @Test func usageQuery_walksThePrimaryKey() throws {
         try withTemporaryDatabase { path in
             let store = try KeyStore(path: path, clock: ManualClock(testEpoch))
-            let plans = try store.read { db in
-                try [(KeyStore.keySQL[granularity]!, ["k", 0, 1] as [(any DatabaseValueConvertible)?]),
-                     (KeyStore.accountSQL[granularity]!, [0, 1])].map { sql, arguments in
-                    try db.rows("EXPLAIN QUERY PLAN " + sql, arguments).map { try $0[3] as String }
-                }
+            let plan = try store.read { db in
+                try db.rows("EXPLAIN QUERY PLAN " + KeyStore.seriesSQL, ["k", 3_600, 0, 1]).map { try $0[3] as String }
             }
-            #expect(plans[0].count == 1 && plans[0][0].contains("USING PRIMARY KEY (key_id=? AND granularity=? AND start>? AND start<?)"),
-                    "\(plans[0])")
-            #expect(plans[1].count == 1 && plans[1][0].contains("USING INDEX usage_buckets_by_time (granularity=? AND start>? AND start<?)"),
-                    "\(plans[1])")
+            #expect(plan.count == 1 && plan[0].contains("USING PRIMARY KEY (key_id=? AND granularity=? AND start>? AND start<?)"),
+                    "\(plan)")
         }
     }
 }
