@@ -60,6 +60,5 @@ public struct UsageCounts: Sendable, Equatable {
     public var succeeded: Int { status200 }
     /// Every refusal: what `requests_4xx` counts.
     public var refused: Int { status400 + status401 + status402 + status413 + status429 }
-    public var requests: Int { succeeded + refused }
     public var isZero: Bool { self == UsageCounts() }
 }
