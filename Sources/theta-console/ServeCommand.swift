@@ -62,10 +62,10 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Serve the console from this folder instead of the copy built into the binary.")
     var publicDir: String?
 
-    @Option(help: "Set the account's plan at start-up: free, starter, pro, pro_plus or enterprise (a new database starts on free).")
+    @Option(help: "Set the account's plan at start-up, starting a billing cycle with its monthly credits: free, starter, pro, pro_plus or enterprise (a new database starts on free).")
     var plan: Plan?
 
-    @Option(help: "Set the account's balance at start-up, in credits (a new database starts with 0.20).")
+    @Option(help: "Set the account's balance at start-up, in credits, as credits that never expire (a new database starts with 0.20); on Enterprise also its monthly grant.")
     var credits: String?
 
     @Option(help: "The largest upload the emulated endpoints accept, in MiB (413 above it).")

@@ -13,6 +13,13 @@ struct CLITests {
         #expect(try server.get("/openapi.yaml").text.contains("\n  version: \(text)\n"))
     }
 
+    @Test func version_isThePythonClientsVersion() throws {
+        let version = try runCLI(["--version"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let source = try String(contentsOf: root.appendingPathComponent("clients/python/src/theta_console/_version.py"), encoding: .utf8)
+        #expect(source.contains("__version__ = \"\(version)\"\n"), "bump clients/python/src/theta_console/_version.py with the binary")
+    }
+
     @Test func keysCommands_workOnADatabase_withoutAServer() throws {
         let directory = TemporaryDirectory()
         let db = directory.file("cli.sqlite3")

@@ -1,0 +1,317 @@
+"""Running one theta-console server: start on a free port, read the ready line, stop."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import signal
+import subprocess
+import tempfile
+import threading
+import urllib.parse
+import warnings
+from dataclasses import dataclass
+from typing import Any, List, Mapping, Optional, Sequence, Tuple
+
+from ._version import __version__
+from .admin import AdminClient, JSON, Number
+from .binary import binary_version, find_binary, serve_flags
+from .errors import AdminAPIError, ServerStartError, ThetaConsoleError, ThetaConsoleVersionWarning
+from .keys import CreatedKey, Secret
+
+READY_LINE = re.compile(r"^theta-console listening on (http://\S+)$")
+TOKEN_VARIABLE = "THETA_CONSOLE_ADMIN_TOKEN"
+
+
+@dataclass(frozen=True)
+class ServerOptions:
+    """How a server starts (its `serve` arguments beyond `--port 0 --db :memory:`).
+
+    Two servers with equal options are interchangeable, which is how the pytest plugin shares them.
+    """
+
+    plan: Optional[str] = None
+    """`--plan`: the plan at start and after every reset (the server's default: free)."""
+    credits: Optional[str] = None
+    """`--credits`: the balance at start and after every reset (the server's default: 0.20)."""
+    fake_time: Optional[str] = None
+    """`--fake-time`: an RFC 3339 time; the clock then moves only through `advance()`."""
+    args: Tuple[str, ...] = ()
+    """More `serve` arguments, as given (e.g. `("--max-key-rpm", "1000")`)."""
+    record_requests: int = 1000
+    """`--record-requests N` (0: off), for `recorded_requests()` and failure reports."""
+    allow_reset: bool = True
+    """`--allow-reset`, so that `reset()` works."""
+
+
+class ThetaConsole:
+    """A theta-console server process on a free port, with an in-memory database and a random
+    admin token handed over in the environment (never on the command line).
+
+    Outside pytest: `with ThetaConsole(options=ServerOptions(plan="pro")) as theta: ...`.
+    """
+
+    def __init__(self, binary: Optional[str] = None, options: Optional[ServerOptions] = None, *,
+                 startup_timeout: float = 30.0, stop_timeout: float = 10.0,
+                 environment: Optional[Mapping[str, str]] = None) -> None:
+        self.options = options or ServerOptions()
+        self.startup_timeout = startup_timeout
+        self.stop_timeout = stop_timeout
+        self._binary = binary
+        self._environment = dict(environment) if environment is not None else None
+        self._token = Secret("pytest-admin-" + secrets.token_urlsafe(32))
+        self._process: Optional[subprocess.Popen[str]] = None
+        self._reader: Optional[threading.Thread] = None
+        self._ready = threading.Event()
+        self._stdout: List[str] = []
+        self._base_url: Optional[str] = None
+        self._log_path: Optional[str] = None
+        self._final_stderr: Optional[str] = None
+        self._admin: Optional[AdminClient] = None
+        self._stopping = False
+        self.killed = False
+        """True if `stop()` had to SIGKILL the server after `stop_timeout`."""
+
+    # -- life cycle ------------------------------------------------------------------------------
+
+    @property
+    def binary(self) -> str:
+        """The binary's path (found on first use, see `theta_console.binary`)."""
+        if self._binary is None:
+            self._binary = find_binary()
+        return self._binary
+
+    def command(self) -> List[str]:
+        """The command line the server starts with (it never holds the admin token)."""
+        options = self.options
+        known = serve_flags(self.binary)
+        command = [self.binary, "serve", "--host", "127.0.0.1", "--port", "0", "--db", ":memory:"]
+        if options.plan is not None:
+            command += ["--plan", options.plan]
+        if options.credits is not None:
+            command += ["--credits", str(options.credits)]
+        if options.fake_time is not None:
+            command += ["--fake-time", options.fake_time]
+        # Flags this build may predate are passed only when `serve --help` lists them.
+        if options.allow_reset and "--allow-reset" in known:
+            command += ["--allow-reset"]
+        if options.record_requests > 0 and "--record-requests" in known:
+            command += ["--record-requests", str(options.record_requests)]
+        return command + list(options.args)
+
+    def start(self) -> "ThetaConsole":
+        """Starts the server and waits for `theta-console listening on http://HOST:PORT`."""
+        if self._process is not None:
+            raise ThetaConsoleError("this server was already started")
+        version = binary_version(self.binary)
+        if version != __version__:
+            warnings.warn(ThetaConsoleVersionWarning(
+                f"{self.binary} is theta-console {version}; this client is {__version__}"), stacklevel=2)
+        environment = dict(os.environ if self._environment is None else self._environment)
+        environment[TOKEN_VARIABLE] = str(self._token)
+        descriptor, self._log_path = tempfile.mkstemp(prefix="theta-console-", suffix=".stderr.log")
+        try:
+            self._process = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                             stderr=descriptor, env=environment, text=True, bufsize=1)
+        except OSError as error:
+            os.close(descriptor)
+            raise ServerStartError(f"could not run {self.binary}: {error}") from error
+        os.close(descriptor)
+        self._reader = threading.Thread(target=self._read_stdout, name="theta-console stdout", daemon=True)
+        self._reader.start()
+        woke = self._ready.wait(self.startup_timeout)
+        if self._base_url is None:
+            code: Optional[int] = None
+            if woke:  # stdout ended: the process is on its way out, though perhaps not gone yet
+                try:
+                    code = self._process.wait(5)
+                except subprocess.TimeoutExpired:
+                    pass
+            if code is None:
+                self._process.kill()
+                self._process.wait()
+                reason = ("closed its stdout without listening" if woke
+                          else f"did not print its listening line within {self.startup_timeout:g} s")
+            else:
+                reason = f"exited with status {code} before listening"
+            stderr = self.stderr().strip()
+            self._cleanup()
+            raise ServerStartError(f"theta-console ({' '.join(self.command()[1:])}) {reason}"
+                                   + (f"; its stderr:\n{stderr}" if stderr else "; it printed nothing on stderr"))
+        self._admin = AdminClient(self.base_url, self._token)
+        return self
+
+    def _read_stdout(self) -> None:
+        assert self._process is not None and self._process.stdout is not None
+        for line in self._process.stdout:
+            self._stdout.append(line)
+            match = READY_LINE.match(line.strip())
+            if match and self._base_url is None:
+                self._base_url = match.group(1)
+                self._ready.set()
+        self._ready.set()  # end of output: wake start() if it is still waiting
+
+    def stop(self) -> Optional[int]:
+        """SIGTERM, then SIGKILL after `stop_timeout` seconds; returns the exit status."""
+        process = self._process
+        if process is None:
+            return None
+        self._stopping = True
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(self.stop_timeout)
+            except subprocess.TimeoutExpired:
+                self.killed = True
+                process.kill()
+                process.wait()
+        self._cleanup()
+        return process.returncode
+
+    def _cleanup(self) -> None:
+        if self._reader is not None:
+            self._reader.join(5)
+        if self._process is not None and self._process.stdout is not None:
+            self._process.stdout.close()
+        if self._admin is not None:
+            self._admin.close()
+        if self._log_path is not None:
+            self._final_stderr = self.stderr()
+            try:
+                os.unlink(self._log_path)
+            except OSError:
+                pass
+            self._log_path = None
+
+    def __enter__(self) -> "ThetaConsole":
+        return self.start() if self._process is None else self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"ThetaConsole({self._base_url or 'not started'!s}, {self.options})"
+
+    # -- state -----------------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        """`http://127.0.0.1:PORT`: the base URL to give the client under test."""
+        if self._base_url is None:
+            raise ThetaConsoleError("the server is not started")
+        return self._base_url
+
+    @property
+    def port(self) -> int:
+        return int(urllib.parse.urlsplit(self.base_url).port or 80)
+
+    @property
+    def admin_token(self) -> Secret:
+        """The admin token (its repr is masked)."""
+        return self._token
+
+    @property
+    def admin(self) -> AdminClient:
+        """The admin API client: keys, account, clock, faults, stubs, reset, recorded requests."""
+        if self._admin is None:
+            raise ThetaConsoleError("the server is not started")
+        return self._admin
+
+    @property
+    def pid(self) -> Optional[int]:
+        return self._process.pid if self._process is not None else None
+
+    @property
+    def returncode(self) -> Optional[int]:
+        """None while it runs; its exit status after."""
+        return self._process.poll() if self._process is not None else None
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    @property
+    def exited_unexpectedly(self) -> bool:
+        """It stopped without `stop()` (a crash, or a signal from elsewhere)."""
+        return self._process is not None and not self._stopping and self._process.poll() is not None
+
+    def stderr_size(self) -> int:
+        """How many bytes the server has written to stderr so far."""
+        if self._log_path is not None:
+            try:
+                return os.path.getsize(self._log_path)
+            except OSError:
+                return 0
+        return len((self._final_stderr or "").encode())
+
+    def stderr(self, since: int = 0) -> str:
+        """What the server wrote to stderr (its log), from byte `since` on."""
+        if self._log_path is None:
+            return (self._final_stderr or "").encode()[since:].decode("utf-8", "replace")
+        try:
+            with open(self._log_path, "rb") as log:
+                log.seek(since)
+                return log.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def url(self, path: str) -> str:
+        """`base_url + path`."""
+        return self.base_url + path
+
+    def create_key(self, name: str = "test key", *, rpm: Optional[int] = None, plan: Optional[str] = None,
+                   expires_at: Optional[str] = None, allowed_cidrs: Optional[Sequence[str]] = None) -> CreatedKey:
+        """Creates a key; `key.headers` is `{"x-api-key": …}`.
+
+        `plan` sets the *account's* plan first (keys have no plan of their own; the plan decides
+        how many keys may exist, the per-key RPM cap and whether pronunciation is available).
+        """
+        if plan is not None:
+            self.admin.update_account(plan=plan)
+        return self.admin.create_key(name, rate_limit_rpm=rpm, expires_at=expires_at, allowed_cidrs=allowed_cidrs)
+
+    def set_account(self, *, plan: Optional[str] = None, balance: Optional[Number] = None) -> JSON:
+        """PATCH /v1/account."""
+        return self.admin.update_account(plan=plan, balance=balance)
+
+    def advance(self, seconds: float) -> JSON:
+        """Moves the fake clock forwards; needs `fake_time` (else a clear error)."""
+        try:
+            return self.admin.advance_clock(seconds)
+        except AdminAPIError as error:
+            if error.status == 404:
+                raise ThetaConsoleError(
+                    "advance() needs a fake clock: start the server with fake_time "
+                    "(@pytest.mark.theta_console(fake_time=...) or the theta_console_fake_time ini option)") from error
+            raise
+
+    def add_fault(self, action: Mapping[str, Any], *, endpoint: str = "*", times: Optional[int] = None,
+                  probability: Optional[float] = None, seed: Optional[int] = None,
+                  key_id: Optional[str] = None) -> JSON:
+        """POST /v1/faults (see `AdminClient.add_fault`)."""
+        return self.admin.add_fault(action, endpoint=endpoint, times=times, probability=probability, seed=seed,
+                                    key_id=key_id)
+
+    def reset(self) -> None:
+        """POST /v1/reset: a fresh account, as at start; the admin token and the clock stay."""
+        try:
+            self.admin.reset()
+        except AdminAPIError as error:
+            if error.status == 404:
+                version = binary_version(self.binary)
+                raise ThetaConsoleError(
+                    f"POST /v1/reset answered 404: theta-console {version} at {self.binary} does not support "
+                    "`serve --allow-reset` (or ServerOptions.allow_reset is off)") from error
+            raise
+
+    def recorded_requests(self, limit: Optional[int] = None) -> List[JSON]:
+        """The speech requests the server answered, newest first (needs record_requests > 0)."""
+        return self.admin.recorded_requests(limit=limit)
+
+    def stdout_lines(self) -> List[str]:
+        """Everything the server printed on stdout (its listening line)."""
+        return list(self._stdout)
+
