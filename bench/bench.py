@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """The benchmark driver behind `bench/run` (which builds the binaries first).
 
-Runs scenarios A–G (E with its concurrent variant E8 and B-during-E8) and S (the leak scanner)
-against a release theta-console and the baselines, prints a table, and rewrites the generated part of
+Runs scenarios A–G (E with its concurrent variant E8 and B-during-E8), S (the leak scanner), R
+(fixture reset) and U (usage over time) against a release theta-console and the baselines, prints a table, and rewrites the generated part of
 docs/benchmarks.md. Every time comparison is a ratio against a baseline run in the same
 invocation, interleaved with it (baseline, server, baseline, server, …), so that load from
 elsewhere on the machine hits both alike. The server under test and the baseline run on core
@@ -39,8 +39,9 @@ NGINX_BODY = b'{"text":"Welcome to Theta One AI!","text_type":"en","metadata":{}
 MIB = 1024 * 1024
 CREATE_CLIENTS = 8  # E8's concurrent clients
 # What --only selects: one character per scenario; "8" is E8 and B-during-E8 (`--only E8` runs E too).
-SCENARIOS = "ABCDE8FGSR"
+SCENARIOS = "ABCDE8FGSRU"
 RESET_KEYS = 100  # R: keys, charges and audit events a test might leave behind before each reset
+USAGE_KEYS = 10  # U: keys with a year of usage each, every minute of it
 SCAN_FILES = 16  # S: the generated text is split over this many files
 
 
@@ -408,6 +409,93 @@ def scenario_reset(binary, rounds):
             times.append((time.perf_counter() - started) * 1000)
             assert response.status == 204, response.status
         return times
+    finally:
+        theta.stop()
+
+
+def seed_usage(db, key_ids, now):
+    """U: a year of usage for each key, as the server leaves it: minute rows since the start of
+    the hour 48 hours ago, hour rows since the start of the UTC day 90 days ago, day rows for the
+    year, each wider row the sum of the narrower ones where both are kept, and the account's rows
+    (key_id '*') the sums over the keys. Every minute has requests (a key used every minute: the
+    most rows a key can have). Written straight into the file with Python's sqlite3, in the
+    schema of migration 0005: a year of requests through the API would take a year."""
+    import random
+    import sqlite3
+    rng = random.Random(20261127)
+    minute_since = now // 3600 * 3600 - 48 * 3600
+    hour_since = now // 86400 * 86400 - 90 * 86400
+    day_since = now // 86400 * 86400 - 365 * 86400
+    end = now // 60 * 60 + 60
+    rows = {}  # (key, width, start) -> [200, 400, 401, 402, 413, 429, audio seconds, micro-credits]
+
+    def add(key, width, start, counts):
+        row = rows.setdefault((key, width, start), [0] * 8)
+        for i, n in enumerate(counts):
+            row[i] += n
+
+    def random_counts(minutes):
+        ok = rng.randint(1, 20) * minutes
+        seconds = ok * rng.randint(1, 6)
+        return [ok, rng.randint(0, 2) * minutes, rng.randint(0, 1) * minutes, 0, rng.randint(0, 1) * minutes,
+                rng.randint(0, 3) * minutes, seconds, seconds * 400]
+
+    for key in key_ids:
+        # What is kept at each width, the finest first; a wider row gets the finer rows' sums
+        # where they are kept, and usage of its own before that.
+        for start in range(minute_since, end, 60):
+            counts = random_counts(1)
+            for width in (60, 3600, 86400):
+                add(key, width, start // width * width, counts)
+        for start in range(hour_since, minute_since, 3600):
+            counts = random_counts(60)
+            for width in (3600, 86400):
+                add(key, width, start // width * width, counts)
+        for start in range(day_since, hour_since, 86400):
+            add(key, 86400, start, random_counts(1440))
+    for (key, width, start), counts in list(rows.items()):
+        add("*", width, start, counts)
+    connection = sqlite3.connect(db)
+    with connection:
+        connection.executemany(
+            "INSERT INTO usage_buckets (key_id, granularity, start, requests_200, requests_400, requests_401, "
+            "requests_402, requests_413, requests_429, audio_seconds, credits_micro) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            [(key, width, start, *counts) for (key, width, start), counts in rows.items()])
+    connection.close()
+    return len(rows)
+
+
+def scenario_usage(load, binary, workdir, serve_args):
+    """U: GET /v1/keys/{id}/usage?granularity=hour (the default range: the last 30 days, 720
+    buckets) on one of USAGE_KEYS keys with a year of usage each, one connection, as D is judged."""
+    db = os.path.join(workdir, "usage.sqlite3")
+    theta = Theta(binary, db, serve_args, core=None, threads=None)
+    try:
+        key_ids = []
+        for i in range(USAGE_KEYS):
+            _, data = request(theta.port, "POST", "/v1/keys", json.dumps({"name": f"usage {i}"}),
+                              {"Content-Type": "application/json"})
+            key_ids.append(json.loads(data)["id"])
+    finally:
+        theta.stop()
+    rows = seed_usage(db, key_ids, int(time.time()))
+    log(f"U: seeded {rows:,} usage rows for {USAGE_KEYS} keys")
+    theta = Theta(binary, db, serve_args)
+    try:
+        path = f"/v1/keys/{key_ids[USAGE_KEYS // 2]}/usage?granularity=hour"
+        status, data = request(theta.port, "GET", path)
+        answer = json.loads(data)
+        assert status == 200 and len(answer["buckets"]) == 720, (status, data[:200])
+        assert all(sum(b["requests"].values()) > 0 for b in answer["buckets"][:-1]), "the buckets should not be empty"
+        auth = (f"Authorization: Bearer {TOKEN}",)
+        load.wrk(theta.port, path, "GET", "-", auth, connections=1, duration=1)
+        runs = []
+        for i in range(load.repeats):
+            result = measured(load, theta.pid, theta.port, path, "GET", "-", auth, connections=1)
+            check_statuses(result, False, "U")
+            runs.append(result)
+            log(f"U run {i + 1}: {result['rps']:.0f} rps, p99 {result['p99_us'] / 1000:.2f} ms")
+        return {"runs": runs, "rows": rows, "bytes": len(data)}
     finally:
         theta.stop()
 
@@ -817,6 +905,14 @@ def build_rows(results, args):
         rows.append(row("R", f"fixture reset: `POST /v1/reset` on `--db :memory:` after {RESET_KEYS // 10} keys and uploads, "
                              f"p99 of {len(r)}", f"{percentile(r, 99):.2f} ms (median {median(r):.2f} ms)", "—", "—",
                         "≤ 5 ms", percentile(r, 99) <= 5))
+    if "U" in results:
+        r = results["U"]
+        p99 = median([x["p99_us"] for x in r["runs"]]) / 1000
+        rows.append(row("U", f"key usage: `GET /v1/keys/{{id}}/usage?granularity=hour` (30 days, 720 buckets, "
+                             f"{r['bytes'] / 1024:,.0f} KiB) on one of {USAGE_KEYS} keys with a year of usage each "
+                             f"({r['rows']:,} rows): p99, 1 connection",
+                        f"{p99:.2f} ms ({fmt_rps(median([x['rps'] for x in r['runs']]))})", "—", "—", "≤ 5 ms",
+                        p99 <= 5.0))
     return rows
 
 
@@ -880,6 +976,11 @@ def runs_detail(results):
         r = results["R"]
         lines.append(f"- R reset ms: median {median(r):.2f}, p90 {percentile(r, 90):.2f}, p99 {percentile(r, 99):.2f}, "
                      f"max {max(r):.2f}")
+    if "U" in results:
+        r = results["U"]
+        rps = numbers(x["rps"] for x in r["runs"])
+        p99 = numbers((x["p99_us"] / 1000 for x in r["runs"]), "{:.2f}")
+        lines.append(f"- U usage, 1 connection: req/s {rps}; p99 ms {p99}")
     return "\n".join(lines)
 
 
@@ -1046,6 +1147,8 @@ def main():
         if "R" in args.only:
             results["R"] = scenario_reset(args.binary, args.resets)
             log(f"R: median {median(results['R']):.2f} ms, p99 {percentile(results['R'], 99):.2f} ms")
+        if "U" in args.only:
+            results["U"] = scenario_usage(load, args.binary, workdir, serve_args)
     finally:
         for process in (theta, nginx):
             if process:

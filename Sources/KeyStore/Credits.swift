@@ -5,13 +5,31 @@ public enum Credits {
 
     /// `200000` → `"0.2"`, `-400` → `"-0.0004"`, `5000000` → `"5"`: a JSON number, exactly.
     public static func format(micro: Int64) -> String {
-        let negative = micro < 0
+        var bytes: [UInt8] = []
+        append(micro: micro, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// `format(micro:)` appended to `bytes` as UTF-8, for writers that build bytes (a usage answer
+    /// writes one per bucket). Integer arithmetic only: no trailing zeros to strip from a string.
+    public static func append(micro: Int64, to bytes: inout [UInt8]) {
+        if micro < 0 { bytes.append(UInt8(ascii: "-")) }
         let magnitude = micro.magnitude
-        let whole = magnitude / UInt64(microPerCredit)
-        var fraction = String(magnitude % UInt64(microPerCredit))
-        fraction = String(repeating: "0", count: 6 - fraction.count) + fraction
-        while fraction.hasSuffix("0") { fraction.removeLast() }
-        return (negative ? "-" : "") + String(whole) + (fraction.isEmpty ? "" : "." + fraction)
+        bytes.append(contentsOf: String(magnitude / UInt64(microPerCredit)).utf8)
+        var fraction = magnitude % UInt64(microPerCredit)
+        guard fraction != 0 else { return }
+        var digits = 6
+        while fraction % 10 == 0 {
+            fraction /= 10
+            digits -= 1
+        }
+        bytes.append(UInt8(ascii: "."))
+        var scale: UInt64 = 1
+        for _ in 1..<digits { scale *= 10 }
+        while scale > 0 {  // `digits` digits, leading zeros included
+            bytes.append(UInt8(ascii: "0") + UInt8(fraction / scale % 10))
+            scale /= 10
+        }
     }
 
     /// Parses a decimal like `12.5`, `-0.0004` or `1e-05` (JSON number syntax) exactly: at most 6

@@ -66,10 +66,10 @@ extension KeyStore {
         }
     }
 
-    /// A test fixture's reset: every key, the ledger, the audit log and the credit lots are deleted,
-    /// and the account starts a new cycle on `plan`, with `balanceMicro` as a non-expiring lot when
-    /// given, else the plan's monthly grant (one `grant` entry, one `fixture.reset` event), in one
-    /// transaction. The admin token and the usage batch counter stay. `done` runs on the writer
+    /// A test fixture's reset: every key, the ledger, the audit log, the credit lots and the usage
+    /// buckets are deleted, and the account starts a new cycle on `plan`, with `balanceMicro` as a
+    /// non-expiring lot when given, else the plan's monthly grant (one `grant` entry, one
+    /// `fixture.reset` event), in one transaction. The admin token and the usage batch counter stay. `done` runs on the writer
     /// thread after the commit.
     public func resetForFixture(plan: Plan, balanceMicro: Int64?, actor: String, remoteAddress: String?,
                                 then done: @escaping @Sendable (Result<Void, any Error>) -> Void) {
@@ -84,6 +84,7 @@ extension KeyStore {
                 try db.run("DELETE FROM ledger")
                 try db.run("DELETE FROM audit_events")
                 try db.run("DELETE FROM credit_lots")
+                try db.run("DELETE FROM usage_buckets")
                 let cycle = try Self.cycleState(in: db).cycle + 1
                 try db.run("""
                     UPDATE account SET plan = ?, balance_micro = 0, debt_micro = 0, cycle_anchor = ?, cycle_base = ?, cycle = ?,
@@ -101,7 +102,7 @@ extension KeyStore {
                                       plan: plan, in: db)
                 }
                 try Self.insert(AuditEvent(id: eventID, at: now, action: AuditEvent.fixtureReset, keyID: nil, actor: actor,
-                                           remoteAddress: remoteAddress, detail: "every key, the ledger and the audit log"),
+                                           remoteAddress: remoteAddress, detail: "every key, the ledger, the audit log and usage"),
                                 into: db)
             }
         }, then: done)
@@ -204,6 +205,9 @@ extension KeyStore {
                     WHERE id = ?
                     """, [usage.succeeded, usage.refused, usage.lastUsed.unixSeconds, id])
             }
+            // The same requests and charges, per minute, hour and day: the buckets agree with the
+            // keys' counts and the ledger because all are written from one batch in one transaction.
+            try Self.addBuckets(of: batch, in: db)
             var balance = try Self.account(in: db).balanceMicro
             if !batch.charges.isEmpty {
                 // Each charge spends the lots that expire first, then the oldest that never expire

@@ -6,6 +6,43 @@ import FoundationEssentials
 public enum RFC3339 {
     /// `date` in UTC, seconds rounded down.
     public static func string(from date: Date) -> String {
+        guard (earliest.unixSeconds...latest.unixSeconds).contains(date.unixSeconds) else { return paddedString(from: date) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(20)
+        append(date, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// `string(from:)` appended to `bytes` as its 20 ASCII bytes, digit by digit: a usage answer
+    /// writes one per bucket, and building each from a dozen small strings was a tenth of its time.
+    /// `date` must have a four-digit year (`earliest`...`latest`).
+    public static func append(_ date: Date, to bytes: inout [UInt8]) {
+        let (days, secondOfDay) = floorDivide(date.unixSeconds, 86_400)
+        let (year, month, day) = civil(fromDays: days)
+        func put(_ value: Int, _ width: Int) {
+            var scale = 1
+            for _ in 1..<width { scale *= 10 }
+            while scale > 0 {
+                bytes.append(UInt8(ascii: "0") + UInt8(value / scale % 10))
+                scale /= 10
+            }
+        }
+        put(year, 4)
+        bytes.append(UInt8(ascii: "-"))
+        put(month, 2)
+        bytes.append(UInt8(ascii: "-"))
+        put(day, 2)
+        bytes.append(UInt8(ascii: "T"))
+        put(Int(secondOfDay / 3600), 2)
+        bytes.append(UInt8(ascii: ":"))
+        put(Int(secondOfDay / 60 % 60), 2)
+        bytes.append(UInt8(ascii: ":"))
+        put(Int(secondOfDay % 60), 2)
+        bytes.append(UInt8(ascii: "Z"))
+    }
+
+    /// Any year, as many digits as it takes (outside the four-digit years only).
+    private static func paddedString(from date: Date) -> String {
         let seconds = date.unixSeconds
         let (days, secondOfDay) = floorDivide(seconds, 86_400)
         let (year, month, day) = civil(fromDays: days)

@@ -42,15 +42,13 @@ public final class UsageRecorder: Sendable {
     /// The usage epoch now: pass it back with a request's usage, so a reset in between drops it.
     public var epoch: UInt64 { currentEpoch.load(ordering: .acquiring) }
 
-    /// Counts a request answered for a known key: `succeeded` for a 200, otherwise a 4xx.
-    public func record(keyID: String, succeeded: Bool, at: Date, epoch: UInt64? = nil) {
+    /// Counts a request answered for a known key, by its status: 200, or the refusal's 400, 401
+    /// (after the key lookup), 402, 413 or 429. Goes into the key's minute at `at`.
+    public func record(keyID: String, status: Int, at: Date, epoch: UInt64? = nil) {
         state.withLock { s in
             if s.resetting { return }
             if let epoch, epoch != s.epoch { return }
-            var usage = s.open.keys[keyID] ?? UsageBatch.KeyUsage()
-            if succeeded { usage.succeeded += 1 } else { usage.refused += 1 }
-            usage.lastUsed = max(usage.lastUsed, at)
-            s.open.keys[keyID] = usage
+            s.open.keys[keyID, default: UsageBatch.KeyUsage()].count(status: status, at: at)
         }
     }
 
@@ -153,11 +151,7 @@ public final class UsageRecorder: Sendable {
             var merged = batch
             merged.number = s.open.number
             for (id, usage) in s.open.keys {
-                var combined = merged.keys[id] ?? UsageBatch.KeyUsage()
-                combined.succeeded += usage.succeeded
-                combined.refused += usage.refused
-                combined.lastUsed = max(combined.lastUsed, usage.lastUsed)
-                merged.keys[id] = combined
+                merged.keys[id, default: UsageBatch.KeyUsage()].merge(usage)
             }
             merged.charges += s.open.charges
             s.open = merged

@@ -38,6 +38,7 @@ public final class ThetaConsoleApp: Sendable {
         admin.register(in: &router)
         let account = AccountAPI(store: store, recorder: recorder, maxKeyRPM: configuration.maxKeyRPM)
         account.register(in: &router, admin: admin)
+        UsageAPI(store: store).register(in: &router, admin: admin)
         LeaksAPI(store: store).register(in: &router, admin: admin)
         if let manual = clock as? ManualClock {
             ClockAPI(clock: manual, store: store, recorder: recorder).register(in: &router, admin: admin)
@@ -171,9 +172,11 @@ public final class ThetaConsoleApp: Sendable {
             var ticks = 0
             var deadline = DispatchTime.now() + 1
             var nextAuditPrune = Date.distantPast
+            var usagePruned: Int64?
             while worker.sleep(until: deadline) {
                 flushUsage()
                 applyDueCyclesIfNeeded()
+                pruneUsage(done: &usagePruned, while: worker)
                 ticks += 1
                 if ticks % 60 == 0 { limiter.prune(now: clock.now()) }
                 if let days = configuration.auditRetentionDays, clock.now() >= nextAuditPrune {
@@ -212,6 +215,30 @@ public final class ThetaConsoleApp: Sendable {
             }
         } catch {
             logger.error("pruning the audit log failed; it will be retried", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Deletes usage rows past their retention (`KeyStore.pruneUsage`: minute rows after 48 hours,
+    /// hour rows after 90 days; the flush wrote their counts into the wider rows already): 500
+    /// rows a transaction, at most 10,000 a tick, so the next flush is not held up; what is left
+    /// waits for the next tick. `done` is the minute rows' cutoff of the last pass that left
+    /// nothing behind: the cutoff moves once an hour of the store's clock, and only then (or at
+    /// start-up) is there anything new to do.
+    func pruneUsage(done: inout Int64?, while worker: BackgroundWorker) {
+        let now = clock.now()
+        guard let due = UsageGranularity.minute.keptSince(now: now), done != due else { return }
+        var deleted = 0
+        do {
+            while deleted < 10_000 && !worker.isStopping {
+                let rows = try store.pruneUsage(now: now, limit: 500)
+                if rows == 0 {
+                    done = due
+                    return
+                }
+                deleted += rows
+            }
+        } catch {
+            logger.error("pruning usage rows failed; it will be retried", metadata: ["error": "\(error)"])
         }
     }
 

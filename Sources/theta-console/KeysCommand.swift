@@ -7,7 +7,8 @@ struct KeysCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
         abstract: "Manage API keys directly in the database (works while a server runs on it).",
-        subcommands: [Create.self, List.self, Show.self, Deactivate.self, Roll.self, Import.self, Generate.self]
+        subcommands: [Create.self, List.self, Show.self, Deactivate.self, Roll.self, Import.self, Generate.self,
+                      Usage.self]
     )
 
     struct Create: ParsableCommand {

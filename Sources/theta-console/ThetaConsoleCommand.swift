@@ -34,6 +34,7 @@ import KeyStore
 
 extension KeyStatus: ExpressibleByArgument {}
 extension Plan: ExpressibleByArgument {}
+extension UsageGranularity: ExpressibleByArgument {}
 
 extension ExpiryWindow {
     /// `--expiring-within`: the API's rule, with the option's name in the message (exit 64).

@@ -99,6 +99,37 @@ struct ReadYourWritesTests {
         #expect(mismatches.isEmpty, "\(mismatches.count) mismatches: \(mismatches.prefix(10))")
     }
 
+    /// Usage buckets are written by the same once-a-second flush, and their routes are read routes:
+    /// a read right after each request, with no sleep, counts it.
+    @Test func usageBuckets_readAtOnceAfterEachRequest_countIt() throws {
+        let server = try ServerProcess(arguments: ["--fake-time", "2030-01-01T00:00:00Z", "--plan", "enterprise",
+                                                   "--credits", "100", "--max-key-rpm", "5000"])
+        let key = try server.createKey(name: "charted", extra: #", "rate_limit_rpm": 5000"#)
+        let query = "granularity=minute&from=2030-01-01T00:00:00Z&to=2030-01-01T01:00:00Z"
+        var random = SeededRandom(seed: 0xC4A7)
+        var (succeeded, refused, micro) = (0, 0, Int64(0))
+        for step in 0..<40 {
+            if Bool.random(using: &random) {
+                let seconds = Int.random(in: 1...4, using: &random)
+                #expect(try server.upload("/transcribe", key: key.secret, audio: AudioFiles.wav(seconds: Double(seconds))).status == 200)
+                succeeded += 1
+                micro += Int64(seconds) * 400
+            } else {
+                #expect(try server.upload("/transcribe", key: key.secret, audio: Array("junk".utf8)).status == 400)
+                refused += 1
+            }
+            if step % 3 == 0 { _ = try server.post("/v1/clock", json: #"{"advance_seconds": 17}"#) }
+            let path = Bool.random(using: &random) ? "/v1/keys/\(key.id)/usage?\(query)" : "/v1/account/usage?\(query)"
+            let answer = try server.get(path)
+            let buckets = answer.object["buckets"] as? [[String: Any]] ?? []
+            let counts = buckets.compactMap { $0["requests"] as? [String: Int] }
+            let credits = buckets.compactMap { Self.micro($0["credits"]) }.reduce(0, +)
+            #expect(counts.reduce(0) { $0 + ($1["200"] ?? 0) } == succeeded, "step \(step): \(path)")
+            #expect(counts.reduce(0) { $0 + ($1["400"] ?? 0) } == refused, "step \(step): \(path)")
+            #expect(credits == micro, "step \(step): \(path)")
+        }
+    }
+
     @Test func aRefusedAdminToken_isInTheAuditLog_byTheTimeThe401Arrives() throws {
         let server = try ServerProcess()
         let refused = try RawHTTPClient.request(port: server.port, "GET", "/v1/keys", headers: ["Authorization": "Bearer wrong"])

@@ -63,7 +63,11 @@ import Testing
             let store = try KeyStore(path: path, clock: ManualClock(testEpoch))
             let key = try store.createTestKey()
             var batch = UsageBatch(number: 1)
-            batch.keys[key.record.id] = UsageBatch.KeyUsage(succeeded: 2, refused: 1, lastUsed: testEpoch.addingTimeInterval(5))
+            var usage = UsageBatch.KeyUsage()
+            usage.count(status: 200, at: testEpoch)
+            usage.count(status: 200, at: testEpoch.addingTimeInterval(5))
+            usage.count(status: 429, at: testEpoch.addingTimeInterval(1))
+            batch.keys[key.record.id] = usage
             batch.charges = [
                 UsageBatch.Charge(keyID: key.record.id, endpoint: "/transcribe", audioSeconds: 10, costMicro: 4_000, at: testEpoch),
                 UsageBatch.Charge(keyID: key.record.id, endpoint: "/transcribe", audioSeconds: 1, costMicro: 400, at: testEpoch),
@@ -142,6 +146,20 @@ import Testing
         #expect(Credits.parse("9999999999999") == nil)
     }
 
+    @Test func credits_roundTripExactly_andFormatAsShortAsPossible() {
+        var random = SystemRandomNumberGenerator()
+        for micro in [Int64(0), 1, -1, 10, 100_000, 999_999, 1_000_000, 1_000_001, -1_234_500, Int64.max, Int64.min + 1]
+            + (0..<2_000).map({ _ in Int64.random(in: -1_000_000_000_000...1_000_000_000_000, using: &random) }) {
+            let text = Credits.format(micro: micro)
+            if micro.magnitude <= 1_000_000_000_000 * 1_000_000 { #expect(Credits.parse(text) == micro, "\(micro) → \(text)") }
+            #expect(!text.contains(".") || !text.hasSuffix("0"), "\(text)")
+            #expect(text.split(separator: ".").dropFirst().first.map { $0.count <= 6 } ?? true, "\(text)")
+        }
+        #expect(Credits.format(micro: 1_000_001) == "1.000001")
+        #expect(Credits.format(micro: -1_234_500) == "-1.2345")
+        #expect(Credits.format(micro: Int64.min) == "-9223372036854.775808")
+    }
+
     @Test func plans_matchThePricingTable() {
         #expect(Plan.allCases.map(\.rpmCap) == [30, 100, 500, 500, nil])
         #expect(Plan.allCases.map(\.keyLimit) == [1, 3, nil, nil, nil])
@@ -158,7 +176,7 @@ import Testing
             let key = try store.createTestKey()
             let recorder = try UsageRecorder(store: store)
             recorder.charge(.init(keyID: key.record.id, endpoint: "/transcribe", audioSeconds: 2, costMicro: 800, at: testEpoch))
-            recorder.record(keyID: key.record.id, succeeded: true, at: testEpoch)
+            recorder.record(keyID: key.record.id, status: 200, at: testEpoch)
             let before = try store.account()
             #expect(recorder.pendingMicro(appliedBatches: before.usageBatches) == 800)
             try recorder.flush()
@@ -177,7 +195,7 @@ import Testing
             let store = try KeyStore(path: path, clock: ManualClock(testEpoch))
             let key = try store.createTestKey()
             let first = try UsageRecorder(store: store)
-            first.record(keyID: key.record.id, succeeded: false, at: testEpoch)
+            first.record(keyID: key.record.id, status: 400, at: testEpoch)
             try first.flush()
             let second = try UsageRecorder(store: store)
             second.charge(.init(keyID: key.record.id, endpoint: "/transcribe", audioSeconds: 1, costMicro: 400, at: testEpoch))

@@ -65,6 +65,11 @@ public enum RecordJSON {
         return String(decoding: json.bytes, as: UTF8.self)
     }
 
+    /// A usage series as `GET /v1/keys/{id}/usage` answers it.
+    public static func usage(_ series: UsageSeries) -> String {
+        String(decoding: series.json, as: UTF8.self)
+    }
+
     public static func keys(_ records: [APIKeyRecord], now: Date) -> String {
         var json = JSONWriter()
         json.beginArray()

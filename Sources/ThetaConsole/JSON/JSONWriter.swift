@@ -10,6 +10,11 @@ public struct JSONWriter {
         bytes.reserveCapacity(256)
     }
 
+    /// Room for `count` bytes, for an answer whose size is known roughly in advance.
+    public mutating func reserveCapacity(_ count: Int) {
+        bytes.reserveCapacity(count)
+    }
+
     public mutating func beginObject() {
         separate()
         bytes.append(UInt8(ascii: "{"))
@@ -57,6 +62,12 @@ public struct JSONWriter {
     public mutating func field(_ name: String, raw: String) {
         key(name)
         bytes.append(contentsOf: raw.utf8)
+    }
+
+    /// An array element written exactly as given: bytes that are already JSON.
+    public mutating func value(raw json: [UInt8]) {
+        separate()
+        bytes.append(contentsOf: json)
     }
 
     public mutating func value(_ string: String) {

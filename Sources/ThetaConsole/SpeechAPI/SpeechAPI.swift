@@ -83,18 +83,18 @@ struct SpeechAPI: Sendable {
             return .respond(.error(HTTPError(401, SpeechErrors.invalidKey)))
         case .inactive(let record):
             keyID = record.id
-            recorder.record(keyID: record.id, succeeded: false, at: clock.now())
+            recorder.record(keyID: record.id, status: 401, at: clock.now())
             return .respond(.error(HTTPError(401, SpeechErrors.inactiveKey)))
         case .expired(let record):
             keyID = record.id
-            recorder.record(keyID: record.id, succeeded: false, at: clock.now())
+            recorder.record(keyID: record.id, status: 401, at: clock.now())
             return .respond(.error(HTTPError(401, SpeechErrors.expiredKey)))
         case .valid(let record):
             guard let stored = state.account else { return .respond(.error(HTTPError(401, SpeechErrors.invalidKey))) }
             keyID = record.id
             // A key with an allowlist works only from the addresses on it (decisions.md).
             guard record.allows(address: info.remoteAddress) else {
-                recorder.record(keyID: record.id, succeeded: false, at: clock.now())
+                recorder.record(keyID: record.id, status: 401, at: clock.now())
                 return .respond(.error(HTTPError(401, SpeechErrors.addressNotAllowed(info.remoteAddress))))
             }
             key = record
@@ -180,9 +180,9 @@ struct SpeechAPI: Sendable {
         return .error(error)
     }
 
-    /// A refusal for a known key: counted in its usage, with the rate-limit headers.
+    /// A refusal for a known key: counted in its usage under its status, with the rate-limit headers.
     private func refuse(_ key: APIKeyRecord, _ error: HTTPError, _ rate: RateLimiter.Decision) -> HeadDecision {
-        recorder.record(keyID: key.id, succeeded: false, at: clock.now())
+        recorder.record(keyID: key.id, status: error.status, at: clock.now())
         var response = Response.error(error)
         response.headers.addRateLimit(rate)
         return .respond(response)

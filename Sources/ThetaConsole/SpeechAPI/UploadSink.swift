@@ -193,7 +193,7 @@ final class UploadSink: BodySink {
             recorder.charge(UsageBatch.Charge(keyID: key.id, endpoint: endpoint.rawValue, audioSeconds: seconds,
                                               costMicro: Int64(seconds) * endpoint.microCreditsPerSecond, at: now),
                               epoch: epoch)
-            recorder.record(keyID: key.id, succeeded: true, at: now, epoch: epoch)
+            recorder.record(keyID: key.id, status: 200, at: now, epoch: epoch)
         }
         var response = Response.json(200, body)
         response.headers.addRateLimit(rate)
@@ -206,9 +206,9 @@ final class UploadSink: BodySink {
         return response
     }
 
-    /// Counts the refusal against the key and adds the rate-limit headers.
+    /// Counts the refusal against the key, under its status, and adds the rate-limit headers.
     private func refusal(_ error: HTTPError) -> HTTPError {
-        if !truncate { recorder.record(keyID: key.id, succeeded: false, at: clock.now(), epoch: epoch) }
+        if !truncate { recorder.record(keyID: key.id, status: error.status, at: clock.now(), epoch: epoch) }
         var error = error
         error.headers.addRateLimit(rate)
         return error
