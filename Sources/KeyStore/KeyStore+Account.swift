@@ -213,11 +213,12 @@ extension KeyStore {
                 // Each charge spends the lots that expire first, then the oldest that never expire
                 // (decisions.md); the lots are read once per batch and written back once.
                 var debt = try Self.cycleState(in: db).debtMicro
-                var lots = try Self.spendableLots(at: now, in: db)
+                let earliest = batch.charges.map(\.at).min() ?? now
+                var lots = try Self.spendableLots(from: earliest.wholeSeconds, in: db)
                 let before = Dictionary(uniqueKeysWithValues: lots.map { ($0.id, $0.remaining) })
                 for (charge, id) in zip(batch.charges, ids) {
                     balance -= charge.costMicro
-                    let drawn = Self.spend(charge.costMicro, from: &lots, debt: &debt)
+                    let drawn = Self.spend(charge.costMicro, at: charge.at.wholeSeconds, from: &lots, debt: &debt)
                     try Self.insertLedger(id: id, at: charge.at.wholeSeconds, kind: .charge, amount: -charge.costMicro,
                                           balanceAfter: balance, plan: nil, keyID: charge.keyID, endpoint: charge.endpoint,
                                           audioSeconds: charge.audioSeconds, detail: nil, lots: drawn, into: db)

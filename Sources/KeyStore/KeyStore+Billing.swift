@@ -208,7 +208,9 @@ extension KeyStore {
         for row in rows {
             let id: String = try row[0]
             let remaining: Int64 = try row[1]
-            try db.run("UPDATE credit_lots SET remaining_micro = 0 WHERE id = ?", [id])
+            // A lot ended early (a plan change) reads as expired from then on.
+            try db.run("UPDATE credit_lots SET remaining_micro = 0, expires_at = min(expires_at, ?) WHERE id = ?",
+                       [at.unixSeconds, id])
             let balance = try account(in: db).balanceMicro - remaining
             try db.run("UPDATE account SET balance_micro = ? WHERE id = 1", [balance])
             try insertLedgerEntry(at: at, kind: .expire, amount: -remaining, balanceAfter: balance,
@@ -259,13 +261,16 @@ extension KeyStore {
                      in: db)
     }
 
-    /// Spends `cost` from the live lots: those that expire first, then the oldest that never
-    /// expire; what they cannot cover becomes debt. Returns the lots drawn from, for the ledger.
-    /// `lots` is the batch's working copy (id, remaining), kept in spending order.
-    static func spend(_ cost: Int64, from lots: inout [(id: String, remaining: Int64)], debt: inout Int64) -> String {
+    /// Spends `cost`, charged at `time`, from the lots live then: those that expire first, then the
+    /// oldest that never expire; what they cannot cover becomes debt. Returns the lots drawn from,
+    /// for the ledger. `lots` is the batch's working copy, kept in spending order. A charge made
+    /// before a cycle ended spends that cycle's credits even when it is written after.
+    static func spend(_ cost: Int64, at time: Date, from lots: inout [SpendableLot], debt: inout Int64) -> String {
         var left = cost
         var drawn: [String] = []
-        for index in lots.indices where left > 0 && lots[index].remaining > 0 {
+        let seconds = time.unixSeconds
+        for index in lots.indices where left > 0 && lots[index].remaining > 0
+            && (lots[index].expiresAt.map { $0 > seconds } ?? true) {
             let take = min(left, lots[index].remaining)
             lots[index].remaining -= take
             left -= take
@@ -278,13 +283,19 @@ extension KeyStore {
         return drawn.joined(separator: ",")
     }
 
-    /// The lots a charge at `time` may spend, in spending order.
-    static func spendableLots(at time: Date, in db: Connection) throws -> [(id: String, remaining: Int64)] {
+    struct SpendableLot {
+        let id: String
+        var remaining: Int64
+        let expiresAt: Int64?
+    }
+
+    /// The lots with credits left that a charge at or after `time` may spend, in spending order.
+    static func spendableLots(from time: Date, in db: Connection) throws -> [SpendableLot] {
         try db.rows("""
-            SELECT id, remaining_micro FROM credit_lots
+            SELECT id, remaining_micro, expires_at FROM credit_lots
             WHERE remaining_micro > 0 AND (expires_at IS NULL OR expires_at > ?)
             ORDER BY expires_at IS NULL, expires_at, seq
-            """, [time.unixSeconds]).map { (try $0[0], try $0[1]) }
+            """, [time.unixSeconds]).map { SpendableLot(id: try $0[0], remaining: try $0[1], expiresAt: try $0[2]) }
     }
 
     private static func insertLot(_ kind: CreditLot.Kind, micro: Int64, remaining: Int64? = nil, expiresAt: Date?, cycle: Int?,

@@ -99,6 +99,8 @@ public final class ThetaConsoleApp: Sendable {
     func applyDueCyclesIfNeeded() {
         guard store.cycleMayBeDue else { return }
         do {
+            // Charges of the ending cycle are written first, so they spend its credits.
+            flushUsage()
             try store.applyDueCycles()
         } catch {
             logger.error("starting a billing cycle failed; it will be retried", metadata: ["error": "\(error)"])

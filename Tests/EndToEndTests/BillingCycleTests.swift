@@ -36,6 +36,20 @@ struct BillingCycleTests {
         #expect(audit.first?["action"] as? String == "billing.cycle_started")
     }
 
+    @Test func aChargeJustBeforeTheEnd_spendsTheEndingCycle_evenWhenTheClockJumpsPastItAtOnce() throws {
+        let server = try ServerProcess(arguments: ["--fake-time", "2030-01-01T00:00:00Z", "--plan", "pro"])
+        let key = try server.createKey()
+        try advance(server, 31 * 86_400 - 10)  // 10 s before the cycle ends
+        #expect(try server.upload("/transcribe", key: key.secret, audio: AudioFiles.wav(seconds: 9)).status == 200)
+        try advance(server, 20)  // straight past the end, before anything read the account
+        let entries = try ledger(server)
+        let expire = try #require(entries.first { $0["kind"] as? String == "expire" })
+        #expect(expire["amount"] as? NSNumber == -23.9964, "the charge spent the old cycle's credits: \(expire)")
+        let charge = try #require(entries.first { $0["kind"] as? String == "charge" })
+        #expect(!((charge["lots"] as? [[String: Any]]) ?? []).contains { $0["lot"] as? String == "debt" })
+        #expect(try server.get("/v1/account").text.contains(#""balance":24,"#))
+    }
+
     @Test func severalCyclesInOneAdvance_applyInOrder_andARestartAppliesNoneTwice() throws {
         let directory = TemporaryDirectory()
         let path = directory.file("cycles.sqlite3")
