@@ -929,20 +929,25 @@ def runs_detail(results):
     def numbers(values, form="{:,.0f}"):
         return ", ".join(form.format(x) for x in values)
 
+    def rps(runs):
+        return f"req/s {numbers(x['rps'] for x in runs)}"
+
+    def p99(runs):
+        return f"p99 ms {numbers((x['p99_us'] / 1000 for x in runs), '{:.2f}')}"
+
+    def rates(runs):
+        return f"{rps(runs)}; {p99(runs)}"
+
     lines = []
     for name in ("A", "A-paced", "B", "C"):
         if name not in results:
             continue
         r = results[name]
         for side in ("nginx", "theta"):
-            rps = numbers(x["rps"] for x in r[side])
             cpu = numbers(x["per_cpu_s"] for x in r[side])
-            p99 = numbers((x["p99_us"] / 1000 for x in r[side]), "{:.2f}")
-            lines.append(f"- {name} {side}: req/s {rps}; requests per CPU-second {cpu}; p99 ms {p99}")
+            lines.append(f"- {name} {side}: {rps(r[side])}; requests per CPU-second {cpu}; {p99(r[side])}")
     for connections, runs in results.get("D", {}).items():
-        rps = numbers(x["rps"] for x in runs)
-        p99 = numbers((x["p99_us"] / 1000 for x in runs), "{:.2f}")
-        lines.append(f"- D theta, {connections} connection(s): req/s {rps}; p99 ms {p99}")
+        lines.append(f"- D theta, {connections} connection(s): {rates(runs)}")
     if "E" in results:
         e = results["E"]
         lines.append(f"- E theta creates/s: {numbers(e['theta'])} (per CPU-second {numbers(e['per_cpu_s'])}); "
@@ -954,9 +959,7 @@ def runs_detail(results):
     if "B-during-E8" in results:
         r = results["B-during-E8"]
         for side in ("alone", "during"):
-            rps = numbers(x["rps"] for x in r[side])
-            p99 = numbers((x["p99_us"] / 1000 for x in r[side]), "{:.2f}")
-            lines.append(f"- B paced, {side}: req/s {rps}; p99 ms {p99}")
+            lines.append(f"- B paced, {side}: {rates(r[side])}")
         lines.append(f"- E8 creates/s alongside B paced: {numbers(r['creates'])}")
     if "F" in results:
         f = sorted(results["F"])

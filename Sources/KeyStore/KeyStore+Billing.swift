@@ -40,9 +40,16 @@ extension KeyStore {
 
     /// The account's current cycle (set up on first use).
     public func currentCycle() throws -> BillingCycle {
+        try cycleAndGrant().cycle
+    }
+
+    /// The current cycle and the grant at each cycle's start (the plan's, or Enterprise's own),
+    /// from one read.
+    public func cycleAndGrant() throws -> (cycle: BillingCycle, monthlyMicro: Int64) {
         try read { db in
             let state = try Self.cycleState(in: db)
-            return Self.cycle(state, state.cycle)
+            let plan = try Self.account(in: db).plan
+            return (Self.cycle(state, state.cycle), Self.monthlyGrant(plan, state))
         }
     }
 
@@ -111,11 +118,6 @@ extension KeyStore {
                             into: db)
             return try Self.account(in: db)
         }
-    }
-
-    /// Enterprise's grant at each cycle start.
-    public func enterpriseMonthlyMicro() throws -> Int64 {
-        try read { db in try Self.cycleState(in: db).monthlyMicro }
     }
 
     /// `serve --plan enterprise --credits N`: Enterprise's grant at each cycle start.

@@ -1,4 +1,3 @@
-import Dispatch
 import FoundationEssentials
 import Synchronization
 
@@ -78,14 +77,7 @@ public final class UsageRecorder: Sendable {
     /// Writes what has gathered and waits for it. On failure the batch is kept and retried with the
     /// next flush. For threads that may block (the flush thread, shutdown); a loop uses `flush(then:)`.
     public func flush() throws {
-        let box = Mutex<Result<Void, any Error>>(.success(()))
-        let done = DispatchSemaphore(value: 0)
-        flush { result in
-            box.withLock { $0 = result }
-            done.signal()
-        }
-        done.wait()
-        try box.withLock { $0 }.get()
+        try waitForResult { done in flush(then: done) }
     }
 
     /// Queues what has gathered for the writer thread. `done` runs (on the writer thread, or here

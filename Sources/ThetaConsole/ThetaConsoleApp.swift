@@ -158,7 +158,7 @@ public final class ThetaConsoleApp: Sendable {
     /// `serve --stubs`: loads a JSON array of stubs (as `POST /v1/stubs` takes them); returns how many.
     public func loadStubs(json bytes: [UInt8]) throws -> Int {
         let loaded = try StubsAPI.load(bytes, clock: clock)
-        for stub in loaded { _ = stubs.add(stub) }
+        for stub in loaded { _ = stubs.stubs.add(stub) }
         return loaded.count
     }
 

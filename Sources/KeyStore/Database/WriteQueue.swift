@@ -71,14 +71,7 @@ final class WriteQueue: Sendable {
 
     /// Queues `body` and waits for its commit. Never call it from the writer thread (a completion).
     func sync<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) throws -> T {
-        let box = ResultBox<T>()
-        let ready = DispatchSemaphore(value: 0)
-        submit(body) { result in
-            box.set(result)
-            ready.signal()
-        }
-        ready.wait()
-        return try box.take().get()
+        try waitForResult { done in submit(body, done: done) }
     }
 
     /// Refuses new writes, commits those queued, then ends the thread. Safe to call twice.
@@ -176,9 +169,15 @@ final class WriteQueue: Sendable {
     }
 }
 
-/// Carries one result from the writer thread to a waiting caller.
-private final class ResultBox<T: Sendable>: Sendable {
-    private let value = Mutex<Result<T, any Error>?>(nil)
-    func set(_ result: Result<T, any Error>) { value.withLock { $0 = result } }
-    func take() -> Result<T, any Error> { value.withLock { $0! } }
+/// Starts work that reports once through `done` (on any thread) and blocks until it has: the
+/// blocking form of every queued write, for callers that may wait (the CLI, the flush thread).
+func waitForResult<T: Sendable>(_ start: (@escaping @Sendable (Result<T, any Error>) -> Void) -> Void) throws -> T {
+    let result = Mutex<Result<T, any Error>?>(nil)
+    let ready = DispatchSemaphore(value: 0)
+    start { outcome in
+        result.withLock { $0 = outcome }
+        ready.signal()
+    }
+    ready.wait()
+    return try result.withLock { $0! }.get()
 }

@@ -1,6 +1,5 @@
 import FoundationEssentials
 import KeyStore
-import Synchronization
 
 /// Fault rules for test suites (`/v1/faults`): make the emulated API fail on demand, the way a
 /// real network and service sometimes do. In memory only; a restart forgets them.
@@ -25,7 +24,7 @@ final class FaultBook: Sendable {
         case timeout
     }
 
-    struct Rule: Sendable {
+    struct Rule: FixtureRule {
         let id: String
         let endpoint: String  // an endpoint's path, or "*"
         let keyID: String?
@@ -39,34 +38,13 @@ final class FaultBook: Sendable {
         var draws: UInt64 = 0
     }
 
-    private let rules = Mutex<[Rule]>([])
-
-    /// Adds a rule; nil when there are `maxRules` already.
-    func add(_ rule: Rule) -> Bool {
-        rules.withLock { all in
-            guard all.count < Self.maxRules else { return false }
-            all.append(rule)
-            return true
-        }
-    }
-
-    var all: [Rule] { rules.withLock { $0 } }
-
-    /// Removes one rule; false if there is no such rule.
-    func remove(id: String) -> Bool {
-        rules.withLock { all in
-            guard let index = all.firstIndex(where: { $0.id == id }) else { return false }
-            all.remove(at: index)
-            return true
-        }
-    }
-
-    func removeAll() { rules.withLock { $0.removeAll() } }
+    let rules = RuleList<Rule>(capacity: maxRules)
 
     /// The fault for this request, if a rule applies; counts the hit, and retires a rule whose
     /// `times` are used up.
     func fault(endpoint: String, keyID: String) -> Action? {
-        rules.withLock { all in
+        guard !rules.isEmpty else { return nil }
+        return rules.update { all in
             for index in all.indices {
                 let rule = all[index]
                 guard rule.endpoint == "*" || rule.endpoint == endpoint else { continue }

@@ -12,19 +12,10 @@ struct FaultsAPI: Sendable {
     static let actionFields: Set<String> = ["status", "detail", "retry_after", "delay_ms", "reset", "truncate", "timeout"]
 
     func register(in router: inout RouterBuilder, admin: AdminAPI) {
-        admin.route(&router, .POST, "/v1/faults") { request in .now(try create(request)) }
-        admin.route(&router, .GET, "/v1/faults") { _ in .now(list()) }
-        admin.route(&router, .DELETE, "/v1/faults") { _ in
-            book.removeAll()
-            return .now(Response(status: 204))
-        }
-        admin.route(&router, .DELETE, "/v1/faults/{id}") { request in
-            guard let id = request.parameters["id"], book.remove(id: id) else { throw HTTPError(404, "fault not found") }
-            return .now(Response(status: 204))
-        }
+        book.rules.register(in: &router, admin: admin, path: "/v1/faults", noun: "fault", plural: "fault rules", create: rule)
     }
 
-    private func create(_ request: Request) throws -> Response {
+    private func rule(_ request: Request) throws -> FaultBook.Rule {
         let body = try JSONBody.object(request.body, allowed: Self.fields)
         guard let endpoint = body["endpoint"]?.stringValue,
               endpoint == "*" || EmulatedEndpoint(rawValue: endpoint) != nil else {
@@ -55,23 +46,9 @@ struct FaultsAPI: Sendable {
             seed = UInt64.random(in: .min ... .max)
         }
         let action = try Self.action(body["action"])
-        let rule = FaultBook.Rule(
+        return FaultBook.Rule(
             id: "flt_" + (try SecureRandom.base62(20)), endpoint: endpoint, keyID: keyID, action: action,
             probability: probability, seed: seed, createdAt: Date(timeIntervalSince1970: clock.now().timeIntervalSince1970.rounded(.down)), remaining: times)
-        guard book.add(rule) else { throw HTTPError(422, "at most \(FaultBook.maxRules) fault rules at a time") }
-        var json = JSONWriter()
-        rule.writeJSON(to: &json)
-        return .json(201, json.bytes, headers: HTTPHeaders([("Location", "/v1/faults/\(rule.id)")]))
-    }
-
-    private func list() -> Response {
-        var json = JSONWriter()
-        json.beginObject()
-        json.beginArray("data")
-        for rule in book.all { rule.writeJSON(to: &json) }
-        json.endArray()
-        json.endObject()
-        return .json(200, json.bytes)
     }
 
     /// Exactly one kind of action: `status` (with `detail`, `retry_after`), `delay_ms`, or one of

@@ -51,8 +51,8 @@ struct FixtureAPI: Sendable {
     /// database part is one transaction; the admin token and the clock stay.
     private func reset(_ request: Request) -> Reply {
         .later { [self] responder in
-            faults.removeAll()
-            stubs.removeAll()
+            faults.rules.removeAll()
+            stubs.stubs.removeAll()
             requestLog?.removeAll()
             limiter.removeAll()
             recorder.discardPending {

@@ -1,6 +1,5 @@
 import FoundationEssentials
 import KeyStore
-import Synchronization
 
 /// Response stubs for test suites (`/v1/stubs`, `serve --stubs`): a matching request's 200 carries
 /// the stub's body instead of the emulator's. Everything else stays as for a real 200: the gates
@@ -15,7 +14,7 @@ final class StubBook: Sendable {
         var audioSHA256: String?
     }
 
-    struct Stub: Sendable {
+    struct Stub: FixtureRule {
         let id: String
         let endpoint: EmulatedEndpoint
         let match: Match
@@ -32,38 +31,16 @@ final class StubBook: Sendable {
         let audioSHA256: String?
     }
 
-    private let stubs = Mutex<[Stub]>([])
-
-    func add(_ stub: Stub) -> Bool {
-        stubs.withLock { all in
-            guard all.count < Self.maxStubs else { return false }
-            all.append(stub)
-            return true
-        }
-    }
-
-    var all: [Stub] { stubs.withLock { $0 } }
-
-    func remove(id: String) -> Bool {
-        stubs.withLock { all in
-            guard let index = all.firstIndex(where: { $0.id == id }) else { return false }
-            all.remove(at: index)
-            return true
-        }
-    }
-
-    func removeAll() { stubs.withLock { $0.removeAll() } }
+    let stubs = RuleList<Stub>(capacity: maxStubs)
 
     /// Whether some stub for `endpoint` matches on the audio's hash (so the upload must hash it).
     func needsAudioHash(_ endpoint: EmulatedEndpoint) -> Bool {
-        stubs.withLock { $0.contains { $0.endpoint == endpoint && $0.match.audioSHA256 != nil } }
+        stubs.all.contains { $0.endpoint == endpoint && $0.match.audioSHA256 != nil }
     }
-
-    var isEmpty: Bool { stubs.withLock { $0.isEmpty } }
 
     /// The body of the first stub (oldest first) for `endpoint` whose every given field matches.
     func body(for endpoint: EmulatedEndpoint, _ request: Request) -> [UInt8]? {
-        stubs.withLock { all in
+        stubs.update { all in
             for index in all.indices where all[index].endpoint == endpoint {
                 let match = all[index].match
                 if let filename = match.filename, filename != request.filename { continue }

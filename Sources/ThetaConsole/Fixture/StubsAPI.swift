@@ -12,29 +12,8 @@ struct StubsAPI: Sendable {
     static let matchFields: Set<String> = ["filename", "gold_text", "audio_sha256"]
 
     func register(in router: inout RouterBuilder, admin: AdminAPI) {
-        admin.route(&router, .POST, "/v1/stubs") { request in
-            let stub = try Self.stub(try JSONBody.object(request.body, allowed: Self.fields), clock: clock)
-            guard book.add(stub) else { throw HTTPError(422, "at most \(StubBook.maxStubs) stubs at a time") }
-            var json = JSONWriter()
-            stub.writeJSON(to: &json)
-            return .now(.json(201, json.bytes, headers: HTTPHeaders([("Location", "/v1/stubs/\(stub.id)")])))
-        }
-        admin.route(&router, .GET, "/v1/stubs") { _ in
-            var json = JSONWriter()
-            json.beginObject()
-            json.beginArray("data")
-            for stub in book.all { stub.writeJSON(to: &json) }
-            json.endArray()
-            json.endObject()
-            return .now(.json(200, json.bytes))
-        }
-        admin.route(&router, .DELETE, "/v1/stubs") { _ in
-            book.removeAll()
-            return .now(Response(status: 204))
-        }
-        admin.route(&router, .DELETE, "/v1/stubs/{id}") { request in
-            guard let id = request.parameters["id"], book.remove(id: id) else { throw HTTPError(404, "stub not found") }
-            return .now(Response(status: 204))
+        book.stubs.register(in: &router, admin: admin, path: "/v1/stubs", noun: "stub", plural: "stubs") { [clock] request in
+            try Self.stub(try JSONBody.object(request.body, allowed: Self.fields), clock: clock)
         }
     }
 

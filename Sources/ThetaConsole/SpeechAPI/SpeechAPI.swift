@@ -160,7 +160,7 @@ struct SpeechAPI: Sendable {
         }
         let sink = UploadSink(endpoint: endpoint, boundary: boundary, key: key, rate: decision, started: started,
                               recorder: recorder, clock: clock, delayMilliseconds: delay, truncate: truncate, log: requestLog,
-                              stubs: stubs.isEmpty ? nil : stubs)
+                              stubs: stubs.stubs.isEmpty ? nil : stubs)
         return .consume(sink, limit: maxUploadBytes)
     }
 
