@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 
 /// Billing cycles and top-ups through the binary, with `--fake-time`.
-@Suite("Billing: cycles and top-ups")
+@Suite("Billing: cycles and top-ups", .keepsEvidence)
 struct BillingCycleTests {
     private func advance(_ server: ServerProcess, _ seconds: Int) throws {
         #expect(try server.post("/v1/clock", json: #"{"advance_seconds": \#(seconds)}"#).status == 200)

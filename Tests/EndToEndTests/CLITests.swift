@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 
-@Suite("CLI: keys and admin-token, alone and beside a running server")
+@Suite("CLI: keys and admin-token, alone and beside a running server", .keepsEvidence)
 struct CLITests {
     @Test func version_isTheOneTheOpenAPIDocumentStates() throws {
         let version = try runCLI(["--version"])

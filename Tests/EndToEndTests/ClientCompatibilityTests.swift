@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 
 /// Clients written for the real service work unchanged with only the base URL swapped.
-@Suite("Emulated API: real clients, unchanged")
+@Suite("Emulated API: real clients, unchanged", .keepsEvidence)
 struct ClientCompatibilityTests {
     /// Runs a program to completion and returns its stdout (the key travels in the environment,
     /// never on a command line another process could read, and never in the test's output).

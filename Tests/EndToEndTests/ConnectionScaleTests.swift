@@ -3,7 +3,7 @@ import Glibc
 import Testing
 import TestSupport
 
-@Suite("Many connections")
+@Suite("Many connections", .keepsEvidence)
 struct ConnectionScaleTests {
     /// The event loop must hold a thousand keep-alive connections, idle or trickling, and still
     /// answer a normal client.

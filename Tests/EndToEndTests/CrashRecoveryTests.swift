@@ -5,7 +5,7 @@ import Testing
 import TestSupport
 
 /// kill -9 in the middle of creates and deactivations must lose nothing that was acknowledged.
-@Suite("Fault: kill -9 during writes", .serialized)
+@Suite("Fault: kill -9 during writes", .serialized, .keepsEvidence)
 struct CrashRecoveryTests {
     /// What the clients were told, across all runs.
     private final class Acknowledged: Sendable {

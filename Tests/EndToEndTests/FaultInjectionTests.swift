@@ -4,7 +4,7 @@ import Testing
 import TestSupport
 
 /// `/v1/faults`: a test suite makes the emulated API fail on demand, through the real binary.
-@Suite("Fixture: fault injection")
+@Suite("Fixture: fault injection", .keepsEvidence)
 struct FaultInjectionTests {
     private func fault(_ server: ServerProcess, _ json: String) throws -> WireResponse {
         try server.post("/v1/faults", json: json)

@@ -7,7 +7,7 @@ import TestSupport
 
 /// When the database cannot grow, writes get a clear 507 with nothing half-written, reads and the
 /// emulated API keep working, and writes work again once space returns.
-@Suite("Fault: full disk", .serialized)
+@Suite("Fault: full disk", .serialized, .keepsEvidence)
 struct FullDiskTests {
     @Test func fullFilesystem_gets507_keepsServing_andRecovers() throws {
         // A real small filesystem: a 4 MiB tmpfs (root only, as on CI).

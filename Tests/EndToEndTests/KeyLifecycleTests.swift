@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 
-@Suite("Admin API: key lifecycle through the real binary")
+@Suite("Admin API: key lifecycle through the real binary", .keepsEvidence)
 struct KeyLifecycleTests {
     @Test func createListGetDeactivate_andListAgain() throws {
         let server = try ServerProcess()

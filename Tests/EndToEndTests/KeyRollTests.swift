@@ -5,7 +5,7 @@ import TestSupport
 
 /// Rolling a key with a grace period, through the real binary: the old key works to the second,
 /// then never again; the pair shares one rate-limit window and counts once against the plan.
-@Suite("Keys: roll with overlap")
+@Suite("Keys: roll with overlap", .keepsEvidence)
 struct KeyRollTests {
     static let start = "2030-01-01T00:00:00Z"
 
@@ -141,7 +141,7 @@ struct KeyRollTests {
 }
 
 /// Importing a key with a known secret, and seeding a fixture server from a file.
-@Suite("Keys: import and seed")
+@Suite("Keys: import and seed", .keepsEvidence)
 struct KeyImportTests {
     private func generate() throws -> String {
         let result = try runCLI(["keys", "generate"])
@@ -246,7 +246,7 @@ struct KeyImportTests {
 }
 
 /// A key restricted to address ranges: refused with 401 from anywhere else.
-@Suite("Keys: IP allowlist")
+@Suite("Keys: IP allowlist", .keepsEvidence)
 struct KeyAllowlistTests {
     private func upload(port: Int, host: String = "127.0.0.1", from source: String?, key: String) throws -> WireResponse {
         let body = MultipartBody.upload(AudioFiles.wav(seconds: 1))

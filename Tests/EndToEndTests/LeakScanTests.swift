@@ -4,7 +4,7 @@ import TestSupport
 
 /// `theta-console scan` on the real binary, against the database of a real server whose keys were
 /// made through its API; and the server's twin, `POST /v1/leaks`.
-@Suite("Leak scanner: theta-console scan and POST /v1/leaks")
+@Suite("Leak scanner: theta-console scan and POST /v1/leaks", .keepsEvidence)
 struct LeakScanTests {
     /// A tree with one key of each status, a look-alike, a binary file and a .git folder.
     struct Tree {

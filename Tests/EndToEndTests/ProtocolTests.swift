@@ -4,7 +4,7 @@ import Testing
 import TestSupport
 
 /// HTTP/1.1 behaviour of the real server, byte by byte over a real socket.
-@Suite("HTTP/1.1 on the wire")
+@Suite("HTTP/1.1 on the wire", .keepsEvidence)
 struct ProtocolTests {
     @Test func keepAlive_andPipelining_answerInRequestOrder() throws {
         let server = try ServerProcess()

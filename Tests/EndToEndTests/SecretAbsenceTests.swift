@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 
 /// A full key may appear in exactly one place: the response (or CLI output) that created it.
-@Suite("Secrets never leak")
+@Suite("Secrets never leak", .keepsEvidence)
 struct SecretAbsenceTests {
     @Test func fullKey_isAbsentFromDatabaseLogsListingsAuditAndErrors() throws {
         let server = try ServerProcess(arguments: ["--log-level", "trace", "--plan", "pro", "--allow-key-import",

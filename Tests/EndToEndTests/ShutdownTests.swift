@@ -3,7 +3,7 @@ import Glibc
 import Testing
 import TestSupport
 
-@Suite("Graceful shutdown")
+@Suite("Graceful shutdown", .keepsEvidence)
 struct ShutdownTests {
     @Test func sigterm_letsARequestInFlightFinish_thenExits0() throws {
         let server = try ServerProcess()
@@ -13,7 +13,7 @@ struct ShutdownTests {
         let idle = try RawHTTPClient(port: server.port)
         #expect(try idle.request("GET", "/healthz").status == 200)
 
-        kill(server.process.processIdentifier, SIGTERM)
+        server.signal(SIGTERM)
         usleep(200_000)
         // New connections are refused once draining starts; the idle one is closed.
         #expect(idle.waitForClose())

@@ -4,7 +4,7 @@ import Synchronization
 import Testing
 import TestSupport
 
-@Suite("Fault: slowloris", .serialized)
+@Suite("Fault: slowloris", .serialized, .keepsEvidence)
 struct SlowlorisTests {
     /// 1,000 connections each sending one header byte a second must not slow a normal client, and
     /// each is cut off at the header deadline.

@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 
 /// The emulated API's gatekeeping, status by status, through the real binary.
-@Suite("Emulated API: 401, 402, 429, 400 and 413")
+@Suite("Emulated API: 401, 402, 429, 400 and 413", .keepsEvidence)
 struct SpeechGateTests {
     static let gold = [("options", #"{"gold_text": "Wow, check out this castle."}"#)]
 

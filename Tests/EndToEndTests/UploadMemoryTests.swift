@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 
-@Suite("Emulated API: uploads are streamed")
+@Suite("Emulated API: uploads are streamed", .keepsEvidence)
 struct UploadMemoryTests {
     /// A 100 MiB upload must not raise the server's peak memory by more than a few MiB.
     @Test func hundredMiBUpload_raisesPeakRSSByAFewMiBAtMost() throws {
@@ -48,7 +48,7 @@ struct UploadMemoryTests {
     }
 }
 
-@Suite("Footprint: what the server links, and how its threads are scheduled")
+@Suite("Footprint: what the server links, and how its threads are scheduled", .keepsEvidence)
 struct FootprintTests {
     /// `Foundation` on Linux brings `FoundationInternationalization` and ICU, several MiB of resident
     /// pages before the server does anything (docs/benchmarks.md, G). After a key is created and

@@ -61,10 +61,18 @@ public final class ServerProcess: @unchecked Sendable {
     public private(set) var adminToken: String?
     public let stdoutPath: String
     public let stderrPath: String
+    /// The test that started it, told how the server ended.
+    private let evidence: TestEvidence
+    /// Set when the test signals or kills the server itself: its ending is then no surprise.
+    private let endedByTest = LockedFlag()
 
     /// Starts a server. `databasePath` defaults to a new file in a new temporary folder.
     public init(arguments: [String] = [], databasePath: String? = nil, adminToken: String? = "test-admin-token-0123456789",
                 directory: TemporaryDirectory = TemporaryDirectory(), environment: [String: String] = [:]) throws {
+        guard let evidence = TestEvidence.current else {
+            throw ClientError("ServerProcess needs its suite to carry the .keepsEvidence trait, so a failure keeps the server's stderr")
+        }
+        self.evidence = evidence
         self.directory = directory
         self.databasePath = databasePath ?? directory.file("theta.sqlite3")
         stdoutPath = directory.file("stdout-\(UUID().uuidString.prefix(6)).log")
@@ -82,6 +90,9 @@ public final class ServerProcess: @unchecked Sendable {
                              Binary.path] + args + arguments
         var env = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         env.removeValue(forKey: "THETA_CONSOLE_ADMIN_TOKEN")
+        // A crash prints the Swift runtime's backtrace to stderr, which the evidence keeps; never
+        // the interactive mode, which would wait for a debugger.
+        if env["SWIFT_BACKTRACE"] == nil { env["SWIFT_BACKTRACE"] = "enable=yes,interactive=no,color=no" }
         if let value = environment["THETA_CONSOLE_ADMIN_TOKEN"] { env["THETA_CONSOLE_ADMIN_TOKEN"] = value }
         process.environment = env
         process.standardInput = FileHandle.nullDevice
@@ -98,6 +109,7 @@ public final class ServerProcess: @unchecked Sendable {
                     if let token = out.range(of: #"theta-admin-[A-Za-z0-9]+"#, options: .regularExpression) {
                         self.adminToken = String(out[token])
                     }
+                    evidence.started(self)
                     return
                 }
             }
@@ -111,10 +123,39 @@ public final class ServerProcess: @unchecked Sendable {
     }
 
     deinit {
+        judgeEnding()
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
+    }
+
+    /// Tells the test's evidence how the server ended: by the test's hand, or on its own.
+    func judgeEnding() {
+        if process.isRunning {
+            evidence.ended(pid: pid, description: "was still running when the test let go of it", vanished: false)
+        } else {
+            let byTest = endedByTest.isSet
+            evidence.ended(pid: pid, description: (byTest ? "was stopped by the test and " : "") + exitDescription,
+                           vanished: !byTest)
+        }
+    }
+
+    /// "exited with status 1" or "was killed by signal 11 (SIGSEGV)".
+    public var exitDescription: String {
+        guard !process.isRunning else { return "is running" }
+        if process.terminationReason == .uncaughtSignal {
+            let number = process.terminationStatus
+            let name = strsignal(number).map { String(cString: $0) } ?? "?"
+            return "was killed by signal \(number) (\(name))"
+        }
+        return "exited with status \(process.terminationStatus)"
+    }
+
+    /// Sends a signal the test means to send: the server's ending is then not a vanishing.
+    public func signal(_ number: Int32) {
+        endedByTest.set()
+        kill(process.processIdentifier, number)
     }
 
     public var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
@@ -125,7 +166,7 @@ public final class ServerProcess: @unchecked Sendable {
     /// Sends a signal and waits for the exit status (nil if it did not exit in time).
     @discardableResult
     public func stop(signal: Int32 = SIGTERM, timeout: Double = 20) -> Int32? {
-        kill(process.processIdentifier, signal)
+        self.signal(signal)
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { usleep(10_000) }
         if process.isRunning { return nil }
