@@ -266,7 +266,7 @@ extension ConsoleScenarioTests {
 
         if shots.enabled {
             try shots.capture("key-usage", page: page) {
-                page.settle() // the charts are redrawn for the new width first
+                try page.settle() // the charts are redrawn for the new width first
                 // Focused afresh (Esc above closed the tooltip, not the focus): the latest hour's tooltip shows.
                 try page.browser.execute("document.activeElement.blur(); document.querySelector('#key-hours-chart svg.chart-svg').focus()")
             }

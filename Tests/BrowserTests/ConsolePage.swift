@@ -103,9 +103,12 @@ struct ConsolePage {
         throw ClientError("timed out after \(timeout) s waiting for \(what)" + (lastError.map { " (last error: \($0))" } ?? ""))
     }
 
-    /// Lets animations (≤ 200 ms in the stylesheet) finish before a screenshot.
-    func settle() {
-        usleep(350_000)
+    /// Before a screenshot: waits until no animation or transition is running (the stylesheet's
+    /// last ≤ 200 ms), rather than for a fixed time.
+    func settle() throws {
+        try wait("animations to finish") {
+            try browser.bool("return document.getAnimations().every(a => a.playState !== 'running')")
+        }
     }
 
     // MARK: - Everything the page holds

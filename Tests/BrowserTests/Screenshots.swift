@@ -28,10 +28,10 @@ struct Screenshots {
             try page.browser.setViewport(width: size.width, height: size.height, scale: scale, mobile: mobile)
             try page.browser.execute("window.scrollTo(0, 0); document.getElementById('toasts').replaceChildren()")
             try prepare()
-            page.settle()
+            try page.settle()
             try page.browser.screenshot().write(to: folder.appendingPathComponent("\(label)-\(name).png"))
         }
         try page.browser.setViewport(width: Self.desktop.width, height: Self.desktop.height)
-        page.settle()
+        try page.settle()
     }
 }

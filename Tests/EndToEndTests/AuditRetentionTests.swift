@@ -18,11 +18,11 @@ struct AuditRetentionTests {
         let recent = try server.createKey(name: "made on day four")
 
         var actions: [String] = []
-        for _ in 0..<100 {
+        // The flush thread prunes on its next tick (once a second).
+        try waitUntil(interval: 0.1) {
             let events = try server.get("/v1/audit-events?limit=100").object["data"] as? [[String: Any]] ?? []
             actions = events.compactMap { $0["action"] as? String }
-            if actions.contains("audit.pruned") { break }
-            usleep(100_000)  // the flush thread checks once a second
+            return actions.contains("audit.pruned")
         }
         let events = try server.get("/v1/audit-events?limit=100").object["data"] as? [[String: Any]] ?? []
         #expect(actions.contains("audit.pruned"), "\(actions)")

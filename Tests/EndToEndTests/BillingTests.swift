@@ -31,12 +31,8 @@ struct BillingTests {
         // Starter's 5 monthly credits (serve --plan starter starts a Starter cycle), less
         // 3 s × 0.0004 + 1 s × 0.0006 + 10 s × 0.0006 = 4.9922, before and after the flush.
         #expect(try server.get("/v1/account").text.contains(#""balance":4.9922,"#))
-        var charges: [[String: Any]] = []
-        for _ in 0..<50 {
-            charges = (try server.get("/v1/account/ledger").object["data"] as? [[String: Any]] ?? []).filter { $0["kind"] as? String == "charge" }
-            if charges.count == 3 { break }
-            usleep(100_000)
-        }
+        // The ledger is read-your-writes: the next read lists all three charges, no waiting.
+        let charges = (try server.get("/v1/account/ledger").object["data"] as? [[String: Any]] ?? []).filter { $0["kind"] as? String == "charge" }
         #expect(charges.count == 3)
         #expect(charges.map { $0["endpoint"] as? String } == ["/analyze-native", "/pronunciation-simple", "/transcribe"])
         #expect(charges.map { $0["audio_seconds"] as? Int } == [10, 1, 3])

@@ -68,7 +68,7 @@ struct FixtureStateTests {
         }
         // Reset while uploads are running: after some have been answered 200, and until some 401.
         func waitFor(_ status: Int) {
-            for _ in 0..<400 where !statuses.withLock({ $0.contains(status) }) { usleep(25_000) }
+            waitUntil { statuses.withLock { $0.contains(status) } }
         }
         waitFor(200)
         let reset = try RawHTTPClient.request(port: server.port, "POST", "/v1/reset", headers: server.authorization)

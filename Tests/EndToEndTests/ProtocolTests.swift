@@ -41,6 +41,24 @@ struct ProtocolTests {
         #expect(missing.header("Cache-Control") == "no-store")
     }
 
+    /// RFC 9112 §7.1.1's grammar for a chunk line, the conformance probe's three SHOULD cases: a
+    /// bare ";", an extension name that is no token, whitespace that no ";" follows.
+    @Test func chunkLinesOutsideTheGrammar_get400_thenTheConnectionCloses() throws {
+        let server = try ServerProcess()
+        for line in ["5;", "5;a@b", "5 "] {
+            let client = try RawHTTPClient(port: server.port)
+            try client.send("POST /v1/keys HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(server.adminToken!)\r\n"
+                            + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n\(line)\r\n{\"a\"}\r\n0\r\n\r\n")
+            let response = try client.readResponse()
+            #expect(response.status == 400, "\(line.debugDescription)")
+            #expect(response.detail == "malformed chunk extension")
+            #expect(response.header("Connection") == "close")
+            #expect(client.waitForClose())
+        }
+        let keys = try server.get("/v1/keys")
+        #expect((keys.object["data"] as? [[String: Any]])?.isEmpty == true, "no key was created: \(keys.text)")
+    }
+
     @Test(arguments: [
         ("BREW /pot HTTP/1.1\r\nHost: x\r\n\r\n", 501),
         ("GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505),

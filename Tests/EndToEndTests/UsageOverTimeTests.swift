@@ -180,8 +180,13 @@ struct UsageOverTimeTests {
         }
         try check("at once")
         // A hundred days on, only day rows are left: nothing may change.
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3") {
+            #expect(try Self.bucketRows(server).contains { !$0.hasPrefix("86400|") }, "minute and hour rows before the move")
+        }
         try Self.advance(server, seconds: 100 * 86_400)
-        Thread.sleep(forTimeInterval: 2.5)  // the flush thread prunes within a second of the move
+        // The flush thread prunes on its next tick: wait until only day rows are left, then check again.
+        try Self.waitForRows(server, where: { rows in !rows.isEmpty && rows.allSatisfy { $0.hasPrefix("86400|") } },
+                             "only day rows")
         try check("after the pruning")
     }
 
@@ -337,8 +342,15 @@ struct UsageOverTimeTests {
     // MARK: - The database file
 
     /// Waits (up to 10 s) until `usage_buckets` holds exactly `rows` ("granularity|count"), read
-    /// with the sqlite3 shell. Without one, it is skipped (and fails under CI).
+    /// with the sqlite3 shell.
     static func waitForRows(_ server: ServerProcess, _ rows: [String], sourceLocation: SourceLocation = #_sourceLocation) throws {
+        try waitForRows(server, where: { $0 == rows }, "\(rows)", sourceLocation: sourceLocation)
+    }
+
+    /// Waits (up to 10 s) until the rows of `usage_buckets` by granularity satisfy `condition`.
+    /// Without the sqlite3 shell it is skipped (and fails under CI).
+    static func waitForRows(_ server: ServerProcess, where condition: ([String]) -> Bool, _ expected: String,
+                            sourceLocation: SourceLocation = #_sourceLocation) throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3") else {
             if !(ProcessInfo.processInfo.environment["CI"] ?? "").isEmpty {
                 Issue.record("CI is set but /usr/bin/sqlite3 is missing (apt-get install sqlite3)", sourceLocation: sourceLocation)
@@ -346,21 +358,26 @@ struct UsageOverTimeTests {
             return
         }
         var seen: [String] = []
-        for _ in 0..<100 {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-            process.arguments = ["-readonly", server.databasePath,
-                                 "SELECT granularity, count(*) FROM usage_buckets GROUP BY granularity ORDER BY granularity"]
-            let out = Pipe()
-            process.standardOutput = out
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            seen = text.split(separator: "\n").map(String.init)
-            if seen == rows { return }
-            usleep(100_000)  // the flush thread prunes once a second
+        // The flush thread prunes once a second.
+        let held = try waitUntil(interval: 0.1) {
+            seen = try bucketRows(server)
+            return condition(seen)
         }
-        Issue.record("usage_buckets holds \(seen), expected \(rows)", sourceLocation: sourceLocation)
+        if !held { Issue.record("usage_buckets holds \(seen), expected \(expected)", sourceLocation: sourceLocation) }
+    }
+
+    /// `usage_buckets`' rows counted by granularity ("granularity|count"), read by another process.
+    static func bucketRows(_ server: ServerProcess) throws -> [String] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        process.arguments = ["-readonly", server.databasePath,
+                             "SELECT granularity, count(*) FROM usage_buckets GROUP BY granularity ORDER BY granularity"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return text.split(separator: "\n").map(String.init)
     }
 }

@@ -170,6 +170,43 @@ struct HTTPRequestParserTests {
         #expect(parseBothWays("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n").error?.status == 400)
     }
 
+    /// RFC 9112 §7.1.1: chunk-ext = *( BWS ";" BWS token [ BWS "=" BWS ( token / quoted-string ) ] ).
+    @Test(arguments: [";a", ";a=1", "; a = b", " ;a", "\t;\ta", ";a;b=c;d", #";q="quoted value""#,
+                      #";q="with \" escaped""#, #";q="""#, ";a=!#$%&'*+-.^_`|~"])
+    func chunkExtension_byTheGrammar_isAccepted(extensions: String) {
+        let run = parseBothWays("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\(extensions)\r\nabc\r\n0\r\n\r\n")
+        #expect(run.error == nil)
+        #expect(run.body == "abc")
+    }
+
+    @Test(arguments: [
+        ";",                 // a bare ";"
+        "; ",                // a ";" and whitespace, no name
+        ";=1",               // a value with no name
+        ";a b",              // whitespace that no ";" or "=" follows
+        " ",                 // whitespace after the size, no ";"
+        "\t",
+        ";a ",               // whitespace at the end
+        ";a=",               // "=" with no value
+        ";a=b c",            // a value that is no token
+        ";(a)",              // a name that is no token
+        ";a@b",
+        ";a=\"open",         // a quoted-string never closed
+        ";a=\"x\u{7F}\"",    // DEL inside a quoted-string
+        "x",                 // a non-hex digit after the size
+    ])
+    func chunkExtension_outsideTheGrammar_gets400(extensions: String) {
+        let run = parseBothWays("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\(extensions)\r\nabc\r\n0\r\n\r\n")
+        #expect(run.error?.status == 400, "\(extensions.debugDescription)")
+        #expect(run.body.isEmpty, "no byte of the chunk is delivered")
+    }
+
+    /// The last chunk's line follows the same grammar.
+    @Test func lastChunkWithABareSemicolon_gets400() {
+        #expect(parseBothWays("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0;\r\n\r\n").error?.status == 400)
+        #expect(parseBothWays("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0 \r\n\r\n").error?.status == 400)
+    }
+
     @Test func chunkDataWithoutCRLF_isRejected() {
         #expect(parseBothWays("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcXY0\r\n\r\n").error?.status == 400)
     }

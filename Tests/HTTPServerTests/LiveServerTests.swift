@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Glibc
 import Logging
+import Synchronization
 import Testing
 import TestSupport
 @testable import HTTPServer
@@ -46,7 +47,12 @@ struct LiveServerTests {
         }
     }
 
-    static func startServer(gate: Gate = Gate(), _ configure: (inout ServerConfiguration) -> Void = { _ in }) throws
+    /// Counts what a route answered, for tests that check how far the server got.
+    final class Counter: Sendable {
+        let value = Atomic<Int>(0)
+    }
+
+    static func startServer(gate: Gate = Gate(), bigAnswers: Counter = Counter(), _ configure: (inout ServerConfiguration) -> Void = { _ in }) throws
         -> (HTTPServer, Int)
     {
         var router = RouterBuilder()
@@ -62,7 +68,7 @@ struct LiveServerTests {
         router.on(.GET, "/dropped") { _ in .later { _ in } }
         router.on(.POST, "/count") { _ in .consume(CountingSink(), limit: 10 * 1024 * 1024) }
         router.on(.POST, "/refuse") { _ in .respond(.error(HTTPError(403, "refused before the body"))) }
-        router.on(.GET, "/big") { _ in .respond(Response(status: 200, headers: HTTPHeaders([("Content-Type", "text/plain; charset=utf-8")]),
+        router.on(.GET, "/big") { _ in bigAnswers.value.add(1, ordering: .relaxed); return .respond(Response(status: 200, headers: HTTPHeaders([("Content-Type", "text/plain; charset=utf-8")]),
                                                          body: [UInt8](repeating: 0x61, count: 1_000_000))) }
         router.on(.GET, "/items/{id}") { info in .respond(.json(200, Array("\"\(info.parameters["id"] ?? "")\"".utf8))) }
         router.on(.POST, "/echo", maxBody: 1024) { request in .json(200, request.body) }
@@ -122,18 +128,25 @@ struct LiveServerTests {
         #expect(client.waitForClose())
     }
 
-    @Test func pipelinedLargeResponses_toAPeerThatReadsLate_allArriveInOrder() throws {
-        let (server, port) = try Self.startServer()
+    /// Back-pressure: a peer that pipelines 20 MB of answers and reads none makes the server stop
+    /// reading at the output high-water mark (256 KiB unsent), so only a few requests are handled;
+    /// once the peer reads, every answer arrives, in order, and the hold is released.
+    @Test func pipelinedLargeResponses_toAPeerThatReadsLate_holdReading_thenAllArriveInOrder() throws {
+        let bigAnswers = Counter()
+        let (server, port) = try Self.startServer(bigAnswers: bigAnswers)
         defer { server.shutdown(grace: 1) }
-        let client = try RawHTTPClient(port: port)
+        let client = try RawHTTPClient(port: port, receiveBuffer: 64 * 1024)
         var wire = ""
-        for i in 0..<5 { wire += "GET /big HTTP/1.1\r\nHost: x\r\n\r\nGET /items/\(i) HTTP/1.1\r\nHost: x\r\n\r\n" }
+        for i in 0..<20 { wire += "GET /big HTTP/1.1\r\nHost: x\r\n\r\nGET /items/\(i) HTTP/1.1\r\nHost: x\r\n\r\n" }
         try client.send(wire)
-        usleep(300_000)  // the server fills the socket and must stop reading, not buffer without bound
-        for i in 0..<5 {
+        #expect(waitUntil { server.connectionsHeldByOutput == 1 }, "the server stops reading the peer that does not read")
+        let handled = bigAnswers.value.load(ordering: .relaxed)
+        #expect(handled < 20, "it answered \(handled) of 20 without holding")
+        for i in 0..<20 {
             #expect(try client.readResponse().body.count == 1_000_000)
             #expect(try client.readResponse().text == "\"\(i)\"")
         }
+        #expect(waitUntil { server.connectionsHeldByOutput == 0 })
     }
 
     @Test func bufferedRoute_refusesOverItsLimit_with413() throws {
@@ -196,7 +209,8 @@ struct LiveServerTests {
             let leaving = try RawHTTPClient(port: port)
             try leaving.send("GET /later HTTP/1.1\r\nHost: x\r\n\r\n")
         }
-        usleep(100_000)
+        // The server notices the peer left and closes its side while the answer is still pending.
+        #expect(waitUntil { server.connectionCount == 0 })
         gate.open()
         // The late answer finds its connection closed; the server carries on.
         #expect(try RawHTTPClient.request(port: port, "GET", "/items/1").status == 200)

@@ -34,10 +34,16 @@ public final class RawHTTPClient {
 
     /// Connects to `host` (IPv4 or IPv6) on `port`; with `source`, from that local address (for
     /// tests of per-address rules: 127.0.0.2 is a second loopback address).
-    public init(port: Int, host: String = "127.0.0.1", source: String? = nil, timeout: Double = 10) throws {
+    /// `receiveBuffer` fixes the socket's receive buffer (no autotuning), for tests of a peer that
+    /// reads slowly.
+    public init(port: Int, host: String = "127.0.0.1", source: String? = nil, timeout: Double = 10,
+                receiveBuffer: Int? = nil) throws {
         let family = host.contains(":") ? AF_INET6 : AF_INET
         fd = socket(family, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ClientError("socket failed") }
+        if var size = receiveBuffer.map(Int32.init) {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         if let source {
             guard Self.withAddress(source, port: 0, { bind(fd, $0, $1) }) == 0 else {
                 throw ClientError("bind to \(source) failed: errno \(errno)")

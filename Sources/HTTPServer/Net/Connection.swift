@@ -45,6 +45,8 @@ final class Connection {
     }
     private var phase = Phase.open
     private var readingPaused = false
+    /// Paused by the output high-water mark (counted in `ServerCore`), not by a pending reply.
+    private var heldByOutput = false
     private var peerClosed = false
 
     // Deadlines, in monotonic nanoseconds.
@@ -148,6 +150,7 @@ final class Connection {
             }
             if output.count - outputIndex > Self.outputHighWater {
                 readingPaused = true
+                holdForOutput(true)
                 updateInterest()
                 break
             }
@@ -355,6 +358,7 @@ final class Connection {
         }
         output.removeAll(keepingCapacity: output.capacity <= 64 * 1024)
         outputIndex = 0
+        holdForOutput(false)
         switch phase {
         case .closing where exchange == nil || exchange!.responded:
             beginLinger()
@@ -388,9 +392,16 @@ final class Connection {
         }
     }
 
+    private func holdForOutput(_ held: Bool) {
+        guard held != heldByOutput else { return }
+        heldByOutput = held
+        loop.core.outputHold(held ? 1 : -1)
+    }
+
     func close() {
         if case .closed = phase { return }
         phase = .closed
+        holdForOutput(false)
         loop.forget(fd)
         Glibc.close(fd)
     }

@@ -57,6 +57,9 @@ public final class HTTPServer: Sendable {
 
     /// Open connections right now (for tests and metrics).
     public var connectionCount: Int { core.connectionCount }
+
+    /// Connections not reading now because the peer is slow to read what they already answered.
+    public var connectionsHeldByOutput: Int { core.connectionsHeldByOutput }
 }
 
 /// The listener descriptor and loop completion, shared with the loop threads.

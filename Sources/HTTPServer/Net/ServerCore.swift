@@ -8,6 +8,7 @@ final class ServerCore: Sendable {
     let logger: Logger
     private let openConnections = Atomic<Int>(0)
     private let draining = Atomic<Bool>(false)
+    private let heldByOutput = Atomic<Int>(0)
     private let roundRobin = Atomic<Int>(0)
     private let loopsBox = Mutex<[EventLoop]>([])
 
@@ -40,6 +41,11 @@ final class ServerCore: Sendable {
     }
 
     var connectionCount: Int { openConnections.load(ordering: .relaxed) }
+
+    /// Connections that stopped reading because their unsent output passed the high-water mark.
+    var connectionsHeldByOutput: Int { heldByOutput.load(ordering: .relaxed) }
+
+    func outputHold(_ delta: Int) { heldByOutput.wrappingAdd(delta, ordering: .relaxed) }
 
     var isDraining: Bool { draining.load(ordering: .relaxed) }
 

@@ -406,15 +406,58 @@ public struct HTTPRequestParser: Sendable {
             index += 1
         }
         guard digits > 0 else { throw .bad("malformed chunk size") }
-        // RFC 9112 §7.1.1: chunk extensions (BWS ";" name ["=" value]) are allowed and ignored.
-        var rest = line[index...]
-        while let c = rest.first, c == SP || c == HTAB { rest = rest.dropFirst() }
-        if let c = rest.first {
-            guard c == UInt8(ascii: ";"), rest.allSatisfy({ $0 == HTAB || ($0 >= 0x20 && $0 != 0x7F) }) else {
+        try checkChunkExtensions(line[index...])
+        return size
+    }
+
+    /// RFC 9112 §7.1.1: `chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )`,
+    /// with a token name and a token or quoted-string value. Valid extensions are ignored; anything
+    /// else is refused: a bare ";", a name that is no token, whitespace that no ";" follows.
+    static func checkChunkExtensions(_ rest: ArraySlice<UInt8>) throws(HTTPParseError) {
+        var i = rest.startIndex
+        let end = rest.endIndex
+        func skipWhitespace() { while i < end, rest[i] == SP || rest[i] == HTAB { i += 1 } }
+        func token() -> Bool {
+            let start = i
+            while i < end, isTokenByte(rest[i]) { i += 1 }
+            return i > start
+        }
+        // RFC 9110 §5.6.4: DQUOTE *( qdtext / quoted-pair ) DQUOTE.
+        func quotedString() -> Bool {
+            i += 1
+            while i < end {
+                let c = rest[i]
+                i += 1
+                if c == DQUOTE { return true }
+                if c == UInt8(ascii: "\\") {
+                    guard i < end, rest[i] == HTAB || (rest[i] >= 0x20 && rest[i] != 0x7F) else { return false }
+                    i += 1
+                } else if !(c == HTAB || c == SP || (c >= 0x21 && c != 0x7F)) {
+                    return false
+                }
+            }
+            return false  // no closing quote
+        }
+        while i < end {
+            skipWhitespace()
+            guard i < end, rest[i] == UInt8(ascii: ";") else { throw .bad("malformed chunk extension") }
+            i += 1
+            skipWhitespace()
+            guard token() else { throw .bad("malformed chunk extension") }
+            let afterName = i
+            skipWhitespace()
+            guard i < end, rest[i] == UInt8(ascii: "=") else {
+                i = afterName  // no value: the next round wants ";" (or the line's end)
+                continue
+            }
+            i += 1
+            skipWhitespace()
+            if i < end, rest[i] == DQUOTE {
+                guard quotedString() else { throw .bad("malformed chunk extension") }
+            } else if !token() {
                 throw .bad("malformed chunk extension")
             }
         }
-        return size
     }
 }
 
@@ -422,6 +465,7 @@ let CR: UInt8 = 0x0D
 let LF: UInt8 = 0x0A
 let SP: UInt8 = 0x20
 let HTAB: UInt8 = 0x09
+let DQUOTE: UInt8 = 0x22
 
 @inline(__always)
 private func digit(_ b: UInt8) -> Int? {
