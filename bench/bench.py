@@ -367,7 +367,7 @@ def scenario_startup(binary, workdir, runs):
         while True:
             try:
                 s = socket.create_connection(("127.0.0.1", port))
-                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
                 reply = s.recv(4096)
                 s.close()
                 if reply.startswith(b"HTTP/1.1 200"):

@@ -23,7 +23,8 @@ public struct KeySpec: Sendable, Equatable {
     /// Checks raw request fields and returns a spec, or the first rule broken (name, then expires_at, then rpm).
     ///
     /// - `name`: required; trimmed; 1…100 code points; no control characters (Cc), line/paragraph
-    ///   separators or bidi overrides, which could disguise a name in a log or a terminal.
+    ///   separators or bidi overrides, which could disguise a name in a log or a terminal; no other
+    ///   invisible character (Cf, default-ignorable), which could make two names look the same.
     /// - `expiresAt`: RFC 3339 date-time, or `YYYY-MM-DD` meaning the end of that day UTC
     ///   (the next day's 00:00:00Z); stored in whole seconds and must then still be after `now`.
     /// - `rateLimitRPM`: 1…`maxRPM`; absent means min(100, maxRPM).
@@ -39,6 +40,7 @@ public struct KeySpec: Sendable, Equatable {
         // Counted in Unicode code points, as JSON Schema's maxLength counts (documented in openapi.yaml).
         guard (1...maxNameLength).contains(trimmed.unicodeScalars.count) else { throw .nameLength }
         guard !trimmed.unicodeScalars.contains(where: isForbiddenInName) else { throw .nameControlCharacters }
+        if let invisible = firstInvisible(in: trimmed) { throw .nameInvisible(invisible) }
 
         var expiry: Date?
         if let expiresAt {
@@ -68,6 +70,34 @@ public struct KeySpec: Sendable, Equatable {
             if !cidrs.contains(cidr) { cidrs.append(cidr) }
         }
         return KeySpec(name: trimmed, expiresAt: expiry, rateLimitRPM: rpm, allowedCIDRs: cidrs)
+    }
+
+    /// The first format character (General Category Cf) or other default-ignorable code point (a
+    /// variation selector, a Hangul filler), which draw nothing, so two names that look the same
+    /// could differ. Emoji keep what makes them: U+FE0E/U+FE0F after an emoji, and U+200D ZERO WIDTH
+    /// JOINER between two emoji (a presentation selector or skin tone may come between).
+    static func firstInvisible(in name: String) -> Unicode.Scalar? {
+        let scalars = Array(name.unicodeScalars)
+        for (index, scalar) in scalars.enumerated() {
+            guard scalar.value >= 0xAD else { continue }  // the ASCII and Latin-1 fast path (U+00AD is the first Cf)
+            let properties = scalar.properties
+            guard properties.generalCategory == .format || properties.isDefaultIgnorableCodePoint else { continue }
+            let previous = index > 0 ? scalars[index - 1] : nil
+            switch scalar.value {
+            case 0xFE0E where previous?.properties.isEmoji == true, 0xFE0F where previous?.properties.isEmoji == true:
+                continue
+            case 0x200D where index + 1 < scalars.count && scalars[index + 1].properties.isEmoji
+                && scalars[..<index].last(where: { !isEmojiDecoration($0) })?.properties.isEmoji == true:
+                continue
+            default:
+                return scalar
+            }
+        }
+        return nil
+    }
+
+    private static func isEmojiDecoration(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value == 0xFE0F || scalar.properties.isEmojiModifier
     }
 
     private static func isForbiddenInName(_ scalar: Unicode.Scalar) -> Bool {

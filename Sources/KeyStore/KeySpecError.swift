@@ -16,6 +16,13 @@ public struct KeySpecError: Error, Sendable, Equatable, CustomStringConvertible 
         field: "name", message: "name must be 1 to \(KeySpec.maxNameLength) characters")
     public static let nameControlCharacters = KeySpecError(
         field: "name", message: "name must not contain control characters")
+    /// Names the code point, since it cannot be seen: "…invisible characters (found U+200B)".
+    public static func nameInvisible(_ scalar: Unicode.Scalar) -> KeySpecError {
+        let hex = String(scalar.value, radix: 16, uppercase: true)
+        return KeySpecError(field: "name", message: "name must not contain invisible characters (found U+"
+                            + String(repeating: "0", count: max(0, 4 - hex.count)) + hex + ")")
+    }
+
     public static let expiresAtFormat = KeySpecError(
         field: "expires_at", message: "expires_at must be RFC 3339 or YYYY-MM-DD")
     public static let expiresAtPast = KeySpecError(field: "expires_at", message: "expires_at must be in the future")

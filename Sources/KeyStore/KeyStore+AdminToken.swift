@@ -1,5 +1,6 @@
 extension KeyStore {
     private static let adminTokenSetting = "admin_token_sha256"
+    private static let fixedTokenSetting = "admin_token_fixed_by"
 
     /// SHA-256 of a token: the only form in which the admin token is stored.
     public static func hashToken(_ token: String) -> [UInt8] {
@@ -20,6 +21,28 @@ extension KeyStore {
             try db.run(
                 "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
                 [Self.adminTokenSetting, hash])
+        }
+    }
+
+    /// Where the server on this database takes a fixed admin token from ("--admin-token", …), or
+    /// nil when it uses the stored digest. Recorded at each start, so `admin-token rotate` can
+    /// refuse a rotation the server would never see.
+    public func fixedAdminTokenSource() throws -> String? {
+        try read { db in
+            let bytes: [UInt8]? = try db.value("SELECT value FROM settings WHERE name = ?", [Self.fixedTokenSetting])
+            return bytes.map { String(decoding: $0, as: UTF8.self) }
+        }
+    }
+
+    public func setFixedAdminTokenSource(_ source: String?) throws {
+        try write { db in
+            if let source {
+                try db.run(
+                    "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                    [Self.fixedTokenSetting, Array(source.utf8)])
+            } else {
+                try db.run("DELETE FROM settings WHERE name = ?", [Self.fixedTokenSetting])
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+import PosixThreads
 import FoundationEssentials
 import Synchronization
 #if canImport(Glibc)
@@ -26,7 +27,7 @@ public final class KeyStore: Sendable {
     private let nextReader = Atomic<UInt>(0)
     /// Nil for in-memory stores, or when the `-shm` file cannot be watched: then the gate always reads.
     let walWatcher: WALIndexWatcher?
-    let gateCache = Mutex(GateCache())
+    let gateCache = Lock(GateCache())
     /// Gate answers served from `gateCache` (for tests).
     let gateCacheHits = Atomic<Int>(0)
     /// When the current billing cycle ends, as this process last applied it (0: not known yet).
@@ -40,11 +41,9 @@ public final class KeyStore: Sendable {
         path: String, clock: any Clock = SystemClock(),
         migrations: [(name: String, sql: String)] = embeddedMigrations, maxDatabaseBytes: Int64? = nil
     ) throws {
-        // A new database file is readable by its owner only; SQLite gives -wal and -shm the same mode.
-        if path != ":memory:" && !path.isEmpty && !path.hasPrefix("file:") {
-            let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
-            if fd >= 0 { Glibc.close(fd) }
-        }
+        // A new database file is readable by its owner only, and never made through a link; SQLite
+        // gives -wal and -shm the same mode.
+        try DatabaseFile.prepare(path)
         let writer = try Connection(path: path)
         try Migrator(migrations: migrations).migrate(writer, now: clock.now())
         if let maxDatabaseBytes {
@@ -161,9 +160,9 @@ public final class KeyStore: Sendable {
 
 /// One reader connection and the mutex that is its owner while a read runs.
 private final class ReaderSlot: Sendable {
-    let connection: Mutex<Connection?>
+    let connection: Lock<Connection?>
 
     init(_ connection: sending Connection) {
-        self.connection = Mutex(connection)
+        self.connection = Lock(connection)
     }
 }

@@ -1,12 +1,12 @@
+import PosixThreads
 import FoundationEssentials
-import Synchronization
 
 /// A clock that moves only when told to; for tests.
 public final class ManualClock: Clock {
-    private let current: Mutex<Date>
+    private let current: Lock<Date>
 
     public init(_ start: Date) {
-        current = Mutex(start)
+        current = Lock(start)
     }
 
     public func now() -> Date {

@@ -1,5 +1,5 @@
+import PosixThreads
 import FoundationEssentials
-import Synchronization
 
 /// Per-key rate limiting over an exact sliding 60-second window: a request is admitted when fewer
 /// than `limit` requests of that key were admitted in the 60 seconds before it (`(now - 60, now]`).
@@ -50,7 +50,7 @@ public final class RateLimiter: Sendable {
 
     /// Keys spread over a few locks, so event-loop threads rarely wait on each other.
     private final class Shard: Sendable {
-        let windows = Mutex<[String: Window]>([:])
+        let windows = Lock<[String: Window]>([:])
     }
     private let shards: [Shard]
 

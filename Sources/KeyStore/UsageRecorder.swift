@@ -1,3 +1,4 @@
+import PosixThreads
 import FoundationEssentials
 import Synchronization
 
@@ -25,17 +26,17 @@ public final class UsageRecorder: Sendable {
     }
 
     private let store: KeyStore
-    private let state: Mutex<State>
+    private let state: Lock<State>
     /// Held from taking a batch to queueing its write, so batches reach the writer thread in number
     /// order; `state` is held only for the swap, so a loop recording usage never waits on this.
-    private let submitting = Mutex(())
+    private let submitting = Lock(())
     /// `State.epoch`, readable without the lock (a request reads it once, at its gate).
     private let currentEpoch = Atomic<UInt64>(0)
 
     public init(store: KeyStore) throws {
         self.store = store
         let applied = try store.account().usageBatches
-        state = Mutex(State(open: UsageBatch(number: applied + 1)))
+        state = Lock(State(open: UsageBatch(number: applied + 1)))
     }
 
     /// The usage epoch now: pass it back with a request's usage, so a reset in between drops it.

@@ -8,10 +8,15 @@ public struct AppConfiguration: Sendable {
     public var databasePath = "./theta-console.sqlite3"
     /// An admin token from the command line or environment; otherwise the database's.
     public var adminToken: String?
+    /// Where a fixed `adminToken` came from, as a user would name it ("--admin-token-file").
+    public var adminTokenSource = "--admin-token"
     /// The highest per-key rate limit a key may be given (100 unless a "separate contract" raises it).
     public var maxKeyRPM = 100
     /// Serve the console from this folder instead of the copy built into the binary.
     public var publicDirectory: String?
+    /// Host names answered besides localhost, *.localhost, IP literals and the bind address
+    /// (`--allowed-host`; ".example" allows the names under it too).
+    public var allowedHosts: [String] = []
     /// The largest upload the emulated endpoints accept, in bytes.
     public var maxUploadBytes = 50 * 1024 * 1024
     /// Set the account to this plan and/or balance at start-up.

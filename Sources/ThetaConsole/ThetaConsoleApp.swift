@@ -18,7 +18,7 @@ public final class ThetaConsoleApp: Sendable {
     let faults = FaultBook()
     let stubs = StubBook()
     let requestLog: RequestLog?
-    private let background = Mutex<BackgroundWorker?>(nil)
+    private let background = Lock<BackgroundWorker?>(nil)
 
     public init(store: KeyStore, configuration: AppConfiguration, logger: Logger) throws {
         self.store = store
@@ -32,6 +32,7 @@ public final class ThetaConsoleApp: Sendable {
     /// The frozen routing table.
     public func makeRouter() -> Router {
         var router = RouterBuilder()
+        router.check(RequestOrigins(bindHost: configuration.server.host, allowedHosts: configuration.allowedHosts).check)
         let auth = AdminAuth(store: store, fixedTokenHash: configuration.adminToken.map(KeyStore.hashToken))
         let admin = AdminAPI(store: store, recorder: recorder, clock: clock, auth: auth, maxKeyRPM: configuration.maxKeyRPM,
                              allowKeyImport: configuration.allowKeyImport, logger: logger)
@@ -75,7 +76,12 @@ public final class ThetaConsoleApp: Sendable {
     /// Resolves the admin token: the configured one, the stored one, or a new one.
     /// Returns the token only when it was just generated and must be shown once.
     public func ensureAdminToken() throws -> String? {
-        if configuration.adminToken != nil { return nil }
+        // A fixed token is recorded, so `admin-token rotate` refuses instead of rotating in vain.
+        if configuration.adminToken != nil {
+            try store.setFixedAdminTokenSource(configuration.adminTokenSource)
+            return nil
+        }
+        if try store.fixedAdminTokenSource() != nil { try store.setFixedAdminTokenSource(nil) }
         if try store.adminTokenHash() != nil { return nil }
         let token = try APIKeyFormat.generateAdminToken()
         try store.setAdminTokenHash(KeyStore.hashToken(token))

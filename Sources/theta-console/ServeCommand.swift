@@ -27,6 +27,12 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "The port to listen on; 0 picks a free one.")
     var port = 8080
 
+    @Option(name: .customLong("allowed-host"), help: ArgumentHelp(
+        "A Host name to answer besides localhost, *.localhost, IP addresses and --host (repeatable; '.example.test' also allows its subdomains).",
+        discussion: "On a loopback address any other Host gets 403, so a web page cannot reach the server by rebinding its own name to 127.0.0.1.",
+        valueName: "name"))
+    var allowedHosts: [String] = []
+
     @OptionGroup var database: DatabaseOption
 
     @Option(help: "The admin token for /v1/ routes (visible in ps; prefer --admin-token-file or $THETA_CONSOLE_ADMIN_TOKEN).")
@@ -123,6 +129,12 @@ struct ServeCommand: ParsableCommand {
         if let auditRetentionDays, auditRetentionDays < 1 {
             throw ValidationError("--audit-retention-days must be at least 1")
         }
+        for name in allowedHosts where name.isEmpty || !name.utf8.allSatisfy({ byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || byte == UInt8(ascii: ".")
+                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+        }) {
+            throw ValidationError("--allowed-host must be a host name (letters, digits, '.', '-', '_'), without a port: '\(name)'")
+        }
         if adminToken != nil && adminTokenFile != nil {
             throw ValidationError("give --admin-token or --admin-token-file, not both")
         }
@@ -150,6 +162,8 @@ struct ServeCommand: ParsableCommand {
         var configuration = AppConfiguration()
         configuration.databasePath = database.db
         configuration.adminToken = try resolvedAdminToken()
+        configuration.adminTokenSource = adminTokenFile != nil ? "--admin-token-file" : adminToken != nil ? "--admin-token"
+            : "THETA_CONSOLE_ADMIN_TOKEN"
         configuration.auditRetentionDays = auditRetentionDays
         configuration.allowKeyImport = allowKeyImport
         configuration.processingTimeoutSeconds = processingTimeout
@@ -157,6 +171,7 @@ struct ServeCommand: ParsableCommand {
         configuration.recordRequests = recordRequests
         configuration.maxKeyRPM = maxKeyRPM
         configuration.publicDirectory = publicDir
+        configuration.allowedHosts = allowedHosts
         configuration.server.host = host
         configuration.server.port = port
         configuration.server.maxConnections = maxConnections
@@ -225,6 +240,11 @@ enum FileBytes {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
+        return read(fd: fd)
+    }
+
+    /// What is left to read from `fd`, at most 4 MiB (nil past that, or on an error).
+    static func read(fd: Int32) -> [UInt8]? {
         var bytes: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while bytes.count <= 4 * 1024 * 1024 {
@@ -237,21 +257,33 @@ enum FileBytes {
     }
 }
 
-/// Files that hold secrets (`--admin-token-file`, `--seed-keys`): refused unless only their owner
-/// may read or write them, since a secret others can read is not a secret.
+/// Files that hold secrets (`--admin-token-file`, `--seed-keys`): refused unless they belong to
+/// the user running theta-console and only that user may read or write them, since a secret others
+/// can read, or swap, is not a secret.
 enum OwnerOnlyFile {
-    /// The whole file (at most 4 MiB).
+    /// The whole file (at most 4 MiB). The checks and the read are made on one descriptor, opened
+    /// without following a symbolic link, so the file cannot be swapped between them.
     static func read(_ path: String, option: String) throws -> [UInt8] {
         func failure(_ what: String) -> ValidationError {
             ValidationError("\(option): \(path) \(what)")
         }
+        // O_NONBLOCK: a FIFO put in the file's place must not hang the start; it is refused below.
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else {
+            if errno == ELOOP { throw failure("is a symbolic link; give the path of the file itself") }
+            throw failure("cannot be read: \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
         var info = stat()
-        guard stat(path, &info) == 0 else { throw failure("cannot be read: \(String(cString: strerror(errno)))") }
+        guard fstat(fd, &info) == 0 else { throw failure("cannot be read: \(String(cString: strerror(errno)))") }
         guard info.st_mode & S_IFMT == S_IFREG else { throw failure("is not a file") }
+        guard info.st_uid == geteuid() else {
+            throw failure("belongs to user \(info.st_uid), not to the user running theta-console (\(geteuid())); chown it")
+        }
         guard info.st_mode & 0o077 == 0 else {
             throw failure("is readable by others (mode \(String(info.st_mode & 0o777, radix: 8))); chmod 600 it")
         }
-        guard let bytes = FileBytes.read(path) else { throw failure("cannot be read, or is larger than 4 MiB") }
+        guard let bytes = FileBytes.read(fd: fd) else { throw failure("cannot be read, or is larger than 4 MiB") }
         return bytes
     }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Glibc
 import ThetaConsole
 
 @main
@@ -13,6 +14,13 @@ struct ThetaConsoleCommand: ParsableCommand {
         subcommands: [ServeCommand.self, KeysCommand.self, AccountCommand.self, AdminTokenCommand.self, DatabaseCommand.self,
                       ScanCommand.self]
     )
+
+    /// Every file theta-console creates (the database, its -wal and -shm, a SARIF log) is its
+    /// owner's alone, whatever form its path takes.
+    static func main() {
+        umask(0o077)
+        main(nil)
+    }
 }
 
 /// The database option every subcommand shares.

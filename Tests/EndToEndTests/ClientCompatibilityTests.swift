@@ -91,7 +91,7 @@ struct ClientCompatibilityTests {
         let key = try server.createKey().secret
         let body = MultipartBody.upload(AudioFiles.wav(seconds: 3)).finished()
         let client = try RawHTTPClient(port: server.port)
-        try client.send("POST /transcribe HTTP/1.1\r\nHost: x\r\nx-api-key: \(key)\r\nContent-Type: \(MultipartBody().contentType)\r\nTransfer-Encoding: chunked\r\n\r\n")
+        try client.send("POST /transcribe HTTP/1.1\r\nHost: localhost\r\nx-api-key: \(key)\r\nContent-Type: \(MultipartBody().contentType)\r\nTransfer-Encoding: chunked\r\n\r\n")
         var offset = 0
         while offset < body.count {
             let piece = Array(body[offset..<min(body.count, offset + 7_777)])

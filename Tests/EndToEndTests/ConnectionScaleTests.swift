@@ -27,7 +27,7 @@ struct ConnectionScaleTests {
             #expect(try client.request("GET", "/healthz").status == 200)
         }
         for client in idle.enumerated().filter({ $0.offset % 4 == 0 }).prefix(20).map(\.element) {
-            try client.send("st: x\r\n\r\n")
+            try client.send("st: localhost\r\n\r\n")
             #expect(try client.readResponse().status == 200)
         }
         #expect(idle.count == 1000)

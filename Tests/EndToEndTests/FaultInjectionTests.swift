@@ -78,7 +78,7 @@ struct FaultInjectionTests {
         #expect(try fault(server, #"{"endpoint": "/transcribe", "times": 1, "action": {"delay_ms": 4000}}"#).status == 201)
         let body = MultipartBody.upload(AudioFiles.wav(seconds: 1))
         let slow = try RawHTTPClient(port: server.port)
-        try slow.send("POST /transcribe HTTP/1.1\r\nHost: x\r\nx-api-key: \(key.secret)\r\nContent-Type: \(body.contentType)\r\n"
+        try slow.send("POST /transcribe HTTP/1.1\r\nHost: localhost\r\nx-api-key: \(key.secret)\r\nContent-Type: \(body.contentType)\r\n"
                       + "Content-Length: \(body.finished().count)\r\n\r\n")
         try slow.send(body.finished())
         // The one loop thread serves 100 other connections while the delayed answer waits.
@@ -100,7 +100,7 @@ struct FaultInjectionTests {
         #expect(try fault(server, #"{"endpoint": "/transcribe", "times": 1, "action": {"truncate": true}}"#).status == 201)
         let body = MultipartBody.upload(AudioFiles.wav(seconds: 1))
         let client = try RawHTTPClient(port: server.port)
-        try client.send("POST /transcribe HTTP/1.1\r\nHost: x\r\nx-api-key: \(key.secret)\r\nContent-Type: \(body.contentType)\r\n"
+        try client.send("POST /transcribe HTTP/1.1\r\nHost: localhost\r\nx-api-key: \(key.secret)\r\nContent-Type: \(body.contentType)\r\n"
                         + "Content-Length: \(body.finished().count)\r\n\r\n")
         try client.send(body.finished())
         var received: [UInt8] = []

@@ -275,7 +275,7 @@ struct LeakScanTests {
         for (path, length, status) in [("/v1/keys", 64 * 1024 + 1, 413), ("/v1/leaks", 1024 * 1024 + 1, 413)] {
             // A declared length over the cap is answered from the head, before any of the body.
             let client = try RawHTTPClient(port: server.port)
-            try client.send("POST \(path) HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(server.adminToken!)\r\n"
+            try client.send("POST \(path) HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(server.adminToken!)\r\n"
                             + "Content-Type: application/json\r\nContent-Length: \(length)\r\n\r\n")
             let response = try client.readResponse()
             #expect(response.status == status, "\(path)")

@@ -10,7 +10,7 @@ struct ProtocolTests {
         let server = try ServerProcess()
         let client = try RawHTTPClient(port: server.port)
         let auth = "Authorization: Bearer \(server.adminToken!)\r\n"
-        try client.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /v1/keys/key_nope HTTP/1.1\r\nHost: x\r\n\(auth)\r\nGET /nowhere HTTP/1.1\r\nHost: x\r\n\r\nPUT /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+        try client.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\nGET /v1/keys/key_nope HTTP/1.1\r\nHost: localhost\r\n\(auth)\r\nGET /nowhere HTTP/1.1\r\nHost: localhost\r\n\r\nPUT /healthz HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n")
         #expect(try client.readResponse().status == 200)
         #expect(try client.readResponse().status == 404)
         #expect(try client.readResponse().status == 404)
@@ -47,7 +47,7 @@ struct ProtocolTests {
         let server = try ServerProcess()
         for line in ["5;", "5;a@b", "5 "] {
             let client = try RawHTTPClient(port: server.port)
-            try client.send("POST /v1/keys HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(server.adminToken!)\r\n"
+            try client.send("POST /v1/keys HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(server.adminToken!)\r\n"
                             + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n\(line)\r\n{\"a\"}\r\n0\r\n\r\n")
             let response = try client.readResponse()
             #expect(response.status == 400, "\(line.debugDescription)")
@@ -60,13 +60,13 @@ struct ProtocolTests {
     }
 
     @Test(arguments: [
-        ("BREW /pot HTTP/1.1\r\nHost: x\r\n\r\n", 501),
-        ("GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505),
+        ("BREW /pot HTTP/1.1\r\nHost: localhost\r\n\r\n", 501),
+        ("GET / HTTP/2.0\r\nHost: localhost\r\n\r\n", 505),
         ("GET / HTTP/1.1\r\n\r\n", 400),
-        ("POST /v1/keys HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
-        ("GET / HTTP/1.1\r\nHost: x\r\nX: a\r\n b\r\n\r\n", 400),
-        ("GET /\(String(repeating: "a", count: 9000)) HTTP/1.1\r\nHost: x\r\n\r\n", 414),
-        ("GET / HTTP/1.1\r\nHost: x\r\nX: \(String(repeating: "a", count: 33000))\r\n\r\n", 431),
+        ("POST /v1/keys HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: localhost\r\nX: a\r\n b\r\n\r\n", 400),
+        ("GET /\(String(repeating: "a", count: 9000)) HTTP/1.1\r\nHost: localhost\r\n\r\n", 414),
+        ("GET / HTTP/1.1\r\nHost: localhost\r\nX: \(String(repeating: "a", count: 33000))\r\n\r\n", 431),
     ])
     func protocolErrors_getTheirStatus_thenClose(wire: String, status: Int) throws {
         let server = try ServerProcess()
@@ -124,7 +124,7 @@ struct ProtocolTests {
         let server = try ServerProcess()
         let client = try RawHTTPClient(port: server.port)
         let body = #"{"name": "continued"}"#
-        try client.send("POST /v1/keys HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(server.adminToken!)\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: \(body.utf8.count)\r\n\r\n")
+        try client.send("POST /v1/keys HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(server.adminToken!)\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: \(body.utf8.count)\r\n\r\n")
         #expect(try client.readResponse().status == 100)
         try client.send(body)
         #expect(try client.readResponse().status == 201)
@@ -133,7 +133,7 @@ struct ProtocolTests {
     @Test func expect100Continue_withRefusal_answersAtOnce() throws {
         let server = try ServerProcess()
         let client = try RawHTTPClient(port: server.port)
-        try client.send("POST /v1/keys HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: 20\r\n\r\n")
+        try client.send("POST /v1/keys HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: 20\r\n\r\n")
         let response = try client.readResponse()
         #expect(response.status == 401)
     }
@@ -141,7 +141,7 @@ struct ProtocolTests {
     @Test func chunkedRequestBody_isAccepted() throws {
         let server = try ServerProcess()
         let client = try RawHTTPClient(port: server.port)
-        try client.send("POST /v1/keys HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(server.adminToken!)\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n9\r\n{\"name\": \r\n9\r\n\"chunky\"}\r\n0\r\n\r\n")
+        try client.send("POST /v1/keys HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(server.adminToken!)\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n9\r\n{\"name\": \r\n9\r\n\"chunky\"}\r\n0\r\n\r\n")
         let response = try client.readResponse()
         #expect(response.status == 201)
         #expect(response.object["name"] as? String == "chunky")
@@ -150,7 +150,7 @@ struct ProtocolTests {
     @Test func chunkedBodyOverTheLimit_gets413() throws {
         let server = try ServerProcess()
         let client = try RawHTTPClient(port: server.port)
-        try client.send("POST /v1/keys HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(server.adminToken!)\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+        try client.send("POST /v1/keys HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(server.adminToken!)\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
         let chunk = String(repeating: " ", count: 16 * 1024)
         for _ in 0..<5 { try? client.send("4000\r\n\(chunk)\r\n") }
         #expect(try client.readResponse().status == 413)
@@ -179,7 +179,7 @@ struct ProtocolTests {
         #expect(try a.request("GET", "/healthz").status == 200)
         #expect(try b.request("GET", "/healthz").status == 200)
         let c = try RawHTTPClient(port: server.port)
-        try? c.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        try? c.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
         #expect(try c.readResponse().status == 503)
         withExtendedLifetime((a, b)) {}
     }
@@ -189,7 +189,7 @@ struct ProtocolTests {
         let page = try RawHTTPClient.request(port: server.port, "GET", "/")
         #expect(page.status == 200)
         #expect(page.header("Content-Type") == "text/html; charset=utf-8")
-        #expect(page.header("Content-Security-Policy") == "default-src 'self'")
+        #expect(page.header("Content-Security-Policy") == "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
         #expect(page.header("X-Content-Type-Options") == "nosniff")
         #expect(page.header("X-Frame-Options") == "DENY")
         #expect(page.header("Referrer-Policy") == "no-referrer")

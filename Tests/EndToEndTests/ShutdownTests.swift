@@ -9,7 +9,7 @@ struct ShutdownTests {
         let server = try ServerProcess()
         let body = #"{"name": "in flight"}"#
         let client = try RawHTTPClient(port: server.port)
-        try client.send("POST /v1/keys HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(server.adminToken!)\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n")
+        try client.send("POST /v1/keys HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(server.adminToken!)\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n")
         let idle = try RawHTTPClient(port: server.port)
         #expect(try idle.request("GET", "/healthz").status == 200)
 

@@ -18,7 +18,7 @@ struct UploadMemoryTests {
             + AudioFiles.wavHeader(dataBytes: dataBytes, sampleRate: 16_000)
         let tail = Array("\r\n--\(boundary)--\r\n".utf8)
         let client = try RawHTTPClient(port: server.port, timeout: 60)
-        try client.send("POST /transcribe HTTP/1.1\r\nHost: x\r\nx-api-key: \(key)\r\nContent-Type: multipart/form-data; boundary=\(boundary)\r\nContent-Length: \(head.count + dataBytes + tail.count)\r\n\r\n")
+        try client.send("POST /transcribe HTTP/1.1\r\nHost: localhost\r\nx-api-key: \(key)\r\nContent-Type: multipart/form-data; boundary=\(boundary)\r\nContent-Length: \(head.count + dataBytes + tail.count)\r\n\r\n")
         try client.send(head)
         let chunk = [UInt8](repeating: 0x11, count: 256 * 1024)
         for _ in 0..<(dataBytes / chunk.count) { try client.send(chunk) }

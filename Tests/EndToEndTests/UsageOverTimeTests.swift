@@ -94,7 +94,7 @@ struct UsageOverTimeTests {
     /// A declared upload over `--max-upload-mb 1`: 413 from the head.
     static func oversized(_ server: ServerProcess, key: String) throws -> Int {
         let client = try RawHTTPClient(port: server.port)
-        try client.send("POST /transcribe HTTP/1.1\r\nHost: x\r\nx-api-key: \(key)\r\n"
+        try client.send("POST /transcribe HTTP/1.1\r\nHost: localhost\r\nx-api-key: \(key)\r\n"
                         + "Content-Type: multipart/form-data; boundary=b\r\nContent-Length: \(2 * 1024 * 1024)\r\n\r\n")
         return try client.readResponse().status
     }

@@ -86,7 +86,7 @@ struct ValidationTests {
         let server = try ServerProcess()
         let client = try RawHTTPClient(port: server.port)
         // Only the head is sent: the 413 must come without the body.
-        try client.send("POST /v1/keys HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(server.adminToken!)\r\nContent-Type: application/json\r\nContent-Length: \(64 * 1024 + 1)\r\n\r\n")
+        try client.send("POST /v1/keys HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(server.adminToken!)\r\nContent-Type: application/json\r\nContent-Length: \(64 * 1024 + 1)\r\n\r\n")
         let response = try client.readResponse()
         #expect(response.status == 413)
         #expect(response.header("Connection") == "close")

@@ -52,6 +52,21 @@ import Testing
         #expect(error(name: name) == KeySpecError(field: "name", message: "name must not contain control characters"))
     }
 
+    /// Format characters (Cf) and other default-ignorable code points draw nothing: two names that
+    /// look the same could differ. The 422 names the code point.
+    @Test(arguments: [("a\u{200B}b", "U+200B"), ("a\u{200F}b", "U+200F"), ("a\u{FEFF}b", "U+FEFF"), ("a\u{61C}b", "U+061C"),
+                      ("a\u{AD}b", "U+00AD"), ("a\u{2060}b", "U+2060"), ("a\u{200D}b", "U+200D"), ("a\u{FE0F}b", "U+FE0F"),
+                      ("a\u{3164}b", "U+3164"), ("a\u{E0001}b", "U+E0001"), ("x\u{1BCA0}", "U+1BCA0")])
+    func nameWithAnInvisibleCharacter_isRejected_namingIt(name: String, codePoint: String) {
+        #expect(error(name: name) == KeySpecError(field: "name", message: "name must not contain invisible characters (found \(codePoint))"))
+    }
+
+    /// Emoji keep the joiners and presentation selectors that make them.
+    @Test(arguments: ["👨‍👩‍👧‍👦 family", "❤️ team", "🏳️‍🌈", "👩🏽‍💻 dev", "☺︎"])
+    func emojiSequences_areAccepted(name: String) throws {
+        #expect(try validate(name: name).name == name)
+    }
+
     @Test func nameWithOrdinaryUnicode_isAccepted() throws {
         #expect(try validate(name: "Équipe données 東京 🚀").name == "Équipe données 東京 🚀")
     }

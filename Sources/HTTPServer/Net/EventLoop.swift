@@ -1,7 +1,7 @@
+import PosixThreads
 import CLinux
 import Glibc
 import Logging
-import Synchronization
 
 /// One thread with one epoll instance. Every connection belongs to exactly one loop from accept to
 /// close, and only that loop's thread touches it, so connection state needs no locks. Other threads
@@ -11,7 +11,7 @@ final class EventLoop: @unchecked Sendable {
     let index: Int
     private let epfd: Int32
     private let wakeFD: Int32
-    private let tasks = Mutex<[@Sendable (EventLoop) -> Void]>([])
+    private let tasks = Lock<[@Sendable (EventLoop) -> Void]>([])
     // Loop-thread state from here down.
     private var connections: [Int32: Connection] = [:]
     private var listener: Int32 = -1

@@ -3,7 +3,6 @@ import FoundationEssentials
 import Glibc
 import Logging
 import PosixThreads
-import Synchronization
 
 /// An HTTP/1.1 server on non-blocking POSIX sockets, with one epoll event loop per thread.
 /// It knows nothing about what it serves: the Router decides.
@@ -64,7 +63,7 @@ public final class HTTPServer: Sendable {
 
 /// The listener descriptor and loop completion, shared with the loop threads.
 private final class ServerState: Sendable {
-    private let listener = Mutex<Int32>(-1)
+    private let listener = Lock<Int32>(-1)
     private let finished = DispatchSemaphore(value: 0)
 
     func set(listener fd: Int32) { listener.withLock { $0 = fd } }

@@ -1,3 +1,4 @@
+import PosixThreads
 import Logging
 import Synchronization
 
@@ -10,7 +11,7 @@ final class ServerCore: Sendable {
     private let draining = Atomic<Bool>(false)
     private let heldByOutput = Atomic<Int>(0)
     private let roundRobin = Atomic<Int>(0)
-    private let loopsBox = Mutex<[EventLoop]>([])
+    private let loopsBox = Lock<[EventLoop]>([])
 
     init(configuration: ServerConfiguration, router: Router, logger: Logger) {
         self.configuration = configuration

@@ -5,6 +5,7 @@ public struct RouterBuilder {
     private var routes: [Route] = []
     private var fallback: HeadHandler?
     private var filters: [ResponseFilter] = []
+    private var checks: [RequestCheck] = []
     private var logger: Logger?
 
     public init() {}
@@ -25,26 +26,38 @@ public struct RouterBuilder {
         fallback = handler
     }
 
+    /// Runs on every request before routing, in the order added; the first response returned
+    /// answers the request instead of its route (a policy that refuses whole classes of request).
+    public mutating func check(_ check: @escaping RequestCheck) {
+        checks.append(check)
+    }
+
     /// Runs on every response sent for a parsed request, in the order added.
     public mutating func filter(_ filter: @escaping ResponseFilter) {
         filters.append(filter)
     }
 
     public func build() -> Router {
-        Router(routes: routes, fallback: fallback, filters: filters)
+        Router(routes: routes, fallback: fallback, filters: filters, checks: checks)
     }
 }
 
 public typealias ResponseFilter = @Sendable (RequestHead, inout Response) -> Void
+public typealias RequestCheck = @Sendable (RequestHead) -> Response?
 
 /// The frozen routing table. Matching is a scan: there are a dozen routes.
 public struct Router: Sendable {
     let routes: [Route]
     let fallback: HeadHandler?
     let filters: [ResponseFilter]
+    let checks: [RequestCheck]
 
-    /// Decides what to do with a request: a matched route, 405 with `Allow`, the fallback, or 404.
+    /// Decides what to do with a request: a check's refusal, a matched route, 405 with `Allow`,
+    /// the fallback, or 404.
     public func decide(_ info: RequestInfo) -> HeadDecision {
+        for check in checks {
+            if let refusal = check(info.head) { return .respond(refusal) }
+        }
         // RFC 9110 §9.3.7: OPTIONS * asks about the server as a whole, a "ping"; the parser allows
         // "*" with OPTIONS only. Routes are per path, so there is nothing to add but yes.
         if info.head.method == .OPTIONS, info.head.target == "*" { return .respond(Response(status: 204)) }

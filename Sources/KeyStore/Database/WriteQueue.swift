@@ -27,8 +27,8 @@ final class WriteQueue: Sendable {
 
     /// The store's one writing connection. Its mutex is taken for each group and by `withConnection`
     /// (in-memory stores read through it; `close` closes it).
-    private let connection: Mutex<Connection?>
-    private let state = Mutex(State())
+    private let connection: Lock<Connection?>
+    private let state = Lock(State())
     private let wake = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
     /// Groups committed and writes in them, for tests and the benchmarks' explanations.
@@ -37,12 +37,12 @@ final class WriteQueue: Sendable {
 
     /// Takes `connection` and starts the writer thread.
     init(connection: sending Connection, name: String = "sqlite-writer") throws {
-        self.connection = Mutex(connection)
+        self.connection = Lock(connection)
         try Threads.start(name: name) { [self] in run() }
     }
 
     /// Runs `body` with the connection, outside the queue (reads of an in-memory store, closing).
-    func withConnection<T>(_ body: (inout sending Connection?) throws -> sending T) rethrows -> sending T {
+    func withConnection<T>(_ body: (inout Connection?) throws -> T) rethrows -> T {
         try connection.withLock(body)
     }
 
@@ -172,7 +172,7 @@ final class WriteQueue: Sendable {
 /// Starts work that reports once through `done` (on any thread) and blocks until it has: the
 /// blocking form of every queued write, for callers that may wait (the CLI, the flush thread).
 func waitForResult<T: Sendable>(_ start: (@escaping @Sendable (Result<T, any Error>) -> Void) -> Void) throws -> T {
-    let result = Mutex<Result<T, any Error>?>(nil)
+    let result = Lock<Result<T, any Error>?>(nil)
     let ready = DispatchSemaphore(value: 0)
     start { outcome in
         result.withLock { $0 = outcome }

@@ -1,8 +1,8 @@
+import PosixThreads
 import FoundationEssentials
 import HTTPServer
 import KeyStore
 import Logging
-import Synchronization
 
 /// The admin REST API under `/v1/`: keys and the audit log. Every route needs the admin token.
 ///
@@ -309,11 +309,11 @@ struct AdminAPI: Sendable {
 
 /// Collects the results of `count` writes and hands them over, in order, when the last one is in.
 private final class WriteGroup<T: Sendable>: Sendable {
-    private let state: Mutex<(results: [Result<T, any Error>?], left: Int)>
+    private let state: Lock<(results: [Result<T, any Error>?], left: Int)>
     private let done: @Sendable ([Result<T, any Error>]) -> Void
 
     init(count: Int, done: @escaping @Sendable ([Result<T, any Error>]) -> Void) {
-        state = Mutex((Array(repeating: nil, count: count), count))
+        state = Lock((Array(repeating: nil, count: count), count))
         self.done = done
     }
 

@@ -1,7 +1,7 @@
+import PosixThreads
 import FoundationEssentials
 import HTTPServer
 import KeyStore
-import Synchronization
 
 /// Checks `Authorization: Bearer <admin token>` on every `/v1/…` request, in constant time.
 /// The token is never held in memory as text past this check, and never logged.
@@ -60,7 +60,7 @@ final class FailureAuditor: Sendable {
         var recorded = 0
         var suppressed = 0
     }
-    private let state = Mutex(State())
+    private let state = Lock(State())
     static let perSecond = 10
 
     func shouldRecord() -> Bool {

@@ -1,7 +1,7 @@
+import PosixThreads
 import FoundationEssentials
 import HTTPServer
 import KeyStore
-import Synchronization
 
 /// The last N emulated requests (`serve --record-requests N`, `GET /v1/requests`), so a test can
 /// assert what its client sent: when, to which endpoint, with which key id, which form parts and
@@ -23,12 +23,12 @@ final class RequestLog: Sendable {
     }
 
     let capacity: Int
-    private let ring: Mutex<(entries: [Entry], next: Int)>
+    private let ring: Lock<(entries: [Entry], next: Int)>
 
     init(capacity: Int) {
         precondition(capacity >= 1)
         self.capacity = capacity
-        ring = Mutex(([], 0))
+        ring = Lock(([], 0))
     }
 
     func append(_ entry: Entry) {

@@ -1,3 +1,4 @@
+import PosixThreads
 import HTTPServer
 import Synchronization
 
@@ -11,7 +12,7 @@ protocol FixtureRule: Sendable {
 /// id, and free to ask about when there are none, since the speech gate asks on every request.
 final class RuleList<Rule: FixtureRule>: Sendable {
     let capacity: Int
-    private let rules = Mutex<[Rule]>([])
+    private let rules = Lock<[Rule]>([])
     /// `rules.count`, readable without the lock.
     private let count = Atomic<Int>(0)
 
