@@ -85,6 +85,8 @@ public final class KeyStore: Sendable {
         // checkpoints the WAL into the file.
         writer.stop()
         if let error = writer.withConnection({ Self.closeAndClear(&$0) }) { errors.append(error) }
+        // Only now: closing its -shm descriptor earlier would drop SQLite's locks (WALIndexWatcher).
+        walWatcher?.close()
         if let first = errors.first { throw first }
     }
 

@@ -36,7 +36,7 @@ public final class RawHTTPClient {
     /// tests of per-address rules: 127.0.0.2 is a second loopback address).
     /// `receiveBuffer` fixes the socket's receive buffer (no autotuning), for tests of a peer that
     /// reads slowly.
-    public init(port: Int, host: String = "127.0.0.1", source: String? = nil, timeout: Double = 10,
+    public init(port: Int, host: String = "127.0.0.1", source: String? = nil, timeout: Double = 10 * timeoutScale,
                 receiveBuffer: Int? = nil) throws {
         let family = host.contains(":") ? AF_INET6 : AF_INET
         fd = socket(family, Int32(SOCK_STREAM.rawValue), 0)

@@ -99,7 +99,7 @@ public final class ServerProcess: @unchecked Sendable {
         try process.run()
         self.adminToken = adminToken
 
-        let deadline = Date().addingTimeInterval(30)
+        let deadline = Date().addingTimeInterval(30 * timeoutScale)
         while Date() < deadline {
             let out = stdout
             if let range = out.range(of: "theta-console listening on http://") {
@@ -119,7 +119,7 @@ public final class ServerProcess: @unchecked Sendable {
             usleep(10_000)
         }
         process.terminate()
-        throw ClientError("theta-console did not print its listening line within 30 s: \(stderr)")
+        throw ClientError("theta-console did not print its listening line within \(Int(30 * timeoutScale)) s: \(stderr)")
     }
 
     deinit {

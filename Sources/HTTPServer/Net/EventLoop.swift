@@ -127,14 +127,14 @@ final class EventLoop: @unchecked Sendable {
     }
 
     func adopt(fd: Int32, address: String) {
-        if core.isDraining {
-            Glibc.close(fd)
-            core.releaseConnection()
-            return
-        }
         let connection = Connection(fd: fd, remoteAddress: address, loop: self)
         connections[fd] = connection
         register(fd, events: EPOLLIN.rawValue | EPOLLRDHUP.rawValue)
+        // Accepted before draining began, handed to this loop after: the peer may already have
+        // sent a request, which is in flight like any other. closeIfIdle reads what arrived first,
+        // serves a request it finds, and closes the connection only if it holds none. (Closing it
+        // unread once reset such a request under load.)
+        if core.isDraining { connection.closeIfIdle() }
     }
 
     // MARK: - Draining and stopping

@@ -1,3 +1,4 @@
+import PosixThreads
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -30,6 +31,14 @@ final class WALIndexWatcher: @unchecked Sendable {
 
     // Immutable after init; the memory it points at is shared with SQLite, which writes it.
     private let base: UnsafeRawPointer
+    /// Open for as long as SQLite's connections are. POSIX record locks belong to the process, and
+    /// closing *any* descriptor of a file drops every lock the process holds on it: closing this
+    /// one while a connection is open would drop SQLite's shared lock on the -shm's dead-man-switch
+    /// byte and its read marks. Another process (the CLI, the sqlite3 shell) would then take the
+    /// switch, believe it was alone, truncate the -shm under this process's mappings (SIGBUS) and
+    /// rebuild the wal-index while this process reads it. So it is closed only by `close()`, after
+    /// the connections.
+    private let lock = Lock<Int32>(-1)
 
     /// Maps the first page of `<databasePath>-shm` read-only. The database must be open in WAL
     /// mode by this process (so SQLite has created and initialised the file, and keeps it while
@@ -37,10 +46,12 @@ final class WALIndexWatcher: @unchecked Sendable {
     init?(databasePath: String) {
         let fd = open(databasePath + "-shm", O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
-        defer { close(fd) }
+        // Every way out below keeps the descriptor open (see `lock`): a watcher that gives up
+        // still must not drop SQLite's locks.
         var info = stat()
-        guard fstat(fd, &info) == 0, Int(info.st_size) >= Self.mappedBytes else { return nil }
-        guard let mapped = mmap(nil, Self.mappedBytes, PROT_READ, MAP_SHARED, fd, 0), mapped != MAP_FAILED else {
+        guard fstat(fd, &info) == 0, Int(info.st_size) >= Self.mappedBytes,
+              let mapped = mmap(nil, Self.mappedBytes, PROT_READ, MAP_SHARED, fd, 0), mapped != MAP_FAILED else {
+            Self.abandoned.withLock { $0.append(fd) }
             return nil
         }
         base = UnsafeRawPointer(mapped)
@@ -48,11 +59,29 @@ final class WALIndexWatcher: @unchecked Sendable {
         let isInit = base.load(fromByteOffset: 12, as: UInt8.self)
         guard version == Self.expectedVersion, isInit == 1, snapshot() != nil else {
             munmap(mapped, Self.mappedBytes)
+            Self.abandoned.withLock { $0.append(fd) }
             return nil
+        }
+        lock.withLock { $0 = fd }
+    }
+
+    /// Descriptors of watchers that gave up at open: kept open for the same reason (a handful at
+    /// most, one per store whose -shm had an unexpected layout).
+    private static let abandoned = Lock<[Int32]>([])
+
+    /// Closes the -shm descriptor. Call only once every SQLite connection of this process to the
+    /// database is closed. The mapping stays readable (it is one page, which a truncation never
+    /// removes), so a late `snapshot()` is harmless.
+    func close() {
+        lock.withLock { fd in
+            if fd >= 0 { Glibc.close(fd) }
+            fd = -1
         }
     }
 
     deinit {
+        // The store that owned it is gone, and with it every use of its connections.
+        close()
         munmap(UnsafeMutableRawPointer(mutating: base), Self.mappedBytes)
     }
 
