@@ -19,10 +19,15 @@ struct FixtureStateTests {
 
     @Test func reset_clearsKeysAccountLedgerAuditFaultsAndUsage_andKeepsTheAdminToken() throws {
         let server = try ServerProcess(arguments: ["--allow-reset", "--plan", "starter", "--credits", "5", "--record-requests", "10"])
+        func lotIDs() throws -> Set<String> {
+            Set((try server.get("/v1/account/lots").object["data"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String })
+        }
         let key = try server.createKey()
         #expect(try server.upload("/transcribe", key: key.secret).status == 200)
         #expect(try server.patch("/v1/account", json: #"{"plan": "pro", "balance": 99}"#).status == 200)
         #expect(try server.post("/v1/faults", json: #"{"endpoint": "*", "action": {"status": 500}}"#).status == 201)
+        let lotsBefore = try lotIDs()
+        #expect(!lotsBefore.isEmpty)
 
         let reset = try RawHTTPClient.request(port: server.port, "POST", "/v1/reset", headers: server.authorization)
         #expect(reset.status == 204)
@@ -33,6 +38,8 @@ struct FixtureStateTests {
         #expect(account.object["plan"] as? String == "starter" && account.text.contains(#""balance":5,"#))
         let ledger = try server.get("/v1/account/ledger").object["data"] as? [[String: Any]] ?? []
         #expect(ledger.count == 1 && ledger.first?["kind"] as? String == "grant")
+        let lotsAfter = try lotIDs()
+        #expect(!lotsAfter.isEmpty && lotsAfter.isDisjoint(with: lotsBefore), "no lot from before the reset is left")
         let audit = try server.get("/v1/audit-events").object["data"] as? [[String: Any]] ?? []
         #expect(audit.map { $0["action"] as? String } == ["fixture.reset"])
         #expect((try server.get("/v1/faults").object["data"] as? [Any])?.isEmpty == true)
