@@ -11,9 +11,12 @@ import HTTPServer
 ///   such a page can neither guess the token nor fill the audit log.
 ///
 /// Clients that are not browsers send neither `Origin` nor `Sec-Fetch-Site`, and are unaffected.
+/// Every request passes here, so the usual answer ("127.0.0.1:PORT", not /v1/) is found by byte
+/// comparisons alone, with no allocation.
 struct RequestOrigins: Sendable {
-    private let names: Set<String>
-    private let suffixes: [String]
+    /// Lowercased names answered as they are, and suffixes (".example") whose subdomains are too.
+    private let names: [[UInt8]]
+    private let suffixes: [[UInt8]]
     /// Only a server on a loopback address can be reached by rebinding a public name to it; one
     /// bound elsewhere was put there to be reached by other names.
     let checksHosts: Bool
@@ -21,14 +24,14 @@ struct RequestOrigins: Sendable {
     init(bindHost: String, allowedHosts: [String]) {
         let bind = bindHost.lowercased()
         checksHosts = bind == "localhost" || bind == "::1" || bind.hasPrefix("127.")
-        var names: Set<String> = [bind]
-        var suffixes: [String] = []
+        var names: [[UInt8]] = [Array(bind.utf8), Array("localhost".utf8)]
+        var suffixes: [[UInt8]] = [Array(".localhost".utf8)]
         for value in allowedHosts.map({ $0.lowercased() }) {
             if value.hasPrefix(".") {
-                suffixes.append(value)
-                names.insert(String(value.dropFirst()))
+                suffixes.append(Array(value.utf8))
+                names.append(Array(value.utf8.dropFirst()))
             } else {
-                names.insert(value)
+                names.append(Array(value.utf8))
             }
         }
         self.names = names
@@ -38,21 +41,31 @@ struct RequestOrigins: Sendable {
     func check(_ head: RequestHead) -> Response? {
         let host = head.host
         if checksHosts, let host, let refusal = checkHost(host) { return refusal }
-        if head.path.hasPrefix("/v1/") || head.path == "/v1" { return checkSite(head, host: host) }
+        let path = head.path.utf8
+        if path.starts(with: "/v1/".utf8) || path.elementsEqual("/v1".utf8) { return checkSite(head, host: host) }
         return nil
     }
 
     private func checkHost(_ host: String) -> Response? {
-        if host.utf8.first == UInt8(ascii: "[") { return nil }  // an IPv6 literal
-        let name = Self.hostName(host)
-        if name == "localhost" || name.hasSuffix(".localhost") || Self.isIPv4Literal(name) || names.contains(name)
-            || suffixes.contains(where: { name.hasSuffix($0) }) {
-            return nil
-        }
+        let allowed = host.utf8.withContiguousStorageIfAvailable { bytes in isAllowed(Self.name(of: bytes)) }
+            ?? isAllowed(Self.name(of: Array(host.utf8)[...]))
+        if allowed { return nil }
+        let name = String(decoding: Self.name(of: Array(host.utf8)[...]), as: UTF8.self).lowercased()
         return .error(HTTPError(403, """
             Host "\(name)" is not allowed: on a loopback address theta-console answers only localhost, *.localhost, \
             IP addresses and its --host; to serve this name, start it with --allowed-host \(name)
             """))
+    }
+
+    private func isAllowed<Bytes: Collection<UInt8>>(_ name: Bytes) -> Bool where Bytes.Index == Int {
+        if name.first == UInt8(ascii: "[") { return true }  // an IPv6 literal
+        if Self.isIPv4Literal(name) { return true }
+        for allowed in names where Self.equalIgnoringCase(name, allowed[...]) { return true }
+        for suffix in suffixes where name.count > suffix.count
+            && Self.equalIgnoringCase(name[(name.endIndex - suffix.count)...], suffix[...]) {
+            return true
+        }
+        return false
     }
 
     private func checkSite(_ head: RequestHead, host: String?) -> Response? {
@@ -67,19 +80,35 @@ struct RequestOrigins: Sendable {
         return nil
     }
 
-    /// The name of a `host[:port]` (no IPv6 literal), lowercased.
-    static func hostName(_ host: String) -> String {
-        let name = host.utf8.lastIndex(of: UInt8(ascii: ":")).map { host[..<$0] } ?? host[...]
-        return name.lowercased()
+    /// The name of a `host[:port]`: all of an IPv6 literal, else what comes before the last ":".
+    static func name<Bytes: BidirectionalCollection<UInt8>>(of host: Bytes) -> Bytes.SubSequence {
+        if host.first == UInt8(ascii: "[") { return host[...] }
+        guard let colon = host.lastIndex(of: UInt8(ascii: ":")) else { return host[...] }
+        return host[..<colon]
     }
 
-    /// Four decimal octets: what a browser sends for any IPv4 address it was given.
-    static func isIPv4Literal(_ name: String) -> Bool {
-        let parts = name.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        return parts.count == 4 && parts.allSatisfy { part in
-            (1...3).contains(part.count) && part.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
-                && Int(String(decoding: part, as: UTF8.self))! <= 255
+    /// Four decimal octets of at most 255: what a browser sends for any IPv4 address it was given.
+    static func isIPv4Literal<Bytes: Collection<UInt8>>(_ name: Bytes) -> Bool {
+        var parts = 0, digits = 0, value = 0
+        for byte in name {
+            if byte == UInt8(ascii: ".") {
+                guard digits > 0 else { return false }
+                parts += 1
+                digits = 0
+                value = 0
+            } else if byte >= 0x30 && byte <= 0x39 {
+                digits += 1
+                value = value * 10 + Int(byte - 0x30)
+                guard digits <= 3, value <= 255 else { return false }
+            } else {
+                return false
+            }
         }
+        return parts == 3 && digits > 0
+    }
+
+    private static func equalIgnoringCase<A: Collection<UInt8>, B: Collection<UInt8>>(_ a: A, _ b: B) -> Bool {
+        a.count == b.count && zip(a, b).allSatisfy { x, y in (x >= 0x41 && x <= 0x5A ? x | 0x20 : x) == y }
     }
 
     private static func withoutDefaultPort(_ value: String) -> Substring {

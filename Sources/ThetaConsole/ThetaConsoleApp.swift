@@ -69,7 +69,7 @@ public final class ThetaConsoleApp: Sendable {
             let response = folder != nil ? folder?.respond(info.head) : builtIn.respond(info.head)
             return .respond(response ?? .error(HTTPError(404, "not found")))
         }
-        router.filter(SecurityHeaders.apply)
+        SecurityHeaders.register(in: &router)
         return router.build()
     }
 

@@ -73,8 +73,13 @@ struct SecurityFindingsTests {
             try server.get("/v1/keys"),
             try server.upload("/transcribe", key: key.secret),
         ]
+        // A request the parser refuses (no Host on HTTP/1.1) is answered with them too.
+        let unparsable = try RawHTTPClient(port: server.port)
+        try unparsable.send("GET / HTTP/1.1\r\n\r\n")
+        let refused = try unparsable.readResponse()
+        #expect(refused.status == 400)
         #expect(responses[0].header("Content-Type")?.hasPrefix("image/svg+xml") == true)
-        for response in responses {
+        for response in responses + [refused] {
             #expect(response.header("Content-Security-Policy") == "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
                     "\(response.status) \(response.header("Content-Type") ?? "")")
             #expect(response.header("X-Content-Type-Options") == "nosniff")

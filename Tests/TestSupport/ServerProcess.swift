@@ -155,7 +155,8 @@ public final class ServerProcess: @unchecked Sendable {
     /// Sends a signal the test means to send: the server's ending is then not a vanishing.
     public func signal(_ number: Int32) {
         endedByTest.set()
-        kill(process.processIdentifier, number)
+        // Only a process not yet reaped: its pid could be another process's by now (pid_max here is 32768).
+        if process.isRunning { kill(process.processIdentifier, number) }
     }
 
     public var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }

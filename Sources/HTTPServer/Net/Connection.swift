@@ -304,7 +304,8 @@ final class Connection {
         let close = forceClose || !current.head.keepAlive || loop.core.isDraining || peerClosed
             || response.delivery == .halfThenClose
         let start = output.count
-        response.encode(into: &output, date: loop.date(), headOnly: current.head.method == .HEAD, close: close)
+        response.encode(into: &output, date: loop.date(), headOnly: current.head.method == .HEAD, close: close,
+                        everyResponseHeaders: loop.core.router.everyResponseHeaders)
         if response.delivery == .halfThenClose {
             // The whole head, then half the body: a client sees a short read against Content-Length.
             let bodyBytes = min(response.body.count, output.count - start)
@@ -329,7 +330,8 @@ final class Connection {
                 exchange = Exchange(head: RequestHead(method: .GET, target: "/"), sink: nil, limit: 0)
             }
             let response = Response.error(HTTPError(status, detail))
-            response.encode(into: &output, date: loop.date(), headOnly: false, close: true)
+            response.encode(into: &output, date: loop.date(), headOnly: false, close: true,
+                            everyResponseHeaders: loop.core.router.everyResponseHeaders)
             exchange?.responded = true
         }
         phase = .closing

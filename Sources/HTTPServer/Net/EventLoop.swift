@@ -111,8 +111,9 @@ final class EventLoop: @unchecked Sendable {
             guard core.admitConnection() else {
                 // Over the cap: a short 503, then close. The peer may retry later.
                 let body = #"{"detail":"too many connections"}"#
-                let text = "HTTP/1.1 503 Service Unavailable\r\nDate: \(date())\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: \(body.utf8.count)\r\nRetry-After: 1\r\nConnection: close\r\n\r\n\(body)"
-                _ = text.withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+                let wire = Array("HTTP/1.1 503 Service Unavailable\r\nDate: \(date())\r\n".utf8) + core.router.everyResponseHeaders
+                    + Array("Content-Type: application/json; charset=utf-8\r\nContent-Length: \(body.utf8.count)\r\nRetry-After: 1\r\nConnection: close\r\n\r\n\(body)".utf8)
+                _ = wire.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
                 Glibc.close(fd)
                 continue
             }

@@ -1,7 +1,7 @@
 extension Response {
     /// Serialises the status line, headers and body (RFC 9112 §4, §6).
     /// `Date` and `Content-Length` are always set here; handlers cannot get them wrong.
-    func encode(into out: inout [UInt8], date: String, headOnly: Bool, close: Bool) {
+    func encode(into out: inout [UInt8], date: String, headOnly: Bool, close: Bool, everyResponseHeaders: [UInt8] = []) {
         // Appended piece by piece: string interpolation built (and freed) a String per line; the
         // numbers are small strings, which live inline, not on the heap.
         out.append(contentsOf: "HTTP/1.1 ".utf8)
@@ -11,6 +11,7 @@ extension Response {
         out.append(contentsOf: "\r\nDate: ".utf8)
         out.append(contentsOf: date.utf8)
         out.append(contentsOf: "\r\n".utf8)
+        out.append(contentsOf: everyResponseHeaders)
         for field in headers.fields {
             if field.name.caseInsensitiveEquals("Content-Length") || field.name.caseInsensitiveEquals("Connection")
                 || field.name.caseInsensitiveEquals("Date") {

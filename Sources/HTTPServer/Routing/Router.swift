@@ -6,6 +6,7 @@ public struct RouterBuilder {
     private var fallback: HeadHandler?
     private var filters: [ResponseFilter] = []
     private var checks: [RequestCheck] = []
+    private var everyResponse: [(name: String, value: String)] = []
     private var logger: Logger?
 
     public init() {}
@@ -32,13 +33,23 @@ public struct RouterBuilder {
         checks.append(check)
     }
 
+    /// A header every response carries, error answers to unparsable requests included. Checked
+    /// once here and written as ready bytes, so it costs a copy per response. A handler must not
+    /// set the same field.
+    public mutating func headerOnEveryResponse(_ name: String, _ value: String) {
+        precondition(!name.isEmpty && name.utf8.allSatisfy(isTokenByte) && !value.utf8.contains(where: { $0 == CR || $0 == LF || $0 == 0 }),
+                     "not a valid header: \(name)")
+        everyResponse.append((name, value))
+    }
+
     /// Runs on every response sent for a parsed request, in the order added.
     public mutating func filter(_ filter: @escaping ResponseFilter) {
         filters.append(filter)
     }
 
     public func build() -> Router {
-        Router(routes: routes, fallback: fallback, filters: filters, checks: checks)
+        Router(routes: routes, fallback: fallback, filters: filters, checks: checks,
+               everyResponseHeaders: everyResponse.flatMap { Array("\($0.name): \($0.value)\r\n".utf8) })
     }
 }
 
@@ -51,6 +62,8 @@ public struct Router: Sendable {
     let fallback: HeadHandler?
     let filters: [ResponseFilter]
     let checks: [RequestCheck]
+    /// `headerOnEveryResponse`'s fields, as wire bytes.
+    let everyResponseHeaders: [UInt8]
 
     /// Decides what to do with a request: a check's refusal, a matched route, 405 with `Allow`,
     /// the fallback, or 404.
