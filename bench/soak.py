@@ -1074,6 +1074,8 @@ class Soak:
         return rss0, max(s[1] for s in later) - rss0, fd0, max(s[2] for s in later) - fd0
 
     def check_memory(self, final=False):
+        if self.args.no_footprint:
+            return  # a sanitizer's shadow memory and quarantine grow by design
         growth = self.growth()
         if growth is None:
             if final:
@@ -1450,6 +1452,8 @@ def main():
     parser.add_argument("--check-interval", type=float, default=10.0, help="seconds between invariant checks")
     parser.add_argument("--workdir", help="the work folder (default: a new one under $TMPDIR)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder after a clean run")
+    parser.add_argument("--no-footprint", action="store_true",
+                        help="skip the RSS and descriptor checks (for a binary built with a sanitizer)")
     args = parser.parse_args()
     soak = Soak(args)
     workload_ended = 0.0
