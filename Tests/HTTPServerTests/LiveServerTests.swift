@@ -201,18 +201,25 @@ struct LiveServerTests {
         #expect(try client.readResponse().text == "\"3\"")
     }
 
-    @Test func deferredReply_whosePeerLeft_isDroppedQuietly() throws {
+    /// The peer leaves while its answer is pending: the loop must not spin on the hang-up (the
+    /// events are level-triggered and nothing is read meanwhile), the late answer is dropped, the
+    /// connection goes, and the server carries on.
+    @Test func deferredReply_whosePeerLeft_isDroppedQuietly_withoutSpinning() throws {
         let gate = Gate()
         let (server, port) = try Self.startServer(gate: gate) { $0.threads = 1 }
         defer { server.shutdown(grace: 1) }
         do {
             let leaving = try RawHTTPClient(port: port)
             try leaving.send("GET /later HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try RawHTTPClient.request(port: port, "GET", "/items/0").status == 200)  // the request is parked
         }
-        // The server notices the peer left and closes its side while the answer is still pending.
-        #expect(waitUntil { server.connectionCount == 0 })
+        // A spinning loop wakes hundreds of thousands of times in a moment; an idle one a few
+        // times (its 250 ms sweep, the client above).
+        let before = server.loopWakeUps
+        let spun = waitUntil(timeout: 0.5) { server.loopWakeUps - before > 1_000 }
+        #expect(!spun, "the loop woke \(server.loopWakeUps - before) times while the answer was pending")
         gate.open()
-        // The late answer finds its connection closed; the server carries on.
+        #expect(waitUntil { server.connectionCount == 0 }, "the connection goes once its answer is dropped")
         #expect(try RawHTTPClient.request(port: port, "GET", "/items/1").status == 200)
     }
 

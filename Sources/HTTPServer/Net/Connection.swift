@@ -47,6 +47,8 @@ final class Connection {
     private var readingPaused = false
     /// Paused by the output high-water mark (counted in `ServerCore`), not by a pending reply.
     private var heldByOutput = false
+    /// The peer half-closed while reading was paused; EPOLLRDHUP is not watched again until it resumes.
+    private var hangUpSeenWhilePaused = false
     private var peerClosed = false
 
     // Deadlines, in monotonic nanoseconds.
@@ -73,7 +75,21 @@ final class Connection {
 
     func handle(events: UInt32) {
         if events & EPOLLOUT.rawValue != 0 { flush() }
-        if events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 { readAvailable() }
+        guard events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 else { return }
+        if readingPaused {
+            // Nothing is read while an answer is pending or the output is full, but the events are
+            // level-triggered: a peer that went away would wake the loop again at once, a spin that
+            // lasted until the answer came (up to a fault's 120 s). A reset or a full hang-up closes
+            // now; a half-close stops being watched until reading resumes, and the read finds it.
+            if events & (EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 {
+                close()
+            } else if events & EPOLLRDHUP.rawValue != 0 {
+                hangUpSeenWhilePaused = true
+                updateInterest()
+            }
+            return
+        }
+        readAvailable()
     }
 
     private func readAvailable() {
@@ -384,7 +400,7 @@ final class Connection {
     }
 
     private func updateInterest() {
-        var wanted: UInt32 = EPOLLRDHUP.rawValue
+        var wanted: UInt32 = readingPaused && hangUpSeenWhilePaused ? 0 : EPOLLRDHUP.rawValue
         if !readingPaused && !peerClosed { wanted |= EPOLLIN.rawValue }
         if outputIndex < output.count { wanted |= EPOLLOUT.rawValue }
         if case .closed = phase { return }

@@ -56,6 +56,7 @@ final class EventLoop: @unchecked Sendable {
         var events = [epoll_event](repeating: epoll_event(), count: 256)
         while running {
             let count = epoll_wait(epfd, &events, Int32(events.count), 250)
+            core.countWakeUp()
             if count < 0 {
                 if errno == EINTR { continue }
                 core.logger.critical("epoll_wait failed", metadata: ["error": "\(SocketError("epoll_wait"))"])

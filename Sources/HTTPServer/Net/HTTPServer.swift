@@ -57,6 +57,9 @@ public final class HTTPServer: Sendable {
     /// Open connections right now (for tests and metrics).
     public var connectionCount: Int { core.connectionCount }
 
+    /// How many times the loops have woken from epoll_wait (for tests: a loop must not spin).
+    public var loopWakeUps: Int { core.loopWakeUps }
+
     /// Connections not reading now because the peer is slow to read what they already answered.
     public var connectionsHeldByOutput: Int { core.connectionsHeldByOutput }
 }

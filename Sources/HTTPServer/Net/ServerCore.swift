@@ -10,6 +10,7 @@ final class ServerCore: Sendable {
     private let openConnections = Atomic<Int>(0)
     private let draining = Atomic<Bool>(false)
     private let heldByOutput = Atomic<Int>(0)
+    private let wakeUps = Atomic<Int>(0)
     private let roundRobin = Atomic<Int>(0)
     private let loopsBox = Lock<[EventLoop]>([])
 
@@ -47,6 +48,11 @@ final class ServerCore: Sendable {
     var connectionsHeldByOutput: Int { heldByOutput.load(ordering: .relaxed) }
 
     func outputHold(_ delta: Int) { heldByOutput.wrappingAdd(delta, ordering: .relaxed) }
+
+    /// Times any loop returned from epoll_wait: a loop that spins shows here.
+    var loopWakeUps: Int { wakeUps.load(ordering: .relaxed) }
+
+    func countWakeUp() { wakeUps.wrappingAdd(1, ordering: .relaxed) }
 
     var isDraining: Bool { draining.load(ordering: .relaxed) }
 
