@@ -72,7 +72,6 @@ struct FootprintTests {
     @Test func backgroundThreads_yieldToTheLoopThreads() throws {
         let server = try ServerProcess(arguments: ["--threads", "2"])
         var nice: [String: Int] = [:]
-        // Each thread names itself and sets its nice value as it starts: allow it a moment.
         waitUntil(interval: 0.025) {
             nice = [:]
             for task in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(server.pid)/task")) ?? [] {
@@ -83,7 +82,9 @@ struct FootprintTests {
                 let fields = stat.split(separator: ")").last!.split(separator: " ")
                 nice[name.trimmingCharacters(in: .whitespacesAndNewlines)] = Int(fields[16])
             }
+            // Every thread names itself as it starts: wait for all four to be seen, not just two.
             return nice["usage-flush"] == 10 && nice["sqlite-writer"] == 10
+                && nice["http-loop-0"] != nil && nice["http-loop-1"] != nil
         }
         #expect(nice["usage-flush"] == 10, "threads and their nice values: \(nice)")
         #expect(nice["sqlite-writer"] == 10, "threads and their nice values: \(nice)")
