@@ -91,8 +91,13 @@ CONTENT_TYPE = f"multipart/form-data; boundary={BOUNDARY}"
 
 def unknown_key():
     """A well-formed key (prefix, base62, CRC-32 checksum) that no database holds."""
+    return key_from_symbols(b % 62 for b in os.urandom(32))
+
+
+def key_from_symbols(symbols):
+    """The key whose 32 random base62 symbols are `symbols` (numbers 0-61), with its CRC-32."""
     alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-    body = "sk-theta-" + "".join(alphabet[b % 62] for b in os.urandom(32))
+    body = "sk-theta-" + "".join(alphabet[n] for n in symbols)
     crc = zlib.crc32(body.encode())
     digits = ""
     for _ in range(6):

@@ -40,7 +40,6 @@ import tempfile
 import threading
 import time
 import traceback
-import zlib
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True  # bench/__pycache__ is tracked: importing bench must not rewrite it
@@ -146,13 +145,7 @@ def day_start(unix):
 def secret(rng):
     """A well-formed secret, in the format of bench.unknown_key() (prefix, 32 base62, CRC-32 in 6
     base62 digits), drawn from the seeded generator so that a run is reproducible."""
-    body = "sk-theta-" + "".join(ALPHABET[rng.randrange(62)] for _ in range(32))
-    crc = zlib.crc32(body.encode())
-    digits = ""
-    for _ in range(6):
-        digits = ALPHABET[crc % 62] + digits
-        crc //= 62
-    return body + digits
+    return bench.key_from_symbols(rng.randrange(62) for _ in range(32))
 
 
 # MARK: - Multipart bodies
