@@ -203,10 +203,12 @@ extension KeyStore {
     }
 
     /// Takes away what is left of the monthly lots that expire by `end` (nil: all of them), as of `at`.
+    /// The monthly lots with credits left that expire by a time (on the index `credit_lots_live`).
+    static let expiringLotsSQL =
+        "SELECT id, remaining_micro FROM credit_lots WHERE kind = 'monthly' AND remaining_micro > 0 AND expires_at <= ?"
+
     private static func expireMonthly(endingBy end: Date?, cycle number: Int, at: Date, in db: Connection) throws {
-        let rows = try db.rows(
-            "SELECT id, remaining_micro FROM credit_lots WHERE kind = 'monthly' AND remaining_micro > 0 AND expires_at <= ?",
-            [end?.unixSeconds ?? Int64.max])
+        let rows = try db.rows(expiringLotsSQL, [end?.unixSeconds ?? Int64.max])
         for row in rows {
             let id: String = try row[0]
             let remaining: Int64 = try row[1]
@@ -291,13 +293,17 @@ extension KeyStore {
         let expiresAt: Int64?
     }
 
+    /// The lots with credits left that a charge at a time may spend, in spending order (on the index
+    /// `credit_lots_live`).
+    static let spendableLotsSQL = """
+        SELECT id, remaining_micro, expires_at FROM credit_lots
+        WHERE remaining_micro > 0 AND (expires_at IS NULL OR expires_at > ?)
+        ORDER BY expires_at IS NULL, expires_at, seq
+        """
+
     /// The lots with credits left that a charge at or after `time` may spend, in spending order.
     static func spendableLots(from time: Date, in db: Connection) throws -> [SpendableLot] {
-        try db.rows("""
-            SELECT id, remaining_micro, expires_at FROM credit_lots
-            WHERE remaining_micro > 0 AND (expires_at IS NULL OR expires_at > ?)
-            ORDER BY expires_at IS NULL, expires_at, seq
-            """, [time.unixSeconds]).map { SpendableLot(id: try $0[0], remaining: try $0[1], expiresAt: try $0[2]) }
+        try db.rows(spendableLotsSQL, [time.unixSeconds]).map { SpendableLot(id: try $0[0], remaining: try $0[1], expiresAt: try $0[2]) }
     }
 
     private static func insertLot(_ kind: CreditLot.Kind, micro: Int64, remaining: Int64? = nil, expiresAt: Date?, cycle: Int?,

@@ -84,4 +84,26 @@ import Testing
         let start = BillingCalendar.start(anchor: try #require(RFC3339.date(from: anchor)), months: months)
         #expect(RFC3339.string(from: start) == expected)
     }
+    /// Every cycle start looks for the lots it expires, and every usage batch for the lots it may
+    /// spend. Both must find only the live lots through `credit_lots_live`, never scan every lot
+    /// ever granted: a clock moved by centuries adds a lot a month, and a scan per cycle made such a
+    /// move quadratic (schemathesis's clock moves held the writer for over 10 s in CI).
+    @Test func theLotQueries_searchTheLiveLotsIndex_notEveryLot() throws {
+        try withTemporaryDatabase { path in
+            let clock = ManualClock(testEpoch)
+            let store = try KeyStore(path: path, clock: clock)
+            try store.updateAccount(plan: .pro, actor: "test")
+            clock.advance(by: 100 * 365 * 86_400)
+            while try store.applyDueCycles().end <= clock.now() {}
+            let lots = try store.read { db in try db.value("SELECT count(*) FROM credit_lots") as Int? } ?? 0
+            #expect(lots > 1_200, "a century of cycles, one monthly lot each")
+            for sql in [KeyStore.expiringLotsSQL, KeyStore.spendableLotsSQL] {
+                let plan = try store.read { db in
+                    try db.rows("EXPLAIN QUERY PLAN " + sql, [clock.now().unixSeconds]).map { row -> String in try row[3] }
+                }
+                let steps = plan.filter { $0.contains("credit_lots") }
+                #expect(!steps.isEmpty && steps.allSatisfy { $0.contains("USING INDEX credit_lots_live") }, "\(plan)")
+            }
+        }
+    }
 }
