@@ -5,46 +5,57 @@ import Glibc
 /// Unlike `Synchronization.Mutex`, whose Linux futex ThreadSanitizer cannot see, a pthread mutex
 /// is intercepted by ThreadSanitizer, so the happens-before edges a critical section makes are
 /// known to it and every race it reports is a real one. Copies share one lock and one value.
+///
+/// The value and the mutex live at addresses fixed when the lock is made, and nothing touches the
+/// value outside the mutex. (An earlier version kept them in a `ManagedBuffer`, whose
+/// `withUnsafeMutablePointers` makes a Swift access to the value's storage to find its address
+/// before the mutex is taken; ThreadSanitizer, on CI's clean machine, reported that access as a
+/// race with another thread's write inside the mutex.)
 public struct Lock<Value>: @unchecked Sendable {
     @usableFromInline
-    final class Storage: ManagedBuffer<Value, pthread_mutex_t> {
+    final class Storage {
+        @usableFromInline let value: UnsafeMutablePointer<Value>
+        @usableFromInline let mutex: UnsafeMutablePointer<pthread_mutex_t>
+
+        init(_ initial: Value) {
+            value = .allocate(capacity: 1)
+            value.initialize(to: initial)
+            mutex = .allocate(capacity: 1)
+            mutex.initialize(to: pthread_mutex_t())
+            let result = pthread_mutex_init(mutex, nil)
+            precondition(result == 0, "pthread_mutex_init failed: \(result)")
+        }
+
         deinit {
-            withUnsafeMutablePointerToElements { mutex in
-                pthread_mutex_destroy(mutex)
-                mutex.deinitialize(count: 1)
-            }
+            pthread_mutex_destroy(mutex)
+            mutex.deinitialize(count: 1)
+            mutex.deallocate()
+            value.deinitialize(count: 1)
+            value.deallocate()
         }
     }
 
     @usableFromInline let storage: Storage
 
     public init(_ value: Value) {
-        let buffer = Storage.create(minimumCapacity: 1) { _ in value }
-        storage = unsafeDowncast(buffer, to: Storage.self)
-        storage.withUnsafeMutablePointerToElements { mutex in
-            mutex.initialize(to: pthread_mutex_t())
-            let result = pthread_mutex_init(mutex, nil)
-            precondition(result == 0, "pthread_mutex_init failed: \(result)")
-        }
+        storage = Storage(value)
     }
 
     /// Runs `body` with the value while holding the lock.
     @inlinable
     public func withLock<Result, Failure: Error>(_ body: (inout Value) throws(Failure) -> Result) throws(Failure) -> Result {
-        try storage.withUnsafeMutablePointers { (value: UnsafeMutablePointer<Value>, mutex: UnsafeMutablePointer<pthread_mutex_t>) throws(Failure) -> Result in
-            pthread_mutex_lock(mutex)
-            defer { pthread_mutex_unlock(mutex) }
-            return try body(&value.pointee)
-        }
+        let mutex = storage.mutex
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body(&storage.value.pointee)
     }
 
     /// Runs `body` with the value if the lock is free now; nil (and `body` not run) if it is held.
     @inlinable
     public func withLockIfAvailable<Result, Failure: Error>(_ body: (inout Value) throws(Failure) -> Result) throws(Failure) -> Result? {
-        try storage.withUnsafeMutablePointers { (value: UnsafeMutablePointer<Value>, mutex: UnsafeMutablePointer<pthread_mutex_t>) throws(Failure) -> Result? in
-            guard pthread_mutex_trylock(mutex) == 0 else { return nil }
-            defer { pthread_mutex_unlock(mutex) }
-            return try body(&value.pointee)
-        }
+        let mutex = storage.mutex
+        guard pthread_mutex_trylock(mutex) == 0 else { return nil }
+        defer { pthread_mutex_unlock(mutex) }
+        return try body(&storage.value.pointee)
     }
 }
