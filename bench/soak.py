@@ -66,6 +66,11 @@ VIOLATIONS_SHOWN = 20  # of each kind, printed; the rest are counted
 LEVEL_SAMPLES = 15  # RSS's level: the median of 30 s of samples
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
+# The server's footprint since the warm-up, in KiB and descriptors: the baselines, the largest
+# growth of RSS's level and of the descriptor count, and RSS's largest single sample over its
+# baseline (reported, not judged).
+Footprint = collections.namedtuple("Footprint", "rss0 rss_growth fd0 fd_growth rss_peak")
+
 
 def now():
     return time.monotonic()
@@ -1057,8 +1062,7 @@ class Soak:
             self.stop.wait(SAMPLE_EVERY)
 
     def growth(self):
-        """(baseline RSS KiB, its growth, baseline fds, their growth, RSS's largest peak over the
-        baseline) or None before the baseline.
+        """The Footprint since the warm-up, or None before the baseline.
 
         RSS is judged by its level, the median of each run of LEVEL_SAMPLES samples (30 s), not by
         single samples: a leak raises the level and keeps it raised, while a burst of working
@@ -1072,23 +1076,24 @@ class Soak:
                   for i in range(len(later) - LEVEL_SAMPLES + 1)]
         rss0 = levels[0]
         fd0 = statistics.median(s[2] for s in later[:LEVEL_SAMPLES])
-        return (rss0, max(levels) - rss0, fd0, max(s[2] for s in later) - fd0,
-                max(s[1] for s in later) - rss0)
+        return Footprint(rss0=rss0, rss_growth=max(levels) - rss0, fd0=fd0,
+                         fd_growth=max(s[2] for s in later) - fd0, rss_peak=max(s[1] for s in later) - rss0)
 
     def check_memory(self, final=False):
-        if self.args.no_footprint:
-            return  # a sanitizer's shadow memory and quarantine grow by design
+        """Judges the footprint (unless --no-footprint) and returns it, for the progress line."""
         growth = self.growth()
+        if self.args.no_footprint:
+            return growth  # a sanitizer's shadow memory and quarantine grow by design
         if growth is None:
             if final:
                 self.check("rss/fds", "enough samples after the warm-up", False,
                            f"only {len(self.samples)} samples; the run is too short")
-            return
-        rss0, rss_growth, fd0, fd_growth, _ = growth
-        self.check("rss/fds", "RSS growth", rss_growth <= RSS_LIMIT_KIB,
-                   f"RSS's level (30 s median) grew {rss_growth / 1024:.2f} MiB over its baseline {rss0 / 1024:.1f} MiB (limit 2 MiB)")
-        self.check("rss/fds", "fd growth", fd_growth <= FD_LIMIT,
-                   f"open descriptors grew by {fd_growth} over a baseline of {fd0} (limit {FD_LIMIT})")
+            return None
+        self.check("rss/fds", "RSS growth", growth.rss_growth <= RSS_LIMIT_KIB,
+                   f"RSS's level (30 s median) grew {growth.rss_growth / 1024:.2f} MiB over its baseline {growth.rss0 / 1024:.1f} MiB (limit 2 MiB)")
+        self.check("rss/fds", "fd growth", growth.fd_growth <= FD_LIMIT,
+                   f"open descriptors grew by {growth.fd_growth} over a baseline of {growth.fd0} (limit {FD_LIMIT})")
+        return growth
 
     # MARK: invariant 1: money
 
@@ -1235,13 +1240,12 @@ class Soak:
             self.check("dead keys", "no ended key answered 200", dead200 == self.dead200_seen,
                        f"{dead200 - self.dead200_seen} new 200s for ended keys (above)")
             self.dead200_seen = dead200
-            self.check_memory(final=final)
+            growth = self.check_memory(final=final)
             with self.stats_lock:
                 total = sum(self.requests.values())
-            growth = self.growth()
             self.log(f"check: {total} speech requests, epoch {self.tracker.epoch}, "
                      f"{len(self.tracker.current_keys())} keys this epoch, ledger {self.check_log[-1][1] if self.check_log else '?'} entries"
-                     + (f", RSS level +{growth[1] / 1024:.2f} MiB (peak {growth[4] / 1024:+.2f}), fds +{growth[3]}"
+                     + (f", RSS level +{growth.rss_growth / 1024:.2f} MiB (peak {growth.rss_peak / 1024:+.2f}), fds +{growth.fd_growth}"
                         if growth else ", (warming up)"))
         finally:
             self.gate.resume()

@@ -202,11 +202,11 @@ extension KeyStore {
         }
     }
 
-    /// Takes away what is left of the monthly lots that expire by `end` (nil: all of them), as of `at`.
     /// The monthly lots with credits left that expire by a time (on the index `credit_lots_live`).
     static let expiringLotsSQL =
         "SELECT id, remaining_micro FROM credit_lots WHERE kind = 'monthly' AND remaining_micro > 0 AND expires_at <= ?"
 
+    /// Takes away what is left of the monthly lots that expire by `end` (nil: all of them), as of `at`.
     private static func expireMonthly(endingBy end: Date?, cycle number: Int, at: Date, in db: Connection) throws {
         let rows = try db.rows(expiringLotsSQL, [end?.unixSeconds ?? Int64.max])
         for row in rows {
@@ -293,8 +293,7 @@ extension KeyStore {
         let expiresAt: Int64?
     }
 
-    /// The lots with credits left that a charge at a time may spend, in spending order (on the index
-    /// `credit_lots_live`).
+    /// `spendableLots`'s query (on the index `credit_lots_live`).
     static let spendableLotsSQL = """
         SELECT id, remaining_micro, expires_at FROM credit_lots
         WHERE remaining_micro > 0 AND (expires_at IS NULL OR expires_at > ?)

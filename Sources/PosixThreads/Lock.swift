@@ -7,10 +7,7 @@ import Glibc
 /// known to it and every race it reports is a real one. Copies share one lock and one value.
 ///
 /// The value and the mutex live at addresses fixed when the lock is made, and nothing touches the
-/// value outside the mutex. (An earlier version kept them in a `ManagedBuffer`, whose
-/// `withUnsafeMutablePointers` makes a Swift access to the value's storage to find its address
-/// before the mutex is taken; ThreadSanitizer, on CI's clean machine, reported that access as a
-/// race with another thread's write inside the mutex.)
+/// value outside the mutex (why not a `ManagedBuffer`: docs/decisions.md, "Locks").
 public struct Lock<Value>: @unchecked Sendable {
     @usableFromInline
     final class Storage {

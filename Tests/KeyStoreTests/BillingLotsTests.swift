@@ -84,6 +84,7 @@ import Testing
         let start = BillingCalendar.start(anchor: try #require(RFC3339.date(from: anchor)), months: months)
         #expect(RFC3339.string(from: start) == expected)
     }
+
     /// Every cycle start looks for the lots it expires, and every usage batch for the lots it may
     /// spend. Both must find only the live lots through `credit_lots_live`, never scan every lot
     /// ever granted: a clock moved by centuries adds a lot a month, and a scan per cycle made such a
