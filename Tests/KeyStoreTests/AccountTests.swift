@@ -78,8 +78,8 @@ import Testing
             let ledger = try store.ledger(limit: 2).items
             #expect(ledger.map(\.balanceAfterMicro) == [195_600, 196_000])
             #expect(ledger[1].endpoint == "/transcribe" && ledger[1].audioSeconds == 10 && ledger[1].keyID == key.record.id)
-            let counts = try #require(try store.requestCounts(id: key.record.id))
-            #expect(counts.succeeded == 2 && counts.refused == 1)
+            let counted = try #require(try store.key(id: key.record.id))
+            #expect(counted.succeededRequests == 2 && counted.refusedRequests == 1)
             #expect(try store.key(id: key.record.id)?.lastUsedAt == testEpoch.addingTimeInterval(5))
         }
     }
@@ -201,7 +201,7 @@ import Testing
             second.charge(.init(keyID: key.record.id, endpoint: "/transcribe", audioSeconds: 1, costMicro: 400, at: testEpoch))
             try second.flush()
             #expect(try store.account().usageBatches == 2)
-            #expect(try store.requestCounts(id: key.record.id)?.refused == 1)
+            #expect(try store.key(id: key.record.id)?.refusedRequests == 1)
         }
     }
 }

@@ -13,7 +13,7 @@ import Testing
             try store.close()
             let reopened = try KeyStore(path: path)
             #expect(try reopened.key(id: record.id) == record)
-            #expect(try reopened.authenticate(secret: secret) == .valid(record))
+            #expect(try reopened.gate(secret: secret).auth == .valid(record))
         }
     }
 
@@ -25,7 +25,7 @@ import Testing
             try store.close()
             let reopened = try KeyStore(path: path)
             #expect(try reopened.key(id: record.id) == inactive)
-            #expect(try reopened.authenticate(secret: secret) == .inactive(inactive))
+            #expect(try reopened.gate(secret: secret).auth == .inactive(inactive))
         }
     }
 
@@ -120,7 +120,7 @@ import Testing
             // The failed create left neither a key nor an orphan audit event behind.
             #expect(try store.listKeys(limit: 1000).items.count == created.count)
             #expect(try store.auditEvents(limit: 1000).items.count == created.count)
-            #expect(try store.authenticate(secret: created[0].secret) == .valid(created[0].record))
+            #expect(try store.gate(secret: created[0].secret).auth == .valid(created[0].record))
             try store.close()
             let unlimited = try KeyStore(path: path)
             _ = try unlimited.createTestKey()
@@ -136,7 +136,7 @@ import Testing
                 do {
                     for index in 0..<10 {
                         let (record, secret) = try store.createTestKey("w\(worker)-\(index)")
-                        guard try store.authenticate(secret: secret) == .valid(record) else {
+                        guard try store.gate(secret: secret).auth == .valid(record) else {
                             return failures.add("key \(record.id) did not authenticate")
                         }
                         _ = try store.listKeys(limit: 5)

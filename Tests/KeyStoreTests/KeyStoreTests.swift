@@ -42,13 +42,13 @@ import Testing
 
             clock.set(expiry.addingTimeInterval(-1))
             #expect(record.status(at: clock.now()) == .active)
-            #expect(try store.authenticate(secret: secret) == .valid(record))
+            #expect(try store.gate(secret: secret).auth == .valid(record))
             #expect(try store.countActiveKeys() == 1)
             #expect(try store.listKeys(status: .active).items == [record])
 
             clock.set(expiry)
             #expect(record.status(at: clock.now()) == .expired)
-            #expect(try store.authenticate(secret: secret) == .expired(record))
+            #expect(try store.gate(secret: secret).auth == .expired(record))
             #expect(try store.countActiveKeys() == 0)
             #expect(try store.listKeys(status: .active).items == [])
             #expect(try store.listKeys(status: .expired).items == [record])
@@ -124,7 +124,7 @@ import Testing
         }
     }
 
-    @Test func authenticate_tellsMalformedUnknownInactiveExpiredAndValidApart() throws {
+    @Test func gate_tellsMalformedUnknownInactiveExpiredAndValidApart() throws {
         try withTemporaryDatabase { path in
             let clock = ManualClock(testEpoch)
             let store = try KeyStore.unlimited(path: path, clock: clock)
@@ -136,13 +136,13 @@ import Testing
 
             var typo = Array(validSecret)
             typo[20] = typo[20] == "a" ? "b" : "a"
-            #expect(try store.authenticate(secret: "") == .malformed)
-            #expect(try store.authenticate(secret: "sk-theta-hello") == .malformed)
-            #expect(try store.authenticate(secret: String(typo)) == .malformed)
-            #expect(try store.authenticate(secret: try APIKeyFormat.generate()) == .unknown)
-            #expect(try store.authenticate(secret: revokedSecret) == .inactive(inactive))
-            #expect(try store.authenticate(secret: expiringSecret) == .expired(expiring))
-            #expect(try store.authenticate(secret: validSecret) == .valid(valid))
+            #expect(try store.gate(secret: "").auth == .malformed)
+            #expect(try store.gate(secret: "sk-theta-hello").auth == .malformed)
+            #expect(try store.gate(secret: String(typo)).auth == .malformed)
+            #expect(try store.gate(secret: try APIKeyFormat.generate()).auth == .unknown)
+            #expect(try store.gate(secret: revokedSecret).auth == .inactive(inactive))
+            #expect(try store.gate(secret: expiringSecret).auth == .expired(expiring))
+            #expect(try store.gate(secret: validSecret).auth == .valid(valid))
         }
     }
 
@@ -150,8 +150,8 @@ import Testing
         let store = try KeyStore.unlimited(path: ":memory:")
         try store.close()
         // A closed store throws on any database access, so returning proves none happened.
-        #expect(try store.authenticate(secret: "sk-theta-not-a-key") == .malformed)
-        #expect(throws: KeyStoreError.closed) { try store.authenticate(secret: try APIKeyFormat.generate()) }
+        #expect(try store.gate(secret: "sk-theta-not-a-key").auth == .malformed)
+        #expect(throws: KeyStoreError.closed) { try store.gate(secret: try APIKeyFormat.generate()) }
     }
 
     @Test func deactivationByAnotherProcess_isSeenByTheVeryNextAuthentication() throws {
@@ -159,9 +159,9 @@ import Testing
             let server = try KeyStore.unlimited(path: path)
             let cli = try KeyStore.unlimited(path: path)
             let (record, secret) = try server.createTestKey()
-            for _ in 0..<3 { #expect(try server.authenticate(secret: secret) == .valid(record)) }
+            for _ in 0..<3 { #expect(try server.gate(secret: secret).auth == .valid(record)) }
             _ = try cli.deactivateKey(id: record.id, actor: "cli", remoteAddress: nil)
-            guard case .inactive = try server.authenticate(secret: secret) else {
+            guard case .inactive = try server.gate(secret: secret).auth else {
                 Issue.record("the server still accepts a key the CLI deactivated")
                 return
             }
@@ -246,15 +246,15 @@ import Testing
         }
     }
 
-    @Test func touchLastUsed_recordsTimesInOneBatch_andNeverMovesThemBack() throws {
+    @Test func lastUsedTimes_areRecordedInOneBatch_andNeverMovedBack() throws {
         try withTemporaryDatabase { path in
             let store = try KeyStore.unlimited(path: path)
             let a = try store.createTestKey("a").record
             let b = try store.createTestKey("b").record
-            try store.touchLastUsed([a.id: testEpoch.addingTimeInterval(10.9), b.id: testEpoch, "key_unknown": testEpoch])
+            try store.recordLastUsed([a.id: testEpoch.addingTimeInterval(10.9), b.id: testEpoch, "key_unknown": testEpoch], batch: 1)
             #expect(try store.key(id: a.id)?.lastUsedAt == testEpoch.addingTimeInterval(10))
             #expect(try store.key(id: b.id)?.lastUsedAt == testEpoch)
-            try store.touchLastUsed([a.id: testEpoch])
+            try store.recordLastUsed([a.id: testEpoch], batch: 2)
             #expect(try store.key(id: a.id)?.lastUsedAt == testEpoch.addingTimeInterval(10))
         }
     }
@@ -264,7 +264,7 @@ import Testing
             let store = try KeyStore.unlimited(path: path)
             let key = try store.createTestKey().record
             _ = try store.deactivateKey(id: key.id, actor: "cli", remoteAddress: nil)
-            try store.touchLastUsed([key.id: testEpoch])
+            try store.recordLastUsed([key.id: testEpoch], batch: 1)
             #expect(try store.key(id: key.id)?.lastUsedAt == testEpoch)
         }
     }
@@ -289,7 +289,7 @@ import Testing
     @Test func inMemoryStore_readsWhatItWrote() throws {
         let store = try KeyStore.unlimited(path: ":memory:")
         let (record, secret) = try store.createTestKey()
-        #expect(try store.authenticate(secret: secret) == .valid(record))
+        #expect(try store.gate(secret: secret).auth == .valid(record))
         #expect(try store.listKeys().items == [record])
         #expect(try store.integrityCheck() == "ok")
     }
@@ -303,5 +303,14 @@ import Testing
             #expect(throws: KeyStoreError.closed) { try store.listKeys() }
             #expect(throws: KeyStoreError.closed) { try store.integrityCheck() }
         }
+    }
+}
+
+extension KeyStore {
+    /// Writes last-used times the way the server does: as a usage batch (with no requests counted).
+    fileprivate func recordLastUsed(_ times: [String: Date], batch number: Int64) throws {
+        var batch = UsageBatch(number: number)
+        for (id, at) in times { batch.keys[id] = UsageBatch.KeyUsage(lastUsed: at) }
+        try applyUsage(batch)
     }
 }

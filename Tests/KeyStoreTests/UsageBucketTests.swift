@@ -59,8 +59,8 @@ import TestSupport
             #expect(series.buckets[3].status429 == 1 && series.buckets[3].status402 == 1 && series.buckets[3].status413 == 1)
             #expect(series.total.succeeded == 2 && series.total.refused == 5)
             // The same requests as the key's counters, and the same money as the ledger.
-            let counts = try #require(try store.requestCounts(id: a))
-            #expect(counts.succeeded == series.total.succeeded && counts.refused == series.total.refused)
+            let counted = try #require(try store.key(id: a))
+            #expect(counted.succeededRequests == series.total.succeeded && counted.refusedRequests == series.total.refused)
             let charged = try store.ledger(limit: 100).items.filter { $0.kind == .charge && $0.keyID == a }
             #expect(-charged.reduce(0) { $0 + $1.amountMicro } == series.total.creditsMicro)
 

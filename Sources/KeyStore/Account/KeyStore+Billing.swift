@@ -71,7 +71,11 @@ extension KeyStore {
     @discardableResult
     public func applyDueCycles() throws -> BillingCycle {
         let now = clock.now().wholeSeconds
-        let current = try write { db in try Self.applyDueCycles(now: now, in: db) }
+        let mint = try IDMint(at: now)
+        let current = try write { db in
+            var ids = mint
+            return try Self.applyDueCycles(now: now, ids: &ids, in: db)
+        }
         knownCycleEnd.store(current.end.unixSeconds, ordering: .relaxed)
         return current
     }
@@ -79,7 +83,13 @@ extension KeyStore {
     /// `applyDueCycles` for an event loop: `done` runs on the writer thread after the commit.
     public func applyDueCycles(then done: @escaping @Sendable (Result<BillingCycle, any Error>) -> Void) {
         let now = clock.now().wholeSeconds
-        write({ db in try Self.applyDueCycles(now: now, in: db) }) { [self] result in
+        write({
+            let mint = try IDMint(at: now)
+            return { db in
+                var ids = mint
+                return try Self.applyDueCycles(now: now, ids: &ids, in: db)
+            }
+        }) { [self] result in
             if case .success(let current) = result { knownCycleEnd.store(current.end.unixSeconds, ordering: .relaxed) }
             done(result)
         }
@@ -107,12 +117,14 @@ extension KeyStore {
     {
         let now = clock.now().wholeSeconds
         let eventID = try APIKeyFormat.generateEventID()
+        let mint = try IDMint(at: now)
         return { db in
-            _ = try Self.applyDueCycles(now: now, in: db)
+            var ids = mint
+            _ = try Self.applyDueCycles(now: now, ids: &ids, in: db)
             let plan = try Self.account(in: db).plan
             guard plan.allowsTopUps else { throw KeyStoreError.topUpNotAllowed(plan: plan) }
             try Self.grantLot(.topUp, micro: micro, expiresAt: nil, cycle: nil, at: now, ledgerKind: .topUp,
-                              detail: "top-up of \(Credits.format(micro: micro)) credits", in: db)
+                              detail: "top-up of \(Credits.format(micro: micro)) credits", ids: &ids, in: db)
             try Self.insert(AuditEvent(id: eventID, at: now, action: "account.topped_up", keyID: nil, actor: actor,
                                        remoteAddress: remoteAddress, detail: "\(Credits.format(micro: micro)) credits"),
                             into: db)
@@ -139,7 +151,7 @@ extension KeyStore {
         guard let row = try db.row("SELECT cycle_anchor, cycle_base, cycle, debt_micro, monthly_micro FROM account WHERE id = 1") else {
             throw KeyStoreError.missingAccount
         }
-        return CycleState(anchor: try optionalDate(row, 0), base: try row[1], cycle: try row[2], debtMicro: try row[3],
+        return CycleState(anchor: try row.optionalDate(0), base: try row[1], cycle: try row[2], debtMicro: try row[3],
                           monthlyMicro: try row[4])
     }
 
@@ -157,25 +169,26 @@ extension KeyStore {
         plan.monthlyCreditsMicro ?? state.monthlyMicro
     }
 
-    static func applyDueCycles(now: Date, in db: Connection) throws -> BillingCycle {
+    static func applyDueCycles(now: Date, ids: inout IDMint, in db: Connection) throws -> BillingCycle {
         var state = try cycleState(in: db)
         if state.anchor == nil {
-            try setUpCycles(now: now, in: db)
+            try setUpCycles(now: now, ids: &ids, in: db)
             state = try cycleState(in: db)
         }
         var current = cycle(state, state.cycle)
         var applied = 0
         // A clock moved by years applies every cycle in between; 1,200 (a century) at most per call.
         while now >= current.end && applied < 1_200 {
-            try expireMonthly(endingBy: current.end, cycle: current.number, at: current.end, in: db)
+            try expireMonthly(endingBy: current.end, cycle: current.number, at: current.end, ids: &ids, in: db)
             state.cycle += 1
             current = cycle(state, state.cycle)
             try db.run("UPDATE account SET cycle = ? WHERE id = 1", [state.cycle])
             let plan = try account(in: db).plan
             let grant = monthlyGrant(plan, state)
             try grantLot(.monthly, micro: grant, expiresAt: current.end, cycle: current.number, at: current.start,
-                         ledgerKind: .grant, detail: "cycle \(current.number): \(plan.displayName) monthly credits", in: db)
-            try insert(AuditEvent(id: try APIKeyFormat.generateEventID(), at: current.start, action: "billing.cycle_started",
+                         ledgerKind: .grant, detail: "cycle \(current.number): \(plan.displayName) monthly credits", ids: &ids,
+                         in: db)
+            try insert(AuditEvent(id: ids.next(APIKeyFormat.eventIDPrefix), at: current.start, action: "billing.cycle_started",
                                   keyID: nil, actor: "server", remoteAddress: nil,
                                   detail: "cycle \(current.number) (\(RFC3339.string(from: current.start)) to \(RFC3339.string(from: current.end))): \(Credits.format(micro: grant)) credits granted"),
                        into: db)
@@ -187,7 +200,7 @@ extension KeyStore {
     /// A database from before billing cycles: cycle 0 starts now. A brand-new account's balance
     /// (its one initial grant, untouched) is cycle 0's monthly credits; any other balance carries
     /// over as a non-expiring adjustment lot, and a negative one as debt.
-    private static func setUpCycles(now: Date, in db: Connection) throws {
+    private static func setUpCycles(now: Date, ids: inout IDMint, in db: Connection) throws {
         let account = try account(in: db)
         let entries: Int = try db.value("SELECT count(*) FROM ledger") ?? 0
         try db.run("UPDATE account SET cycle_anchor = ?, cycle_base = 0, cycle = 0 WHERE id = 1", [now.unixSeconds])
@@ -196,7 +209,7 @@ extension KeyStore {
         if account.balanceMicro > 0 {
             let fresh = entries == 1 && account.balanceMicro == monthlyGrant(account.plan, state)
             try insertLot(fresh ? .monthly : .adjustment, micro: account.balanceMicro, expiresAt: fresh ? first.end : nil,
-                          cycle: fresh ? 0 : nil, at: now, in: db)
+                          cycle: fresh ? 0 : nil, at: now, ids: &ids, in: db)
         } else if account.balanceMicro < 0 {
             try db.run("UPDATE account SET debt_micro = ? WHERE id = 1", [-account.balanceMicro])
         }
@@ -207,7 +220,8 @@ extension KeyStore {
         "SELECT id, remaining_micro FROM credit_lots WHERE kind = 'monthly' AND remaining_micro > 0 AND expires_at <= ?"
 
     /// Takes away what is left of the monthly lots that expire by `end` (nil: all of them), as of `at`.
-    private static func expireMonthly(endingBy end: Date?, cycle number: Int, at: Date, in db: Connection) throws {
+    private static func expireMonthly(endingBy end: Date?, cycle number: Int, at: Date, ids: inout IDMint,
+                                      in db: Connection) throws {
         let rows = try db.rows(expiringLotsSQL, [end?.unixSeconds ?? Int64.max])
         for row in rows {
             let id: String = try row[0]
@@ -217,43 +231,45 @@ extension KeyStore {
                        [at.unixSeconds, id])
             let balance = try account(in: db).balanceMicro - remaining
             try db.run("UPDATE account SET balance_micro = ? WHERE id = 1", [balance])
-            try insertLedgerEntry(at: at, kind: .expire, amount: -remaining, balanceAfter: balance,
-                                  detail: "cycle \(number): \(Credits.format(micro: remaining)) unspent monthly credits expired (\(id))",
-                                  in: db)
+            try insertLedger(id: ids.next("led_"), at: at, kind: .expire, amount: -remaining, balanceAfter: balance, plan: nil,
+                             detail: "cycle \(number): \(Credits.format(micro: remaining)) unspent monthly credits expired (\(id))",
+                             into: db)
         }
     }
 
     /// Adds a lot, paying any debt from it first, and its ledger entry.
     static func grantLot(_ kind: CreditLot.Kind, micro: Int64, expiresAt: Date?, cycle: Int?, at: Date,
-                         ledgerKind: LedgerEntry.Kind, detail: String, plan: Plan? = nil, in db: Connection) throws {
+                         ledgerKind: LedgerEntry.Kind, detail: String, plan: Plan? = nil, ids: inout IDMint,
+                         in db: Connection) throws {
         let state = try cycleState(in: db)
         let paid = min(state.debtMicro, micro)
         if paid > 0 { try db.run("UPDATE account SET debt_micro = ? WHERE id = 1", [state.debtMicro - paid]) }
         if micro > 0 {
-            try insertLot(kind, micro: micro, remaining: micro - paid, expiresAt: expiresAt, cycle: cycle, at: at, in: db)
+            try insertLot(kind, micro: micro, remaining: micro - paid, expiresAt: expiresAt, cycle: cycle, at: at, ids: &ids,
+                          in: db)
         }
         let balance = try account(in: db).balanceMicro + micro
         try db.run("UPDATE account SET balance_micro = ? WHERE id = 1", [balance])
         let note = paid > 0 ? "; \(Credits.format(micro: paid)) of it paid the overdraft" : ""
-        try insertLedgerEntry(at: at, kind: ledgerKind, amount: micro, balanceAfter: balance, plan: plan,
-                              detail: detail + note, in: db)
+        try insertLedger(id: ids.next("led_"), at: at, kind: ledgerKind, amount: micro, balanceAfter: balance, plan: plan,
+                         detail: detail + note, into: db)
     }
 
     /// Replaces every lot with one non-expiring adjustment lot of `balance` (or debt, below zero):
     /// what `PATCH /v1/account {"balance"}` and `account set --balance` do.
-    static func setBalanceLots(_ balance: Int64, at: Date, in db: Connection) throws {
+    static func setBalanceLots(_ balance: Int64, at: Date, ids: inout IDMint, in db: Connection) throws {
         try db.run("UPDATE credit_lots SET remaining_micro = 0 WHERE remaining_micro > 0")
         try db.run("UPDATE account SET debt_micro = ? WHERE id = 1", [max(0, -balance)])
-        if balance > 0 { try insertLot(.adjustment, micro: balance, expiresAt: nil, cycle: nil, at: at, in: db) }
+        if balance > 0 { try insertLot(.adjustment, micro: balance, expiresAt: nil, cycle: nil, at: at, ids: &ids, in: db) }
     }
 
     /// A plan change starts a new cycle now: the old cycle's unspent monthly credits expire, and the
     /// new plan's grant is added, expiring a month from now.
-    static func startCycleForPlanChange(to plan: Plan, at now: Date, in db: Connection) throws {
+    static func startCycleForPlanChange(to plan: Plan, at now: Date, ids: inout IDMint, in db: Connection) throws {
         var state = try cycleState(in: db)
-        if state.anchor == nil { _ = try applyDueCycles(now: now, in: db) }
+        if state.anchor == nil { _ = try applyDueCycles(now: now, ids: &ids, in: db) }
         state = try cycleState(in: db)
-        try expireMonthly(endingBy: nil, cycle: state.cycle, at: now, in: db)
+        try expireMonthly(endingBy: nil, cycle: state.cycle, at: now, ids: &ids, in: db)
         state.cycle += 1
         state.base = state.cycle
         state.anchor = now
@@ -262,7 +278,7 @@ extension KeyStore {
         let current = cycle(state, state.cycle)
         try grantLot(.monthly, micro: monthlyGrant(plan, state), expiresAt: current.end, cycle: current.number, at: now,
                      ledgerKind: .grant, detail: "cycle \(current.number): \(plan.displayName) monthly credits (plan change)",
-                     in: db)
+                     ids: &ids, in: db)
     }
 
     /// Spends `cost`, charged at `time`, from the lots live then: those that expire first, then the
@@ -306,27 +322,19 @@ extension KeyStore {
     }
 
     private static func insertLot(_ kind: CreditLot.Kind, micro: Int64, remaining: Int64? = nil, expiresAt: Date?, cycle: Int?,
-                                  at: Date, in db: Connection) throws {
+                                  at: Date, ids: inout IDMint, in db: Connection) throws {
         try db.run("""
             INSERT INTO credit_lots (id, kind, amount_micro, remaining_micro, granted_at, expires_at, cycle)
             VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, ["lot_" + (try SecureRandom.base62(20)), kind.rawValue, micro, remaining ?? micro, at.unixSeconds,
+            """, [ids.next("lot_"), kind.rawValue, micro, remaining ?? micro, at.unixSeconds,
                   expiresAt?.unixSeconds, cycle])
-    }
-
-    private static func insertLedgerEntry(at: Date, kind: LedgerEntry.Kind, amount: Int64, balanceAfter: Int64,
-                                          plan: Plan? = nil, detail: String, in db: Connection) throws {
-        try db.run("""
-            INSERT INTO ledger (id, at, kind, amount_micro, balance_after_micro, plan, detail) VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, ["led_" + (try SecureRandom.base62(20)), at.unixSeconds, kind.rawValue, amount, balanceAfter, plan?.rawValue,
-                  detail])
     }
 
     private static func lot(_ row: Row) throws -> CreditLot {
         let kind: String = try row[1]
         let cycle: Int? = try row[6]
         return CreditLot(id: try row[0], kind: CreditLot.Kind(rawValue: kind) ?? .adjustment, amountMicro: try row[2],
-                         remainingMicro: try row[3], grantedAt: Date(unixSeconds: try row[4]), expiresAt: try optionalDate(row, 5),
+                         remainingMicro: try row[3], grantedAt: Date(unixSeconds: try row[4]), expiresAt: try row.optionalDate(5),
                          cycle: cycle)
     }
 }

@@ -1,12 +1,8 @@
 import FoundationEssentials
 
 extension KeyStore {
-    static let keyColumns = """
-        id, name, hint, created_at, expires_at, rate_limit_rpm, deactivated_at, last_used_at, requests_2xx, requests_4xx, \
-        rolled_from, rolled_to, grace_until, rate_group, allowed_cidrs
-        """
-    /// How many columns `keyColumns` names; the gate's query reads the account's after them.
-    static let keyColumnCount: Int32 = 15
+    /// The select list of a key row (`APIKeyRecord.columns`).
+    static let keyColumns = APIKeyRecord.columns.selectList()
 
     /// SQL for "this key works now" (bind `now` twice): stored active, not expired, no grace over.
     static let worksNowSQL = "status = 'active' AND (expires_at IS NULL OR expires_at > ?) AND (grace_until IS NULL OR grace_until > ?)"
@@ -196,7 +192,7 @@ extension KeyStore {
             try db.transaction(.deferred) {
                 let start = try Self.sequence(after: cursor, in: "api_keys", db)
                 let rows = try db.rows(sql, [start] + arguments + [limit + 1])
-                return Self.page(try rows.map(Self.record), limit: limit, id: \.id)
+                return Self.page(try rows.map { try APIKeyRecord(reading: $0) }, limit: limit, id: \.id)
             }
         }
     }
@@ -271,24 +267,6 @@ extension KeyStore {
         }
     }
 
-    /// Checks a presented secret: format first (no database), then a lookup of its SHA-256.
-    ///
-    /// Never cached: a deactivation by another process on the same file counts from the next call.
-    public func authenticate(secret: String) throws -> AuthResult {
-        guard APIKeyFormat.isWellFormed(secret) else { return .malformed }
-        // Looking up by digest leaks at most timing about the digest, never about the secret.
-        let hash = SHA256.digest(secret)
-        let found = try read { db in
-            try db.row("SELECT \(Self.keyColumns) FROM api_keys WHERE secret_sha256 = ?", [hash]).map(Self.record)
-        }
-        guard let record = found else { return .unknown }
-        switch record.status(at: clock.now()) {
-        case .active: return .valid(record)
-        case .inactive: return .inactive(record)
-        case .expired: return .expired(record)
-        }
-    }
-
     /// The keys whose secrets have these SHA-256 digests, by digest, from one read. Digests no key
     /// has are absent. For the leak scanner: it knows a found key only by its digest.
     public func keys(secretSHA256 digests: [[UInt8]]) throws -> [[UInt8]: APIKeyRecord] {
@@ -299,23 +277,10 @@ extension KeyStore {
                 var found: [[UInt8]: APIKeyRecord] = [:]
                 for digest in wanted {
                     if let row = try db.row("SELECT \(Self.keyColumns) FROM api_keys WHERE secret_sha256 = ?", [digest]) {
-                        found[digest] = try Self.record(row)
+                        found[digest] = try APIKeyRecord(reading: row)
                     }
                 }
                 return found
-            }
-        }
-    }
-
-    /// Records when keys were last used, all in one transaction. Never moves a time backwards.
-    public func touchLastUsed(_ times: [String: Date]) throws {
-        guard !times.isEmpty else { return }
-        try write { db in
-            for (id, date) in times {
-                let seconds = date.unixSeconds
-                try db.run(
-                    "UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)",
-                    [seconds, id, seconds])
             }
         }
     }
@@ -331,45 +296,9 @@ extension KeyStore {
         }
     }
 
-    // MARK: - Shared with the audit log
-
-    /// The `seq` to list below: past the end for no cursor, else the cursor item's own.
-    static func sequence(after cursor: String?, in table: String, _ db: Connection) throws -> Int64 {
-        guard let cursor else { return .max }
-        guard let seq: Int64 = try db.value("SELECT seq FROM \(table) WHERE id = ?", [cursor]) else {
-            throw KeyStoreError.unknownCursor(cursor)
-        }
-        return seq
-    }
-
-    static func checkLimit(_ limit: Int) throws {
-        guard (1...maxPageSize).contains(limit) else { throw KeyStoreError.invalidLimit(limit) }
-    }
-
-    /// Builds a page from up to `limit + 1` fetched items: the extra one only says there is more.
-    static func page<Item>(_ fetched: [Item], limit: Int, id: (Item) -> String) -> Page<Item> {
-        let items = Array(fetched.prefix(limit))
-        let hasMore = fetched.count > limit
-        return Page(items: items, hasMore: hasMore, nextCursor: hasMore ? items.last.map(id) : nil)
-    }
-
     // MARK: - Private
 
     static func key(id: String, in db: Connection) throws -> APIKeyRecord? {
-        try db.row("SELECT \(keyColumns) FROM api_keys WHERE id = ?", [id]).map(record)
-    }
-
-    static func record(_ row: Row) throws -> APIKeyRecord {
-        APIKeyRecord(
-            id: try row[0], name: try row[1], hint: try row[2], createdAt: Date(unixSeconds: try row[3]),
-            expiresAt: try optionalDate(row, 4), rateLimitRPM: try row[5],
-            deactivatedAt: try optionalDate(row, 6), lastUsedAt: try optionalDate(row, 7),
-            succeededRequests: try row[8], refusedRequests: try row[9], rolledFrom: try row[10], rolledTo: try row[11],
-            graceUntil: try optionalDate(row, 12), rateGroup: try row[13], allowedCIDRs: CIDR.list(stored: try row[14]))
-    }
-
-    static func optionalDate(_ row: Row, _ index: Int) throws -> Date? {
-        let seconds: Int64? = try row[index]
-        return seconds.map(Date.init(unixSeconds:))
+        try db.row("SELECT \(keyColumns) FROM api_keys WHERE id = ?", [id]).map { try APIKeyRecord(reading: $0) }
     }
 }
