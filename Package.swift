@@ -79,6 +79,8 @@ let package = Package(
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
         .testTarget(name: "KeyStoreTests", dependencies: ["KeyStore", "TestSupport"]),
         .testTarget(name: "EmulatorTests", dependencies: ["ThetaConsole"]),
+        // The admin API and the route kit in process: the frozen router, no socket, no binary.
+        .testTarget(name: "ThetaConsoleTests", dependencies: ["ThetaConsole", "KeyStore", "HTTPServer", "TestSupport"]),
         // Drives the console in headless Chromium through our own WebDriver client.
         .testTarget(name: "BrowserTests", dependencies: ["TestSupport"]),
         .testTarget(name: "AudioProbeTests", dependencies: ["AudioProbe", "TestSupport"], resources: [.copy("Fixtures")]),

@@ -33,24 +33,24 @@ public final class ThetaConsoleApp: Sendable {
     public func makeRouter() -> Router {
         var router = RouterBuilder()
         router.check(RequestOrigins(bindHost: configuration.server.host, allowedHosts: configuration.allowedHosts).check)
-        let auth = AdminAuth(store: store, fixedTokenHash: configuration.adminToken.map(KeyStore.hashToken))
-        let admin = AdminAPI(store: store, recorder: recorder, clock: clock, auth: auth, maxKeyRPM: configuration.maxKeyRPM,
-                             allowKeyImport: configuration.allowKeyImport, logger: logger)
-        admin.register(in: &router)
-        let account = AccountAPI(store: store, recorder: recorder, maxKeyRPM: configuration.maxKeyRPM)
-        account.register(in: &router, admin: admin)
-        UsageAPI(store: store).register(in: &router, admin: admin)
-        LeaksAPI(store: store).register(in: &router, admin: admin)
+        let kit = RouteKit(auth: AdminAuth(store: store, fixedTokenHash: configuration.adminToken.map(KeyStore.hashToken)),
+                           recorder: recorder, logger: logger)
+        KeysAPI(store: store, clock: clock, kit: kit, maxKeyRPM: configuration.maxKeyRPM,
+                allowKeyImport: configuration.allowKeyImport).register(in: &router)
+        AuditAPI(store: store, kit: kit).register(in: &router)
+        AccountAPI(kit: kit, store: store, recorder: recorder, maxKeyRPM: configuration.maxKeyRPM).register(in: &router)
+        UsageAPI(kit: kit, store: store).register(in: &router)
+        LeaksAPI(kit: kit, store: store).register(in: &router)
         if let manual = clock as? ManualClock {
-            ClockAPI(clock: manual, store: store, recorder: recorder).register(in: &router, admin: admin)
+            ClockAPI(kit: kit, clock: manual, store: store, recorder: recorder).register(in: &router)
         }
-        FaultsAPI(book: faults, clock: clock).register(in: &router, admin: admin)
-        StubsAPI(book: stubs, clock: clock).register(in: &router, admin: admin)
-        FixtureAPI(store: store, recorder: recorder, limiter: limiter, faults: faults, stubs: stubs, requestLog: requestLog,
-                   allowReset: configuration.allowReset, startPlan: configuration.plan ?? .free,
+        FaultsAPI(kit: kit, book: faults, clock: clock).register(in: &router)
+        StubsAPI(kit: kit, book: stubs, clock: clock).register(in: &router)
+        FixtureAPI(kit: kit, store: store, recorder: recorder, limiter: limiter, faults: faults, stubs: stubs,
+                   requestLog: requestLog, allowReset: configuration.allowReset, startPlan: configuration.plan ?? .free,
                    startBalanceMicro: configuration.creditsMicro)
-            .register(in: &router, admin: admin)
-        SpeechAPI(store: store, recorder: recorder, limiter: limiter, account: account, clock: clock,
+            .register(in: &router)
+        SpeechAPI(store: store, recorder: recorder, limiter: limiter, clock: clock,
                   maxUploadBytes: configuration.maxUploadBytes, faults: faults,
                   processingTimeout: configuration.processingTimeoutSeconds, requestLog: requestLog,
                   stubs: stubs, cycles: { [self] in applyDueCyclesIfNeeded() }, logger: logger)
@@ -115,8 +115,9 @@ public final class ThetaConsoleApp: Sendable {
 
     /// `serve --seed-keys`: adds the keys of a JSON array `[{name, key, rate_limit_rpm?, expires_at?,
     /// allowed_cidrs?}]` whose secrets are not stored yet, in one transaction, and returns how many
-    /// were added. Every entry is checked before anything is written; a bad one stops start-up with
-    /// a message naming the entry and the field, never the secret.
+    /// were added. Every entry is checked before anything is written, by the parser `POST /v1/keys`
+    /// uses (`KeySpecJSON`); a bad one stops start-up with a message naming the entry and the field,
+    /// never the secret.
     public func seedKeys(json bytes: [UInt8]) throws -> (added: Int, total: Int) {
         struct SeedError: Error, CustomStringConvertible {
             let description: String
@@ -130,32 +131,19 @@ public final class ThetaConsoleApp: Sendable {
         guard case .array(let entries) = document else {
             throw SeedError(description: "--seed-keys: the file must hold a JSON array of keys")
         }
-        let allowed: Set<String> = ["name", "key", "rate_limit_rpm", "expires_at", "allowed_cidrs"]
         var keys: [(spec: KeySpec, secret: String)] = []
         for (index, entry) in entries.enumerated() {
             func fail(_ message: String) -> SeedError { SeedError(description: "--seed-keys: entry \(index): \(message)") }
-            guard case .object(let members) = entry else { throw fail("must be an object") }
-            if let unknown = members.first(where: { !allowed.contains($0.0) }) {
-                throw fail("unknown field \(unknown.0.debugDescription.prefix(80))")
-            }
-            guard let secret = entry["key"]?.stringValue else { throw fail("key is required") }
-            guard APIKeyFormat.isWellFormed(secret) else { throw fail(KeySpecError.keyMalformed.message) }
-            var cidrs: [String]?
-            if let list = entry["allowed_cidrs"], !list.isNull {
-                guard case .array(let items) = list, let strings = Optional(items.compactMap(\.stringValue)),
-                      strings.count == items.count else { throw fail("allowed_cidrs must be a list of strings") }
-                cidrs = strings
-            }
-            let rpm = entry["rate_limit_rpm"].flatMap { $0.isNull ? nil : $0 }
-            if let rpm, rpm.intValue == nil { throw fail(KeySpecError.rateLimitRange(maxRPM: configuration.maxKeyRPM).message) }
+            guard case .object = entry else { throw fail("must be an object") }
+            // The API's parser, so a seed entry is refused exactly as `POST /v1/keys` would refuse it.
+            let fields: KeySpecJSON
             do {
-                let spec = try KeySpec.validate(
-                    name: entry["name"]?.stringValue, expiresAt: entry["expires_at"]?.stringValue,
-                    rateLimitRPM: rpm?.intValue, allowedCIDRs: cidrs, now: clock.now(), maxRPM: configuration.maxKeyRPM)
-                keys.append((spec, secret))
+                fields = try KeySpecJSON(entry, importAllowed: true, maxKeyRPM: configuration.maxKeyRPM, now: clock.now())
             } catch {
-                throw fail(error.message)
+                throw fail(error.detail)
             }
+            guard let secret = fields.secret else { throw fail("key is required") }
+            keys.append((fields.spec, secret))
         }
         let added = try store.seedKeys(keys, actor: "seed")
         return (added, keys.count)

@@ -6,10 +6,11 @@
 //   to the same value, and writing that again gives the same bytes;
 // - what the parser accepts, Foundation's JSONSerialization accepts too (ours is the stricter one;
 //   numbers beyond Double's range are left out, as Foundation refuses them);
-// - the POST /v1/keys path (`AdminAPI.createKey`'s field reading, then `KeySpec.validate`) never
-//   traps, and an accepted spec keeps its promises: trimmed name of 1…100 code points, rate limit
-//   in range, expiry in whole seconds after `now` that `RFC3339.string` writes as RFC 3339 and
-//   `RFC3339.date` reads back to the same instant;
+// - the POST /v1/keys path (`KeySpecJSON`'s field reading, mirrored here because KeySpecJSON
+//   imports KeyStore, then `KeySpec.validate`) never traps, and an accepted spec keeps its
+//   promises: trimmed name of 1…100 code points, rate limit in range, expiry in whole seconds
+//   after `now` that `RFC3339.string` writes as RFC 3339 and `RFC3339.date` reads back to the
+//   same instant;
 // - every string in the body, read as a timestamp, does not trap `RFC3339`; one it reads lies in
 //   years 0000…9999 and is written back by `RFC3339.string` as the same (whole-second) instant;
 // - every number in the body, read as a balance (PATCH /v1/account), does not trap
@@ -66,7 +67,7 @@ func numbers(in value: JSONValue) -> [String] {
     }
 }
 
-/// What `AdminAPI.createKey` does with a body before the store: nil where it would answer 4xx.
+/// What `KeySpecJSON` (POST /v1/keys) does with a body before the store: nil where it would answer 4xx.
 func createKeySpec(_ value: JSONValue, maxRPM: Int) -> KeySpec? {
     guard case .object(let members) = value,
           members.allSatisfy({ ["name", "expires_at", "rate_limit_rpm"].contains($0.0) }) else { return nil }

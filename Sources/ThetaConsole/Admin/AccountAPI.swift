@@ -4,6 +4,7 @@ import KeyStore
 
 /// `/v1/account`: the emulated account's plan and balance, and its credit history.
 struct AccountAPI: Sendable {
+    let kit: RouteKit
     let store: KeyStore
     let recorder: UsageRecorder
     /// `serve --max-key-rpm`: the highest `rate_limit_rpm` a new key may have (100 by default).
@@ -11,17 +12,17 @@ struct AccountAPI: Sendable {
 
     static let patchFields: Set<String> = ["plan", "balance"]
 
-    func register(in router: inout RouterBuilder, admin: AdminAPI) {
-        admin.readRoute(&router, .GET, "/v1/account", show)
-        admin.route(&router, .PATCH, "/v1/account") { request in try update(request, admin: admin) }
-        admin.readRoute(&router, .GET, "/v1/account/ledger", ledger)
-        admin.readRoute(&router, .GET, "/v1/account/lots", lots)
-        admin.route(&router, .POST, "/v1/account/top-ups") { request in try topUp(request, admin: admin) }
+    func register(in router: inout RouterBuilder) {
+        kit.readRoute(&router, .GET, "/v1/account", show)
+        kit.route(&router, .PATCH, "/v1/account") { request in try update(request) }
+        kit.readRoute(&router, .GET, "/v1/account/ledger", ledger)
+        kit.readRoute(&router, .GET, "/v1/account/lots", lots)
+        kit.route(&router, .POST, "/v1/account/top-ups") { request in try topUp(request) }
     }
 
     /// `POST /v1/account/top-ups {"amount": "10.00"}`: Pro and above, at least 10 credits; the lot
     /// never expires. 402 on Free and Starter (as a payment-required answer, like the API's).
-    private func topUp(_ request: Request, admin: AdminAPI) throws -> Reply {
+    private func topUp(_ request: Request) throws -> Reply {
         let body = try JSONBody.object(request.body, allowed: ["amount"])
         let text: String
         switch body["amount"] {
@@ -33,7 +34,7 @@ struct AccountAPI: Sendable {
             throw HTTPError(422, "amount must be a number of credits from 10 to 1000000 with at most 6 decimals (the minimum top-up is 10 credits, $10)")
         }
         recorder.flush { _ in }
-        return admin.afterWrite(request, { done in
+        return kit.afterWrite({ done in
             store.topUp(micro: micro, actor: "api", remoteAddress: request.remoteAddress, then: done)
         }) { _ in
             .json(201, try accountJSON())
@@ -45,7 +46,7 @@ struct AccountAPI: Sendable {
         var json = JSONWriter()
         json.beginObject()
         json.beginArray("data")
-        for lot in try store.creditLots(limit: try AdminAPI.limit(request.info.query)) {
+        for lot in try store.creditLots(limit: try RouteKit.limit(request.info.query)) {
             json.beginObject()
             json.field("id", lot.id)
             json.field("kind", lot.kind.rawValue)
@@ -73,7 +74,7 @@ struct AccountAPI: Sendable {
         .json(200, try accountJSON())
     }
 
-    private func update(_ request: Request, admin: AdminAPI) throws -> Reply {
+    private func update(_ request: Request) throws -> Reply {
         let body = try JSONBody.object(request.body, allowed: Self.patchFields)
         var plan: Plan?
         if let value = body["plan"] {
@@ -93,7 +94,7 @@ struct AccountAPI: Sendable {
         // the balance that holds from now on.
         recorder.flush { _ in }
         let (newPlan, newBalance) = (plan, balance)
-        return admin.afterWrite(request, { done in
+        return kit.afterWrite({ done in
             store.updateAccount(plan: newPlan, balanceMicro: newBalance, actor: "api", remoteAddress: request.remoteAddress,
                                 reason: "PATCH /v1/account", then: done)
         }) { _ in
@@ -105,7 +106,7 @@ struct AccountAPI: Sendable {
         let query = request.info.query
         let page: Page<LedgerEntry>
         do {
-            page = try store.ledger(limit: try AdminAPI.limit(query), after: query["after"].flatMap { $0.isEmpty ? nil : $0 })
+            page = try store.ledger(limit: try RouteKit.limit(query), after: query["after"].flatMap { $0.isEmpty ? nil : $0 })
         } catch KeyStoreError.unknownCursor {
             throw HTTPError(422, "after does not name a ledger entry")
         }

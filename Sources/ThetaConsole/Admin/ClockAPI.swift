@@ -5,13 +5,14 @@ import KeyStore
 /// `/v1/clock`, only when `serve --fake-time` started a manual clock: lets a test suite move time,
 /// to see keys expire and rate-limit windows slide without waiting.
 struct ClockAPI: Sendable {
+    let kit: RouteKit
     let clock: ManualClock
     let store: KeyStore
     let recorder: UsageRecorder
 
-    func register(in router: inout RouterBuilder, admin: AdminAPI) {
-        admin.route(&router, .GET, "/v1/clock", show)
-        admin.route(&router, .POST, "/v1/clock", move)
+    func register(in router: inout RouterBuilder) {
+        kit.route(&router, .GET, "/v1/clock", show)
+        kit.route(&router, .POST, "/v1/clock") { request in try move(request) }
     }
 
     private func show(_ request: Request) throws -> Reply {
@@ -42,15 +43,8 @@ struct ClockAPI: Sendable {
         // Usage from before the move is written first (the writer keeps queue order), then every
         // cycle start the move passed is applied, in order, before the answer.
         recorder.flush { _ in }
-        return .later { [store, clock] responder in
-            store.applyDueCycles { result in
-                responder.respond {
-                    if case .failure(let error) = result {
-                        return .error(AdminAPI.httpError(for: error, logger: .init(label: "theta-console")))
-                    }
-                    return .json(200, Self.json(clock))
-                }
-            }
+        return kit.afterWrite({ done in store.applyDueCycles(then: done) }) { [clock] _ in
+            .json(200, Self.json(clock))
         }
     }
 

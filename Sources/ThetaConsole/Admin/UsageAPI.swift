@@ -5,11 +5,12 @@ import KeyStore
 /// `GET /v1/keys/{id}/usage` and `GET /v1/account/usage`: usage over time in zero-filled buckets.
 /// Both are read routes, so an answer counts every request already answered (read-your-writes).
 struct UsageAPI: Sendable {
+    let kit: RouteKit
     let store: KeyStore
 
-    func register(in router: inout RouterBuilder, admin: AdminAPI) {
-        admin.readRoute(&router, .GET, "/v1/keys/{id}/usage", keyUsage)
-        admin.readRoute(&router, .GET, "/v1/account/usage", accountUsage)
+    func register(in router: inout RouterBuilder) {
+        kit.readRoute(&router, .GET, "/v1/keys/{id}/usage", keyUsage)
+        kit.readRoute(&router, .GET, "/v1/account/usage", accountUsage)
     }
 
     private func keyUsage(_ request: Request) throws -> Response {

@@ -4,6 +4,7 @@ import KeyStore
 
 /// `/v1/faults`: create, list and remove fault rules (admin token required).
 struct FaultsAPI: Sendable {
+    let kit: RouteKit
     let book: FaultBook
     let clock: any Clock
 
@@ -11,8 +12,8 @@ struct FaultsAPI: Sendable {
     static let fields: Set<String> = ["endpoint", "key_id", "times", "probability", "seed", "action"]
     static let actionFields: Set<String> = ["status", "detail", "retry_after", "delay_ms", "reset", "truncate", "timeout"]
 
-    func register(in router: inout RouterBuilder, admin: AdminAPI) {
-        book.rules.register(in: &router, admin: admin, path: "/v1/faults", noun: "fault", plural: "fault rules", create: rule)
+    func register(in router: inout RouterBuilder) {
+        book.rules.register(in: &router, kit: kit, path: "/v1/faults", noun: "fault", plural: "fault rules", create: rule)
     }
 
     private func rule(_ request: Request) throws -> FaultBook.Rule {

@@ -5,6 +5,7 @@ import KeyStore
 /// `POST /v1/reset` (only under `serve --allow-reset`) and `GET /v1/requests` (only under
 /// `serve --record-requests N`): state between tests, and what a client sent.
 struct FixtureAPI: Sendable {
+    let kit: RouteKit
     let store: KeyStore
     let recorder: UsageRecorder
     let limiter: RateLimiter
@@ -19,14 +20,14 @@ struct FixtureAPI: Sendable {
 
     /// The routes always exist (a wrong method gets 405 with `Allow`), but answer 404 unless the
     /// server was started with the flag that enables them.
-    func register(in router: inout RouterBuilder, admin: AdminAPI) {
-        admin.route(&router, .POST, "/v1/reset", bodyOptional: true) { request in
+    func register(in router: inout RouterBuilder) {
+        kit.route(&router, .POST, "/v1/reset", bodyOptional: true) { request in
             guard allowReset else {
                 throw HTTPError(404, "not found: POST /v1/reset needs the server started with --allow-reset")
             }
             return reset(request)
         }
-        admin.route(&router, .GET, "/v1/requests") { request in
+        kit.route(&router, .GET, "/v1/requests") { request in
             guard let requestLog else {
                 throw HTTPError(404, "not found: GET /v1/requests needs the server started with --record-requests N")
             }
@@ -64,7 +65,7 @@ struct FixtureAPI: Sendable {
                     responder.respond {
                         switch result {
                         case .success: Response(status: 204)
-                        case .failure(let error): .error(AdminAPI.httpError(for: error, logger: .init(label: "theta-console")))
+                        case .failure(let error): .error(kit.httpError(for: error))
                         }
                     }
                 }

@@ -54,16 +54,16 @@ final class RuleList<Rule: FixtureRule>: Sendable {
 
     /// `GET`, `DELETE` on `path` and `DELETE` on `path/{id}`; `create` makes a rule from a POST.
     /// `noun` names one rule in a 404 ("fault not found"), `plural` the limit ("at most 100 stubs").
-    func register(in router: inout RouterBuilder, admin: AdminAPI, path: String, noun: String, plural: String,
+    func register(in router: inout RouterBuilder, kit: RouteKit, path: String, noun: String, plural: String,
                   create: @escaping @Sendable (Request) throws -> Rule) {
-        admin.route(&router, .POST, path) { [self] request in
+        kit.route(&router, .POST, path) { [self] request in
             let rule = try create(request)
             guard add(rule) else { throw HTTPError(422, "at most \(capacity) \(plural) at a time") }
             var json = JSONWriter()
             rule.writeJSON(to: &json)
             return .now(.json(201, json.bytes, headers: HTTPHeaders([("Location", "\(path)/\(rule.id)")])))
         }
-        admin.route(&router, .GET, path) { [self] _ in
+        kit.route(&router, .GET, path) { [self] _ in
             var json = JSONWriter()
             json.beginObject()
             json.beginArray("data")
@@ -72,11 +72,11 @@ final class RuleList<Rule: FixtureRule>: Sendable {
             json.endObject()
             return .now(.json(200, json.bytes))
         }
-        admin.route(&router, .DELETE, path) { [self] _ in
+        kit.route(&router, .DELETE, path) { [self] _ in
             removeAll()
             return .now(Response(status: 204))
         }
-        admin.route(&router, .DELETE, path + "/{id}") { [self] request in
+        kit.route(&router, .DELETE, path + "/{id}") { [self] request in
             guard let id = request.parameters["id"], remove(id: id) else { throw HTTPError(404, "\(noun) not found") }
             return .now(Response(status: 204))
         }

@@ -5,14 +5,15 @@ import KeyStore
 /// `/v1/stubs`: create, list and remove response stubs (admin token required), and
 /// `serve --stubs FILE`, which loads a JSON array of the same objects at start-up.
 struct StubsAPI: Sendable {
+    let kit: RouteKit
     let book: StubBook
     let clock: any Clock
 
     static let fields: Set<String> = ["endpoint", "match", "response"]
     static let matchFields: Set<String> = ["filename", "gold_text", "audio_sha256"]
 
-    func register(in router: inout RouterBuilder, admin: AdminAPI) {
-        book.stubs.register(in: &router, admin: admin, path: "/v1/stubs", noun: "stub", plural: "stubs") { [clock] request in
+    func register(in router: inout RouterBuilder) {
+        book.stubs.register(in: &router, kit: kit, path: "/v1/stubs", noun: "stub", plural: "stubs") { [clock] request in
             try Self.stub(try JSONBody.object(request.body, allowed: Self.fields), clock: clock)
         }
     }

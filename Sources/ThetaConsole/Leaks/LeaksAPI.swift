@@ -6,6 +6,7 @@ import KeyStore
 /// `"deactivate": true` every active one is deactivated, each in its own transaction on the writer
 /// thread, and the answer follows the last commit.
 struct LeaksAPI: Sendable {
+    let kit: RouteKit
     let store: KeyStore
 
     /// The body's cap, 1 MiB: more than the other admin routes' 64 KiB, for pasted files.
@@ -13,11 +14,11 @@ struct LeaksAPI: Sendable {
     static let fields: Set<String> = ["text", "deactivate"]
     static let auditDetail = "leak_scan: POST /v1/leaks"
 
-    func register(in router: inout RouterBuilder, admin: AdminAPI) {
-        admin.route(&router, .POST, "/v1/leaks", maxBody: Self.maxBody) { request in try scan(request, admin: admin) }
+    func register(in router: inout RouterBuilder) {
+        kit.route(&router, .POST, "/v1/leaks", maxBody: Self.maxBody) { request in try scan(request) }
     }
 
-    private func scan(_ request: Request, admin: AdminAPI) throws -> Reply {
+    private func scan(_ request: Request) throws -> Reply {
         let body = try JSONBody.object(request.body, allowed: Self.fields)
         guard let textValue = body["text"] else { throw HTTPError(422, "text is required") }
         guard let text = textValue.stringValue else { throw HTTPError(422, "text must be a string") }
@@ -34,7 +35,7 @@ struct LeaksAPI: Sendable {
             }
         }
         let toDeactivate = ids
-        return admin.afterWrites(request, count: toDeactivate.count, { index, done in
+        return kit.afterWrites(count: toDeactivate.count, { index, done in
             store.deactivateKey(id: toDeactivate[index], actor: "api", remoteAddress: request.remoteAddress,
                                 detail: Self.auditDetail, then: done)
         }) { _ in

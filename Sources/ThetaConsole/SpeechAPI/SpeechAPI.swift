@@ -18,7 +18,6 @@ struct SpeechAPI: Sendable {
     let store: KeyStore
     let recorder: UsageRecorder
     let limiter: RateLimiter
-    let account: AccountAPI
     let clock: any Clock
     let maxUploadBytes: Int
     /// Test-suite fault rules (`/v1/faults`), checked right after the key is accepted.
@@ -66,7 +65,7 @@ struct SpeechAPI: Sendable {
         if store.cycleMayBeDue { cycles() }
         // 1. The key.
         let presented = info.head.headers.firstValue("x-api-key")
-        guard presented.count <= 1, let secret = presented.value.map { $0.trimmingWhitespace() }, !secret.isEmpty else {
+        guard presented.count <= 1, let secret = presented.value.map({ $0.trimmingWhitespace() }), !secret.isEmpty else {
             return .respond(.error(HTTPError(401, presented.count > 1 ? SpeechErrors.duplicateKey : SpeechErrors.missingKey)))
         }
         let state: (auth: AuthResult, account: Account?)

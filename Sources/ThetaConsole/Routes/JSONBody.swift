@@ -23,9 +23,14 @@ enum JSONBody {
         guard case .object(let members) = value else {
             throw HTTPError(422, "the request body must be a JSON object")
         }
+        try refuseUnknown(members, allowed: allowed)
+        return value
+    }
+
+    /// 422 naming the first member not in `allowed` (its name quoted, at most 80 characters).
+    static func refuseUnknown(_ members: [(String, JSONValue)], allowed: Set<String>) throws(HTTPError) {
         if let unknown = members.first(where: { !allowed.contains($0.0) }) {
             throw HTTPError(422, "unknown field \(unknown.0.debugDescription.prefix(80))")
         }
-        return value
     }
 }
