@@ -79,8 +79,9 @@ let package = Package(
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
         .testTarget(name: "KeyStoreTests", dependencies: ["KeyStore", "TestSupport"]),
         .testTarget(name: "EmulatorTests", dependencies: ["ThetaConsole"]),
-        // The admin API and the route kit in process: the frozen router, no socket, no binary.
-        .testTarget(name: "ThetaConsoleTests", dependencies: ["ThetaConsole", "KeyStore", "HTTPServer", "TestSupport"]),
+        // The app in process: requests through the frozen router (RouterDriver), no socket, no binary;
+        // its servers start from the same flags as `serve` (ServeCommand).
+        .testTarget(name: "ThetaConsoleTests", dependencies: ["theta-console", "ThetaConsole", "KeyStore", "HTTPServer", "TestSupport"]),
         // Drives the console in headless Chromium through our own WebDriver client.
         .testTarget(name: "BrowserTests", dependencies: ["TestSupport"]),
         .testTarget(name: "AudioProbeTests", dependencies: ["AudioProbe", "TestSupport"], resources: [.copy("Fixtures")]),

@@ -149,16 +149,8 @@ struct ServeCommand: ParsableCommand {
         return adminToken ?? ProcessInfo.processInfo.environment["THETA_CONSOLE_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    func run() throws {
-        ShutdownSignals.install()
-        let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
-        let logger = Logger(label: "theta-console")
-
+    /// The configuration these flags give.
+    func makeConfiguration() throws -> AppConfiguration {
         var configuration = AppConfiguration()
         configuration.databasePath = database.db
         configuration.adminToken = try resolvedAdminToken()
@@ -182,25 +174,47 @@ struct ServeCommand: ParsableCommand {
         configuration.plan = plan
         configuration.creditsMicro = credits.flatMap(Credits.parse)
         configuration.maxUploadBytes = maxUploadMB * 1024 * 1024
+        return configuration
+    }
+
+    /// Opens the store and readies the app as `serve` does before it listens: the starting account,
+    /// stubs, seed keys and the admin token. Returns the token too when it was just generated, to
+    /// be shown once. Tests in process start their app here, from the same flags.
+    func makeApp(configuration: AppConfiguration, logger: Logger) throws -> (app: ThetaConsoleApp, newToken: String?) {
+        let clock: any Clock = fakeTime.flatMap(RFC3339.date(from:)).map { ManualClock($0) } ?? SystemClock()
+        let store = try KeyStore(path: database.db, clock: clock, maxDatabaseBytes: maxDbMB.map { Int64($0) * 1024 * 1024 })
+        let app = try ThetaConsoleApp(store: store, configuration: configuration, logger: logger)
+        try app.applyStartingAccount()
+        if let stubs {
+            guard let bytes = FileBytes.read(stubs) else {
+                throw ValidationError("--stubs: \(stubs) cannot be read")
+            }
+            let count = try app.loadStubs(json: bytes)
+            logger.info("loaded stubs", metadata: ["count": "\(count)"])
+        }
+        if let seedKeys {
+            let seeded = try app.seedKeys(json: try OwnerOnlyFile.read(seedKeys, option: "--seed-keys"))
+            logger.info("seeded keys", metadata: ["added": "\(seeded.added)", "in file": "\(seeded.total)"])
+        }
+        return (app, try app.ensureAdminToken())
+    }
+
+    func run() throws {
+        ShutdownSignals.install()
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "theta-console")
+
+        let configuration = try makeConfiguration()
 
         try runReportingFailures {
-            let clock: any Clock = fakeTime.flatMap(RFC3339.date(from:)).map { ManualClock($0) } ?? SystemClock()
-            let store = try KeyStore(path: database.db, clock: clock, maxDatabaseBytes: maxDbMB.map { Int64($0) * 1024 * 1024 })
-            let app = try ThetaConsoleApp(store: store, configuration: configuration, logger: logger)
-            try app.applyStartingAccount()
-            if let stubs {
-                guard let bytes = FileBytes.read(stubs) else {
-                    throw ValidationError("--stubs: \(stubs) cannot be read")
-                }
-                let count = try app.loadStubs(json: bytes)
-                logger.info("loaded stubs", metadata: ["count": "\(count)"])
-            }
-            if let seedKeys {
-                let seeded = try app.seedKeys(json: try OwnerOnlyFile.read(seedKeys, option: "--seed-keys"))
-                logger.info("seeded keys", metadata: ["added": "\(seeded.added)", "in file": "\(seeded.total)"])
-            }
-            if let token = try app.ensureAdminToken() {
-                emit("admin token (shown once, store it now): \(token)")
+            let (app, newToken) = try makeApp(configuration: configuration, logger: logger)
+            if let newToken {
+                emit("admin token (shown once, store it now): \(newToken)")
             }
             let server = HTTPServer(configuration: configuration.server, router: app.makeRouter(), logger: logger)
             let boundPort = try server.start()

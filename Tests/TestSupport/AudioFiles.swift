@@ -63,18 +63,3 @@ public struct MultipartBody {
         return body
     }
 }
-
-extension ServerProcess {
-    /// POSTs a multipart upload to an emulated endpoint with an `x-api-key`.
-    public func upload(_ path: String, key: String?, audio: [UInt8] = AudioFiles.wav(seconds: 1),
-                       fields: [(String, String)] = []) throws -> WireResponse {
-        let body = MultipartBody.upload(audio, fields: fields)
-        var headers = ["Content-Type": body.contentType]
-        if let key { headers["x-api-key"] = key }
-        return try RawHTTPClient.request(port: port, "POST", path, headers: headers, body: body.finished())
-    }
-
-    public func patch(_ path: String, json: String) throws -> WireResponse {
-        try RawHTTPClient.request(port: port, "PATCH", path, headers: authorization, json: json)
-    }
-}

@@ -121,15 +121,8 @@ public final class RawHTTPClient {
         }
         let head = String(decoding: buffer[0..<headEnd!], as: UTF8.self)
         buffer.removeFirst(headEnd! + 4)
-        var lines = head.components(separatedBy: "\r\n")
-        let statusLine = lines.removeFirst().split(separator: " ", maxSplits: 2)
-        guard statusLine.count >= 2, let status = Int(statusLine[1]) else { throw ClientError("bad status line: \(head)") }
-        let headers = lines.compactMap { line -> (name: String, value: String)? in
-            guard let colon = line.firstIndex(of: ":") else { return nil }
-            return (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
-        }
-        var response = WireResponse(status: status, headers: headers, body: [])
-        if headRequest || status == 204 || status == 304 || (100..<200).contains(status) { return response }
+        var response = try WireResponse.parseHead(head)
+        if headRequest || !response.mayHaveBody { return response }
         guard let lengthText = response.header("Content-Length"), let length = Int(lengthText) else {
             throw ClientError("response without Content-Length")
         }

@@ -53,7 +53,7 @@ public func runCLI(_ arguments: [String], environment: [String: String] = [:], i
 
 /// `theta-console serve` on port 0, started the way a test suite would use it as a fixture:
 /// wait for the listening line, read the port (and the admin token if one was generated).
-public final class ServerProcess: @unchecked Sendable {
+public final class ServerProcess: ThetaServer, @unchecked Sendable {
     public let process = Process()
     public let directory: TemporaryDirectory
     public let databasePath: String
@@ -162,7 +162,6 @@ public final class ServerProcess: @unchecked Sendable {
     public var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
     public var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
 
-    public var authorization: [String: String] { ["Authorization": "Bearer \(adminToken ?? "")"] }
 
     /// Sends a signal and waits for the exit status (nil if it did not exit in time).
     @discardableResult
@@ -186,26 +185,9 @@ public final class ServerProcess: @unchecked Sendable {
         return nil
     }
 
-    // MARK: - Admin API shortcuts
+    // MARK: - ThetaServer
 
-    public func get(_ path: String) throws -> WireResponse {
-        try RawHTTPClient.request(port: port, "GET", path, headers: authorization)
-    }
-
-    public func post(_ path: String, json: String) throws -> WireResponse {
-        try RawHTTPClient.request(port: port, "POST", path, headers: authorization, json: json)
-    }
-
-    public func delete(_ path: String) throws -> WireResponse {
-        try RawHTTPClient.request(port: port, "DELETE", path, headers: authorization)
-    }
-
-    /// Creates a key through the API and returns (id, secret).
-    public func createKey(name: String = "test key", extra: String = "") throws -> (id: String, secret: String) {
-        let response = try post("/v1/keys", json: #"{"name": "\#(name)"\#(extra)}"#)
-        guard response.status == 201, let id = response.object["id"] as? String, let key = response.object["key"] as? String else {
-            throw ClientError("create failed: \(response.status) \(response.detail ?? "")")
-        }
-        return (id, key)
+    public func request(_ method: String, _ path: String, headers: [String: String] = [:], body: [UInt8]?) throws -> WireResponse {
+        try RawHTTPClient.request(port: port, method, path, headers: headers, body: body)
     }
 }

@@ -216,7 +216,7 @@ final class Connection {
             self.exchange = exchange
             if case .length(let n) = head.framing, n > limit {
                 // Refuse before reading any of it (RFC 9110 §15.5.14).
-                respond(.error(HTTPError(413, "request body too large (limit \(limit) bytes)")), close: true)
+                respond(.error(.bodyTooLarge(limit: limit)), close: true)
                 return
             }
             if head.expectsContinue && hasBody {

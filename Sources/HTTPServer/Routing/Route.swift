@@ -37,7 +37,7 @@ public protocol BodySink: AnyObject {
 
 extension BodySink {
     public func oversized(limit: Int) -> Response {
-        .error(HTTPError(413, "request body too large (limit \(limit) bytes)"))
+        .error(.bodyTooLarge(limit: limit))
     }
 }
 

@@ -2,10 +2,10 @@ import Foundation
 import Testing
 import TestSupport
 
-@Suite("Admin API: key lifecycle through the real binary", .keepsEvidence)
+@Suite("Admin API: key lifecycle in process")
 struct KeyLifecycleTests {
     @Test func createListGetDeactivate_andListAgain() throws {
-        let server = try ServerProcess()
+        let server = try InProcessServer()
         let created = try server.post("/v1/keys", json: #"{"name": "ci bot", "rate_limit_rpm": 42, "expires_at": "2099-12-31"}"#)
         #expect(created.status == 201)
         let id = try #require(created.object["id"] as? String)
@@ -55,13 +55,13 @@ struct KeyLifecycleTests {
     }
 
     @Test func unknownKey_gets404() throws {
-        let server = try ServerProcess()
+        let server = try InProcessServer()
         #expect(try server.get("/v1/keys/key_doesnotexist0000000").status == 404)
         #expect(try server.delete("/v1/keys/key_doesnotexist0000000").status == 404)
     }
 
     @Test func listing_pagesNewestFirst_withCursor() throws {
-        let server = try ServerProcess(arguments: ["--plan", "pro"])
+        let server = try InProcessServer(arguments: ["--plan", "pro"])
         var ids: [String] = []
         for i in 0..<5 { ids.append(try server.createKey(name: "k\(i)").id) }
         var seen: [String] = []
@@ -77,7 +77,7 @@ struct KeyLifecycleTests {
     }
 
     @Test func listQuery_isValidated() throws {
-        let server = try ServerProcess()
+        let server = try InProcessServer()
         #expect(try server.get("/v1/keys?limit=0").status == 422)
         #expect(try server.get("/v1/keys?limit=101").status == 422)
         #expect(try server.get("/v1/keys?limit=abc").status == 422)
@@ -87,10 +87,10 @@ struct KeyLifecycleTests {
     }
 
     @Test func healthz_needsNoAuth_andOpenAPIIsServed() throws {
-        let server = try ServerProcess()
-        let health = try RawHTTPClient.request(port: server.port, "GET", "/healthz")
+        let server = try InProcessServer()
+        let health = try server.request("GET", "/healthz")
         #expect(health.status == 200 && health.object["status"] as? String == "ok")
-        let spec = try RawHTTPClient.request(port: server.port, "GET", "/openapi.yaml")
+        let spec = try server.request("GET", "/openapi.yaml")
         #expect(spec.status == 200)
         #expect(spec.text.hasPrefix("openapi: 3.1"))
         #expect(spec.header("Content-Type") == "application/yaml; charset=utf-8")

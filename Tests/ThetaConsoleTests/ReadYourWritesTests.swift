@@ -5,7 +5,7 @@ import TestSupport
 /// Every admin answer reflects every request the server has already answered: a test suite that
 /// makes a request and then reads the ledger, the account, a key or the audit log never sees a
 /// stale answer, though usage is still written in batches.
-@Suite("Read-your-writes on every admin read", .keepsEvidence)
+@Suite("Read-your-writes on every admin read")
 struct ReadYourWritesTests {
     /// What the server must report, kept by the test as it goes.
     struct Model {
@@ -17,7 +17,7 @@ struct ReadYourWritesTests {
     }
 
     @Test func twoHundredRandomRequests_eachReadBackAtOnce_withNoMismatch() throws {
-        let server = try ServerProcess(arguments: ["--plan", "enterprise", "--credits", "100", "--max-key-rpm", "5000"])
+        let server = try InProcessServer(arguments: ["--plan", "enterprise", "--credits", "100", "--max-key-rpm", "5000"])
         let live = [try server.createKey(name: "a", extra: #", "rate_limit_rpm": 5000"#),
                     try server.createKey(name: "b", extra: #", "rate_limit_rpm": 5000"#)]
         let dead = try server.createKey(name: "dead")
@@ -102,7 +102,7 @@ struct ReadYourWritesTests {
     /// Usage buckets are written by the same once-a-second flush, and their routes are read routes:
     /// a read right after each request, with no sleep, counts it.
     @Test func usageBuckets_readAtOnceAfterEachRequest_countIt() throws {
-        let server = try ServerProcess(arguments: ["--fake-time", "2030-01-01T00:00:00Z", "--plan", "enterprise",
+        let server = try InProcessServer(arguments: ["--fake-time", "2030-01-01T00:00:00Z", "--plan", "enterprise",
                                                    "--credits", "100", "--max-key-rpm", "5000"])
         let key = try server.createKey(name: "charted", extra: #", "rate_limit_rpm": 5000"#)
         let query = "granularity=minute&from=2030-01-01T00:00:00Z&to=2030-01-01T01:00:00Z"
@@ -131,8 +131,8 @@ struct ReadYourWritesTests {
     }
 
     @Test func aRefusedAdminToken_isInTheAuditLog_byTheTimeThe401Arrives() throws {
-        let server = try ServerProcess()
-        let refused = try RawHTTPClient.request(port: server.port, "GET", "/v1/keys", headers: ["Authorization": "Bearer wrong"])
+        let server = try InProcessServer()
+        let refused = try server.request("GET", "/v1/keys", headers: ["Authorization": "Bearer wrong"])
         #expect(refused.status == 401)
         let events = try server.get("/v1/audit-events?limit=1").object["data"] as? [[String: Any]] ?? []
         #expect(events.first?["action"] as? String == "admin.auth_failed")

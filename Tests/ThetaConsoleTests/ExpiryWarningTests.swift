@@ -2,15 +2,15 @@ import Foundation
 import Testing
 import TestSupport
 
-/// `expires_in_seconds` and `GET /v1/keys?expiring_within=…` through the real binary, on a clock
+/// `expires_in_seconds` and `GET /v1/keys?expiring_within=…` in process, on a clock
 /// that moves only through `POST /v1/clock`.
-@Suite("Expiry warnings: expires_in_seconds and expiring_within, to the second", .keepsEvidence)
+@Suite("Expiry warnings: expires_in_seconds and expiring_within, to the second")
 struct ExpiryWarningTests {
     /// 2030-01-01T00:00:00Z.
     static let start = "2030-01-01T00:00:00Z"
 
-    static func fakeTimeServer() throws -> ServerProcess {
-        try ServerProcess(arguments: ["--fake-time", start, "--plan", "pro"])
+    static func fakeTimeServer() throws -> InProcessServer {
+        try InProcessServer(arguments: ["--fake-time", start, "--plan", "pro"])
     }
 
     @Test func expiresInSeconds_countsDownToZero_andIsNullWithoutExpiryOrWhenInactive() throws {
@@ -138,12 +138,12 @@ struct ExpiryWarningTests {
 
     // MARK: - Helpers
 
-    private func advance(_ server: ServerProcess, _ seconds: String) throws {
+    private func advance(_ server: InProcessServer, _ seconds: String) throws {
         let moved = try server.post("/v1/clock", json: #"{"advance_seconds": \#(seconds)}"#)
         #expect(moved.status == 200, "moving the clock: \(moved.status) \(moved.text)")
     }
 
-    private func names(_ server: ServerProcess, _ query: String) throws -> [String] {
+    private func names(_ server: InProcessServer, _ query: String) throws -> [String] {
         let response = try server.get("/v1/keys?\(query)")
         #expect(response.status == 200, "\(query): \(response.status) \(response.text)")
         return (response.object["data"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }

@@ -1,0 +1,75 @@
+import Foundation
+import HTTPServer
+import KeyStore
+import Logging
+import TestSupport
+import ThetaConsole
+@testable import theta_console
+
+/// theta-console in the test's own process: `serve`'s flags parsed by `ServeCommand`, the app made
+/// as `serve` makes it, its usage flush thread running, and each request sent through the frozen
+/// router with `RouterDriver`. A request is written as wire bytes, read back by the real request
+/// parser, and its answer encoded as a connection encodes it, then parsed as a client would.
+/// No socket, no event loop, no binary: what needs those (framing, timeouts, signals) stays with
+/// `ServerProcess`.
+final class InProcessServer: ThetaServer, @unchecked Sendable {
+    let app: ThetaConsoleApp
+    let driver: RouterDriver
+    let adminToken: String?
+    /// The token the app generated, when none was given (shown once, as `serve` prints it).
+    let generatedToken: String?
+
+    /// Holds the database unless the test gives a path; removed with the server.
+    let directory = TemporaryDirectory()
+    let databasePath: String
+
+    /// A database file of its own by default, as `ServerProcess` has, so the same code runs (WAL,
+    /// the gate's cache under the wal-index header); `":memory:"` when a test asks for it.
+    init(arguments: [String] = [], databasePath: String? = nil,
+         adminToken: String? = "test-admin-token-0123456789") throws {
+        self.databasePath = databasePath ?? directory.file("theta-console.sqlite3")
+        var flags = ["--port", "0", "--db", self.databasePath]
+        if let adminToken { flags += ["--admin-token", adminToken] }
+        let command = try ServeCommand.parse(flags + arguments)
+        let (app, generated) = try command.makeApp(configuration: try command.makeConfiguration(),
+                                                   logger: Logger(label: "theta-console"))
+        self.app = app
+        self.generatedToken = generated
+        self.adminToken = adminToken ?? generated
+        driver = RouterDriver(app.makeRouter())
+        try app.startBackgroundWork()
+    }
+
+    deinit {
+        app.stopBackgroundWork()
+        try? app.store.close()
+    }
+
+    var store: KeyStore { app.store }
+
+    func request(_ method: String, _ path: String, headers: [String: String] = [:], body: [UInt8]?) throws -> WireResponse {
+        var text = "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\n"
+        for (name, value) in headers.sorted(by: { $0.key < $1.key }) { text += "\(name): \(value)\r\n" }
+        if let body { text += "Content-Length: \(body.count)\r\n" }
+        text += "\r\n"
+        return try send(Array(text.utf8) + (body ?? []))
+    }
+
+    /// One request given as wire bytes, read by the server's own parser.
+    func send(_ bytes: [UInt8]) throws -> WireResponse {
+        var parser = HTTPRequestParser()
+        var input = InputBuffer(bytes)
+        var head: RequestHead?
+        var body: [[UInt8]] = []
+        parsing: while let event = try parser.next(&input) {
+            switch event {
+            case .head(let parsed): head = parsed
+            case .body(let chunk): body.append(Array(chunk))
+            case .end: break parsing
+            }
+        }
+        guard let head else { throw ClientError("the request bytes hold no whole head") }
+        let response = try driver.send(head, body: body)
+        return try WireResponse.parse(driver.wire(response, for: head), headRequest: head.method == .HEAD)
+    }
+}
