@@ -1,13 +1,10 @@
-import Dispatch
 import FoundationEssentials
 import HTTPServer
 import KeyStore
 import Logging
-import PosixThreads
-import Synchronization
 
 /// Wires the key store to the HTTP server: the routes, the response policies, and the background
-/// work (flushing usage once a second).
+/// work (`Housekeeping`, on the usage-flush thread).
 public final class ThetaConsoleApp: Sendable {
     public let store: KeyStore
     public let configuration: AppConfiguration
@@ -18,7 +15,8 @@ public final class ThetaConsoleApp: Sendable {
     let faults = FaultBook()
     let stubs = StubBook()
     let requestLog: RequestLog?
-    private let background = Lock<BackgroundWorker?>(nil)
+    /// The chores of the usage-flush thread (`startBackgroundWork`), and a round on demand.
+    public let housekeeping: Housekeeping
 
     public init(store: KeyStore, configuration: AppConfiguration, logger: Logger) throws {
         self.store = store
@@ -27,6 +25,8 @@ public final class ThetaConsoleApp: Sendable {
         self.logger = logger
         recorder = try UsageRecorder(store: store)
         requestLog = configuration.recordRequests.map(RequestLog.init(capacity:))
+        housekeeping = Housekeeping(store: store, recorder: recorder, limiter: limiter, clock: clock,
+                                    auditRetentionDays: configuration.auditRetentionDays, logger: logger)
     }
 
     /// The frozen routing table.
@@ -53,7 +53,7 @@ public final class ThetaConsoleApp: Sendable {
         SpeechAPI(store: store, recorder: recorder, limiter: limiter, clock: clock,
                   maxUploadBytes: configuration.maxUploadBytes, faults: faults,
                   processingTimeout: configuration.processingTimeoutSeconds, requestLog: requestLog,
-                  stubs: stubs, cycles: { [self] in applyDueCyclesIfNeeded() }, logger: logger)
+                  stubs: stubs, cycles: { [housekeeping] in housekeeping.applyDueCyclesIfNeeded() }, logger: logger)
             .register(in: &router)
 
         router.on(.GET, "/healthz") { _ in .respond(.json(200, Array(#"{"status":"ok"}"#.utf8))) }
@@ -100,19 +100,6 @@ public final class ThetaConsoleApp: Sendable {
                                 reason: "serve --plan/--credits")
     }
 
-    /// Starts the cycles the clock has reached (from a thread that may block: start-up, the flush
-    /// thread, or a gate in the second after a real month ended).
-    func applyDueCyclesIfNeeded() {
-        guard store.cycleMayBeDue else { return }
-        do {
-            // Charges of the ending cycle are written first, so they spend its credits.
-            flushUsage()
-            try store.applyDueCycles()
-        } catch {
-            logger.error("starting a billing cycle failed; it will be retried", metadata: ["error": "\(error)"])
-        }
-    }
-
     /// `serve --seed-keys`: adds the keys of a JSON array `[{name, key, rate_limit_rpm?, expires_at?,
     /// allowed_cidrs?}]` whose secrets are not stored yet, in one transaction, and returns how many
     /// were added. Every entry is checked before anything is written, by the parser `POST /v1/keys`
@@ -156,116 +143,13 @@ public final class ThetaConsoleApp: Sendable {
         return loaded.count
     }
 
-    /// Flushes usage once a second and forgets idle rate-limit windows once a minute, on a thread of
-    /// its own with nice 10: a flush of a busy second's charges takes tens of milliseconds of CPU,
-    /// and a loop thread sharing the core must not wait behind it (the scheduler lets a woken loop
-    /// thread preempt it). Under full CPU saturation a flush can start late; the gate still counts
-    /// every pending charge (UsageRecorder).
+    /// Starts the usage-flush thread (`Housekeeping`).
     public func startBackgroundWork() throws {
-        let worker = BackgroundWorker()
-        try Threads.start(name: "usage-flush") { [self] in
-            Threads.setCurrentThreadNice(10)
-            var ticks = 0
-            var deadline = DispatchTime.now() + 1
-            var nextAuditPrune = Date.distantPast
-            var usagePruned: Int64?
-            while worker.sleep(until: deadline) {
-                flushUsage()
-                applyDueCyclesIfNeeded()
-                pruneUsage(done: &usagePruned, while: worker)
-                ticks += 1
-                if ticks % 60 == 0 { limiter.prune(now: clock.now()) }
-                if let days = configuration.auditRetentionDays, clock.now() >= nextAuditPrune {
-                    pruneAudit(days: days, while: worker)
-                    nextAuditPrune = clock.now().addingTimeInterval(3600)
-                }
-                deadline = max(deadline + 1, DispatchTime.now())
-            }
-            worker.finished.signal()
-        }
-        // Only a thread that started can be stopped (stop() waits for it to finish).
-        background.withLock { $0 = worker }
+        try housekeeping.start()
     }
 
-    /// Stops the flush thread and writes the last batch.
+    /// Stops the usage-flush thread and writes the last batch.
     public func stopBackgroundWork() {
-        if let worker = background.withLock({ handle in defer { handle = nil }; return handle }) {
-            worker.stop()
-        }
-        flushUsage()
-    }
-
-    /// Deletes audit events older than `days`, 500 per transaction, and records how many went.
-    func pruneAudit(days: Int, while worker: BackgroundWorker) {
-        let cutoff = clock.now().addingTimeInterval(-Double(days) * 86_400)
-        var total = 0
-        do {
-            while true {
-                let deleted = try store.pruneAuditEvents(olderThan: cutoff, limit: 500)
-                total += deleted
-                if deleted < 500 || worker.isStopping { break }
-            }
-            if total > 0 {
-                try store.recordAudit(action: "audit.pruned", actor: "server",
-                                      detail: "\(total) events older than \(days) days deleted (--audit-retention-days)")
-            }
-        } catch {
-            logger.error("pruning the audit log failed; it will be retried", metadata: ["error": "\(error)"])
-        }
-    }
-
-    /// Deletes usage rows past their retention (`KeyStore.pruneUsage`: minute rows after 48 hours,
-    /// hour rows after 90 days; the flush wrote their counts into the wider rows already): 500
-    /// rows a transaction, at most 10,000 a tick, so the next flush is not held up; what is left
-    /// waits for the next tick. `done` is the minute rows' cutoff of the last pass that left
-    /// nothing behind: the cutoff moves once an hour of the store's clock, and only then (or at
-    /// start-up) is there anything new to do.
-    func pruneUsage(done: inout Int64?, while worker: BackgroundWorker) {
-        let now = clock.now()
-        guard let due = UsageGranularity.minute.keptSince(now: now), done != due else { return }
-        var deleted = 0
-        do {
-            while deleted < 10_000 && !worker.isStopping {
-                let rows = try store.pruneUsage(now: now, limit: 500)
-                if rows == 0 {
-                    done = due
-                    return
-                }
-                deleted += rows
-            }
-        } catch {
-            logger.error("pruning usage rows failed; it will be retried", metadata: ["error": "\(error)"])
-        }
-    }
-
-    func flushUsage() {
-        do {
-            try recorder.flush()
-        } catch {
-            logger.error("writing usage failed; it will be retried", metadata: ["error": "\(error)"])
-        }
-    }
-}
-
-/// The flush thread's stop signal and its answer.
-final class BackgroundWorker: Sendable {
-    private let stopping = Atomic<Bool>(false)
-    private let wake = DispatchSemaphore(value: 0)
-    let finished = DispatchSemaphore(value: 0)
-
-    var isStopping: Bool { stopping.load(ordering: .acquiring) }
-
-    /// Waits until `deadline`; false once `stop()` has been called.
-    func sleep(until deadline: DispatchTime) -> Bool {
-        if stopping.load(ordering: .acquiring) { return false }
-        _ = wake.wait(timeout: deadline)
-        return !stopping.load(ordering: .acquiring)
-    }
-
-    /// Asks the thread to stop and waits until it has (a flush in progress completes first).
-    func stop() {
-        stopping.store(true, ordering: .releasing)
-        wake.signal()
-        finished.wait()
+        housekeeping.stop()
     }
 }

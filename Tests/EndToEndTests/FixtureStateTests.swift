@@ -6,17 +6,8 @@ import Testing
 import TestSupport
 
 /// `POST /v1/reset` and `GET /v1/requests`: state between tests, and what a client sent.
-@Suite("Fixture: reset and recorded requests", .keepsEvidence)
+@Suite("Fixture: reset and recorded requests (the binary)", .keepsEvidence)
 struct FixtureStateTests {
-    @Test func resetIsOnlyThereWhenAllowed() throws {
-        let server = try ServerProcess()
-        let reset = try server.post("/v1/reset", json: "{}")
-        #expect(reset.status == 404 && reset.detail == "not found: POST /v1/reset needs the server started with --allow-reset")
-        #expect(try server.get("/v1/requests").status == 404)
-        // The paths exist: a wrong method is told which one is right.
-        #expect(try server.get("/v1/reset").header("Allow") == "POST, OPTIONS")
-    }
-
     @Test func reset_clearsKeysAccountLedgerAuditFaultsAndUsage_andKeepsTheAdminToken() throws {
         let server = try ServerProcess(arguments: ["--allow-reset", "--plan", "starter", "--credits", "5", "--record-requests", "10"])
         func lotIDs() throws -> Set<String> {
@@ -91,30 +82,5 @@ struct FixtureStateTests {
         let ledger = try server.get("/v1/account/ledger?limit=100").object["data"] as? [[String: Any]] ?? []
         #expect(ledger.map { $0["kind"] as? String } == ["grant"], "\(ledger.count) entries")
         #expect(try server.get("/v1/account").text.contains(#""balance":100,"#), "the start balance (--credits)")
-    }
-
-    @Test func recordedRequests_sayWhatTheClientSent_neverTheSecretOrTheAudio() throws {
-        let server = try ServerProcess(arguments: ["--record-requests", "3", "--plan", "pro"])
-        let key = try server.createKey()
-        #expect(try server.upload("/transcribe", key: key.secret, audio: AudioFiles.wav(seconds: 1),
-                                  fields: [("transcribe_options", "{}")]).status == 200)
-        #expect(try server.upload("/transcribe", key: "sk-theta-" + String(repeating: "B", count: 38)).status == 401)
-        #expect(try server.upload("/pronunciation-simple", key: key.secret).status == 400)
-        #expect(try server.post("/v1/faults", json: #"{"endpoint": "*", "times": 1, "action": {"status": 503}}"#).status == 201)
-        #expect(try server.upload("/analyze-native", key: key.secret).status == 503)
-
-        let response = try server.get("/v1/requests")
-        let entries = response.object["data"] as? [[String: Any]] ?? []
-        #expect(entries.count == 3, "a ring of 3: the oldest went")
-        #expect(entries.map { $0["endpoint"] as? String } == ["/analyze-native", "/pronunciation-simple", "/transcribe"])
-        #expect(entries.map { $0["status"] as? Int } == [503, 400, 401])
-        #expect(entries[0]["key_id"] as? String == key.id && entries[2]["key_id"] is NSNull)
-        #expect(entries[1]["detail"] as? String == "gold_text is required")
-        let parts = entries[1]["parts"] as? [[String: Any]] ?? []
-        #expect(parts.first?["name"] as? String == "file" && parts.first?["filename"] as? String == "audio.wav")
-        #expect((parts.first?["size"] as? Int ?? 0) > 32_000)
-        #expect(!response.text.contains(key.secret) && !response.text.contains("RIFF"))
-        #expect((try server.get("/v1/requests?limit=1").object["data"] as? [Any])?.count == 1)
-        #expect(try server.get("/v1/requests?limit=0").status == 422)
     }
 }
