@@ -6,90 +6,11 @@ import TestSupport
 /// Usage over time (`GET /v1/keys/{id}/usage`, `GET /v1/account/usage`, `keys usage`), through the
 /// real binary on a fake clock: buckets by status, the ledger's money to the micro-credit, the
 /// pruning of old minutes and hours, and the limits of a request.
-@Suite("Usage over time", .keepsEvidence)
+@Suite("Usage over time (the binary)", .keepsEvidence)
 struct UsageOverTimeTests {
-    static let statuses = ["200", "400", "401", "402", "413", "429"]
-
-    /// What a series of buckets adds up to.
-    struct Totals: Equatable, CustomStringConvertible {
-        var requests: [String: Int] = [:]
-        var audioSeconds = 0
-        var creditsMicro: Int64 = 0
-
-        mutating func count(_ status: Int) { requests[String(status), default: 0] += 1 }
-
-        mutating func add(_ other: Totals) {
-            for (status, n) in other.requests { requests[status, default: 0] += n }
-            audioSeconds += other.audioSeconds
-            creditsMicro += other.creditsMicro
-        }
-
-        /// Zero counts and absent ones are the same.
-        static func == (a: Totals, b: Totals) -> Bool {
-            a.requests.filter { $0.value != 0 } == b.requests.filter { $0.value != 0 }
-                && a.audioSeconds == b.audioSeconds && a.creditsMicro == b.creditsMicro
-        }
-
-        var description: String {
-            "\(requests.filter { $0.value != 0 }.sorted { $0.key < $1.key }) audio \(audioSeconds) s, \(creditsMicro) µcredits"
-        }
-    }
-
-    /// An answer's buckets, and each bucket's credits read from the text as the exact decimal sent.
-    struct Answer {
-        let response: WireResponse
-        var buckets: [[String: Any]] { response.object["buckets"] as? [[String: Any]] ?? [] }
-
-        var credits: [Int64] {
-            let text = response.text
-            return text.matches(of: /"credits":(-?[0-9]+(\.[0-9]{1,6})?)[,}]/).map { UsageOverTimeTests.micro(String($0.output.1)) }
-        }
-
-        var totals: Totals {
-            var totals = Totals()
-            for bucket in buckets {
-                let requests = bucket["requests"] as? [String: Int] ?? [:]
-                for (status, n) in requests { totals.requests[status, default: 0] += n }
-                totals.audioSeconds += bucket["audio_seconds"] as? Int ?? 0
-            }
-            totals.creditsMicro = credits.reduce(0, +)
-            return totals
-        }
-    }
-
-    static func usage(_ server: ServerProcess, _ path: String) throws -> Answer {
-        let response = try server.get(path)
-        #expect(response.status == 200, "\(path): \(response.status) \(response.text.prefix(300))")
-        return Answer(response: response)
-    }
-
-    /// "0.0012" → 1200, exactly.
-    static func micro(_ decimal: String) -> Int64 {
-        let negative = decimal.hasPrefix("-")
-        let parts = decimal.drop { $0 == "-" }.split(separator: ".", omittingEmptySubsequences: false)
-        let fraction = parts.count > 1 ? String(parts[1]) : ""
-        let value = Int64(parts[0])! * 1_000_000 + Int64((fraction + String(repeating: "0", count: 6 - fraction.count)))!
-        return negative ? -value : value
-    }
-
-    /// Every `charge` in the ledger, per key, in micro-credits (positive).
-    static func ledgerCharges(_ server: ServerProcess) throws -> [String: Int64] {
-        var charged: [String: Int64] = [:]
-        var cursor = ""
-        while true {
-            let page = try server.get("/v1/account/ledger?limit=100&after=\(cursor)").object
-            for entry in page["data"] as? [[String: Any]] ?? [] where entry["kind"] as? String == "charge" {
-                let amount = try #require(entry["amount"] as? NSNumber)
-                charged[entry["key_id"] as? String ?? "", default: 0] -= Int64((amount.doubleValue * 1_000_000).rounded())
-            }
-            guard page["has_more"] as? Bool == true, let next = page["next_cursor"] as? String else { return charged }
-            cursor = next
-        }
-    }
-
-    static func advance(_ server: ServerProcess, seconds: Int) throws {
-        #expect(try server.post("/v1/clock", json: #"{"advance_seconds": \#(seconds)}"#).status == 200)
-    }
+    static let statuses = UsageOverTime.statuses
+    typealias Totals = UsageOverTime.Totals
+    typealias Answer = UsageOverTime.Answer
 
     /// A declared upload over `--max-upload-mb 1`: 413 from the head.
     static func oversized(_ server: ServerProcess, key: String) throws -> Int {
@@ -120,9 +41,9 @@ struct UsageOverTimeTests {
         for _ in 0..<220 {
             switch Int.random(in: 0..<100, using: &random) {
             case 0..<60: break
-            case 60..<85: try Self.advance(server, seconds: Int.random(in: 1...600, using: &random))
-            case 85..<95: try Self.advance(server, seconds: Int.random(in: 3_600...14_400, using: &random))
-            default: try Self.advance(server, seconds: Int.random(in: 72_000...108_000, using: &random))
+            case 60..<85: try UsageOverTime.advance(server, seconds: Int.random(in: 1...600, using: &random))
+            case 85..<95: try UsageOverTime.advance(server, seconds: Int.random(in: 3_600...14_400, using: &random))
+            default: try UsageOverTime.advance(server, seconds: Int.random(in: 72_000...108_000, using: &random))
             }
             let key = [busy, busy, busy, slow, slow, fenced, dead][Int.random(in: 0..<7, using: &random)]
             let status: Int
@@ -162,11 +83,11 @@ struct UsageOverTimeTests {
         #expect(seen == Set(Self.statuses), "the workload should see every status: \(seen)")
 
         func check(_ when: String) throws {
-            let charged = try Self.ledgerCharges(server)
+            let charged = try UsageOverTime.ledgerCharges(server)
             let days = "granularity=day&from=2030-01-01T00:00:00Z"
             var all = Totals()
             for key in keys {
-                let buckets = try Self.usage(server, "/v1/keys/\(key.id)/usage?\(days)").totals
+                let buckets = try UsageOverTime.usage(server, "/v1/keys/\(key.id)/usage?\(days)").totals
                 let expected = model[key.id] ?? Totals()
                 #expect(buckets == expected, "\(when), \(key.id): buckets \(buckets), answered \(expected)")
                 #expect(buckets.creditsMicro == charged[key.id] ?? 0, "\(when), \(key.id): ledger \(charged[key.id] ?? 0)")
@@ -175,7 +96,7 @@ struct UsageOverTimeTests {
                 #expect(record["requests_4xx"] as? Int == buckets.requests.filter { $0.key != "200" }.values.reduce(0, +))
                 all.add(buckets)
             }
-            #expect(try Self.usage(server, "/v1/account/usage?\(days)").totals == all, "\(when): account")
+            #expect(try UsageOverTime.usage(server, "/v1/account/usage?\(days)").totals == all, "\(when): account")
             #expect(all.creditsMicro == charged.values.reduce(0, +))
         }
         try check("at once")
@@ -183,7 +104,7 @@ struct UsageOverTimeTests {
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3") {
             #expect(try Self.bucketRows(server).contains { !$0.hasPrefix("86400|") }, "minute and hour rows before the move")
         }
-        try Self.advance(server, seconds: 100 * 86_400)
+        try UsageOverTime.advance(server, seconds: 100 * 86_400)
         // The flush thread prunes on its next tick: wait until only day rows are left, then check again.
         try Self.waitForRows(server, where: { rows in !rows.isEmpty && rows.allSatisfy { $0.hasPrefix("86400|") } },
                              "only day rows")
@@ -198,117 +119,36 @@ struct UsageOverTimeTests {
         let key = try server.createKey()
         #expect(try server.upload("/transcribe", key: key.secret).status == 200)
         #expect(try server.upload("/transcribe", key: key.secret, audio: Array("junk".utf8)).status == 400)
-        try Self.advance(server, seconds: 300)
+        try UsageOverTime.advance(server, seconds: 300)
         #expect(try server.upload("/transcribe", key: key.secret, audio: AudioFiles.wav(seconds: 2)).status == 200)
 
-        let minutes = try Self.usage(server, "/v1/keys/\(key.id)/usage?granularity=minute&from=2030-01-01T00:00:00Z&to=2030-01-01T00:10:00Z")
+        let minutes = try UsageOverTime.usage(server, "/v1/keys/\(key.id)/usage?granularity=minute&from=2030-01-01T00:00:00Z&to=2030-01-01T00:10:00Z")
         #expect(minutes.buckets.count == 10)
         #expect(minutes.credits == [400, 0, 0, 0, 0, 800, 0, 0, 0, 0])
         #expect(minutes.buckets[0]["requests"] as? [String: Int] == ["200": 1, "400": 1, "401": 0, "402": 0, "413": 0, "429": 0])
         let hourPath = "/v1/keys/\(key.id)/usage?granularity=hour&from=2030-01-01T00:00:00Z&to=2030-01-01T02:00:00Z"
-        let hours = try Self.usage(server, hourPath)
+        let hours = try UsageOverTime.usage(server, hourPath)
         #expect(hours.response.text.contains(#""requests":{"200":2,"400":1,"401":0,"402":0,"413":0,"429":0},"audio_seconds":3,"credits":0.0012}"#))
 
         // 49 hours on: the first hour ended more than 48 hours ago.
-        try Self.advance(server, seconds: 49 * 3_600 - 300)
+        try UsageOverTime.advance(server, seconds: 49 * 3_600 - 300)
         try Self.waitForRows(server, ["3600|2", "86400|2"])  // the key's and the account's
         let refused = try server.get("/v1/keys/\(key.id)/usage?granularity=minute&from=2030-01-01T00:00:00Z&to=2030-01-01T00:10:00Z")
         #expect(refused.status == 422)
         #expect(refused.detail == "minute buckets are kept for 48 hours, then rolled up: from must be 2030-01-01T01:00:00Z "
                     + "or later for granularity=minute (granularity=hour reaches further back)")
-        #expect(try Self.usage(server, hourPath).response.text == hours.response.text)
+        #expect(try UsageOverTime.usage(server, hourPath).response.text == hours.response.text)
 
         // 91 days after the first: its day ended more than 90 days ago.
         #expect(try server.post("/v1/clock", json: #"{"now": "2030-04-02T00:00:00Z"}"#).status == 200)
         try Self.waitForRows(server, ["86400|2"])
         #expect(try server.get(hourPath).status == 422)
-        let day = try Self.usage(server, "/v1/keys/\(key.id)/usage?granularity=day&from=2030-01-01T00:00:00Z&to=2030-01-02T00:00:00Z")
+        let day = try UsageOverTime.usage(server, "/v1/keys/\(key.id)/usage?granularity=day&from=2030-01-01T00:00:00Z&to=2030-01-02T00:00:00Z")
         #expect(day.totals == hours.totals && day.buckets.count == 1)
     }
 
     /// 200, 400, 401 after the key lookup, 402, 413 and 429 are counted under the key; a key the
     /// server does not know, and an injected fault, are counted nowhere.
-    @Test func eachStatus_isCountedUnderItsKey_unknownKeysAndFaultsAreNot() throws {
-        let server = try ServerProcess(arguments: ["--fake-time", "2030-01-01T00:00:00Z", "--plan", "starter",
-                                                   "--credits", "10", "--max-upload-mb", "1"])
-        let key = try server.createKey(name: "a", extra: #", "rate_limit_rpm": 3"#)
-        let fenced = try server.createKey(name: "fenced", extra: #", "allowed_cidrs": ["10.0.0.0/8"]"#)
-        let dead = try server.createKey(name: "dead")
-        #expect(try server.delete("/v1/keys/\(dead.id)").status == 200)
-
-        #expect(try server.upload("/transcribe", key: key.secret).status == 200)
-        #expect(try server.post("/v1/faults", json: #"{"endpoint": "/transcribe", "times": 1, "action": {"truncate": true}}"#).status == 201)
-        _ = try? server.upload("/transcribe", key: key.secret)  // half an answer, then the connection closes
-        #expect(try server.post("/v1/faults", json: #"{"endpoint": "/transcribe", "times": 1, "action": {"status": 503}}"#).status == 201)
-        #expect(try server.upload("/transcribe", key: key.secret).status == 503)
-        #expect(try server.upload("/transcribe", key: key.secret, audio: Array("junk".utf8)).status == 400)
-        #expect(try Self.oversized(server, key: key.secret) == 413)
-        #expect(try server.upload("/transcribe", key: key.secret).status == 429)
-        #expect(try server.patch("/v1/account", json: #"{"balance": 0}"#).status == 200)
-        #expect(try server.upload("/transcribe", key: key.secret).status == 402)
-        #expect(try server.upload("/transcribe", key: fenced.secret).status == 401)
-        #expect(try server.upload("/transcribe", key: dead.secret).status == 401)
-        #expect(try server.upload("/transcribe", key: "sk-theta-" + String(repeating: "A", count: 38)).status == 401)
-        #expect(try server.upload("/transcribe", key: nil).status == 401)
-
-        let path = "granularity=minute&from=2030-01-01T00:00:00Z&to=2030-01-01T00:01:00Z"
-        let a = try Self.usage(server, "/v1/keys/\(key.id)/usage?\(path)")
-        #expect(a.response.text.contains(#""requests":{"200":1,"400":1,"401":0,"402":1,"413":1,"429":1},"audio_seconds":1,"credits":0.0004}"#),
-                "\(a.response.text)")
-        #expect(try Self.usage(server, "/v1/keys/\(fenced.id)/usage?\(path)").totals.requests["401"] == 1)
-        #expect(try Self.usage(server, "/v1/keys/\(dead.id)/usage?\(path)").totals.requests["401"] == 1)
-        let account = try Self.usage(server, "/v1/account/usage?\(path)")
-        #expect(account.response.text.contains(#""requests":{"200":1,"400":1,"401":2,"402":1,"413":1,"429":1},"audio_seconds":1,"credits":0.0004}"#),
-                "\(account.response.text)")
-    }
-
-    @Test func answers_areZeroFilled_andRequestsAreChecked() throws {
-        let server = try ServerProcess(arguments: ["--fake-time", "2030-01-01T10:20:30Z"])
-        let key = try server.createKey()
-        // The default: hourly, the 30 days up to the end of the current hour, every bucket present.
-        let hours = try Self.usage(server, "/v1/keys/\(key.id)/usage")
-        #expect(hours.response.object["granularity"] as? String == "hour")
-        let starts = hours.buckets.compactMap { $0["start"] as? String }
-        #expect(starts.count == 720 && starts.last == "2030-01-01T10:00:00Z" && starts.first == "2029-12-02T11:00:00Z")
-        #expect(hours.buckets.allSatisfy { $0["requests"] as? [String: Int] == Dictionary(uniqueKeysWithValues: Self.statuses.map { ($0, 0) }) })
-        #expect(hours.credits.count == 720 && hours.credits.allSatisfy { $0 == 0 })
-        let minutes = try Self.usage(server, "/v1/account/usage?granularity=minute")
-        #expect(minutes.buckets.count == 720 && minutes.buckets.last?["start"] as? String == "2030-01-01T10:20:00Z")
-        #expect(try Self.usage(server, "/v1/account/usage?granularity=day&from=&to=").buckets.count == 365)
-        // An offset is allowed ('+' sent as %2B); the range is aligned outwards to whole buckets.
-        let aligned = try Self.usage(server, "/v1/account/usage?granularity=hour&from=2030-01-01T09:30:00%2B01:00&to=2030-01-01T09:00:01Z")
-        #expect(aligned.buckets.compactMap { $0["start"] as? String } == ["2030-01-01T08:00:00Z", "2030-01-01T09:00:00Z"])
-
-        let refusals: [(String, String)] = [
-            ("granularity=week", "granularity must be one of minute, hour, day"),
-            ("from=yesterday", "from must be an RFC 3339 time such as 2030-01-01T00:00:00Z"),
-            ("from=2030-01-01T00:00:00Z&to=2030-01-01T00:00:00Z", "from must be before to"),
-            ("granularity=minute&from=2030-01-01T00:00:00Z&to=2030-01-01T16:41:00Z",
-             "at most 1000 buckets per answer: this range is 1001 minute buckets; narrow it or use a coarser granularity"),
-        ]
-        for (query, detail) in refusals {
-            for path in ["/v1/keys/\(key.id)/usage", "/v1/account/usage"] {
-                let refused = try server.get("\(path)?\(query)")
-                #expect(refused.status == 422 && refused.detail == detail, "\(path)?\(query): \(refused.text)")
-            }
-        }
-        #expect(try server.get("/v1/account/usage?granularity=minute&from=2030-01-01T00:00:00Z&to=2030-01-01T16:40:00Z").status == 200)
-        #expect(try server.get("/v1/keys/key_nosuchkey0000000000/usage").status == 404)
-        #expect(try RawHTTPClient.request(port: server.port, "GET", "/v1/account/usage").status == 401)
-    }
-
-    @Test func aFixtureReset_deletesUsage() throws {
-        let server = try ServerProcess(arguments: ["--fake-time", "2030-01-01T00:00:00Z", "--allow-reset", "--plan", "pro"])
-        let key = try server.createKey()
-        #expect(try server.upload("/transcribe", key: key.secret).status == 200)
-        let path = "/v1/account/usage?granularity=minute&from=2030-01-01T00:00:00Z&to=2030-01-01T00:01:00Z"
-        #expect(try Self.usage(server, path).totals.requests["200"] == 1)
-        #expect(try server.post("/v1/reset", json: "{}").status == 204)
-        #expect(try Self.usage(server, path).totals == Totals())
-    }
-
-    /// `keys usage` reads the file: after the server has written its usage, the same buckets as the
-    /// API, as a table of the buckets with usage or as the API's JSON.
     @Test func keysUsage_printsATable_orTheAPIJSON() throws {
         let server = try ServerProcess(arguments: ["--plan", "pro"])
         let key = try server.createKey(name: "charted")
@@ -338,6 +178,7 @@ struct UsageOverTimeTests {
         #expect(try runCLI(["keys", "usage", key.id, "--since", "soon", "--db", server.databasePath]).status == 64)
         #expect(try runCLI(["keys", "usage", "key_nosuchkey0000000000", "--db", server.databasePath]).status == 1)
     }
+
 
     // MARK: - The database file
 
