@@ -52,3 +52,21 @@ public enum Threads {
         return count > 0 ? count : max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
     }
 }
+
+extension Threads {
+    /// Marks the calling thread as an event loop's: work on it must never block on a write.
+    public static func markCurrentAsEventLoop() {
+        _ = pthread_setspecific(eventLoopKey, UnsafeRawPointer(bitPattern: 1))
+    }
+
+    /// Whether the calling thread is an event loop's: blocking waits assert it is not, in debug builds.
+    public static var currentIsEventLoop: Bool {
+        pthread_getspecific(eventLoopKey) != nil
+    }
+
+    private static let eventLoopKey: pthread_key_t = {
+        var key = pthread_key_t()
+        precondition(pthread_key_create(&key, nil) == 0, "pthread_key_create failed")
+        return key
+    }()
+}

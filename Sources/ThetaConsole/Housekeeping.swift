@@ -92,8 +92,25 @@ public final class Housekeeping: Sendable {
 
     private var isStopping: Bool { stopping.load(ordering: .acquiring) }
 
-    /// Starts the cycles the clock has reached (from a thread that may block: start-up, a round,
-    /// or a gate in the second after a real month ended).
+    /// Queues the cycles the clock has reached, after the usage gathered before them (so its
+    /// charges spend the ending cycle's credits), without waiting: `done` runs on the writer thread
+    /// once they are written, or failed (logged; a round retries). For a gate on a loop thread in
+    /// the second after a real month ended.
+    func applyDueCycles(then done: @escaping @Sendable () -> Void) {
+        recorder.flush { [self] flushed in
+            if case .failure(let error) = flushed {
+                logger.error("writing usage failed; it will be retried", metadata: ["error": "\(error)"])
+            }
+            store.applyDueCycles { [self] applied in
+                if case .failure(let error) = applied {
+                    logger.error("starting a billing cycle failed; it will be retried", metadata: ["error": "\(error)"])
+                }
+                done()
+            }
+        }
+    }
+
+    /// Starts the cycles the clock has reached, waiting for the write (a round, on its own thread).
     func applyDueCyclesIfNeeded() {
         guard store.cycleMayBeDue else { return }
         do {

@@ -53,7 +53,7 @@ public final class ThetaConsoleApp: Sendable {
         SpeechAPI(store: store, recorder: recorder, limiter: limiter, clock: clock,
                   maxUploadBytes: configuration.maxUploadBytes, faults: faults,
                   processingTimeout: configuration.processingTimeoutSeconds, requestLog: requestLog,
-                  stubs: stubs, cycles: { [housekeeping] in housekeeping.applyDueCyclesIfNeeded() }, logger: logger)
+                  stubs: stubs, cycles: { [housekeeping] done in housekeeping.applyDueCycles(then: done) }, logger: logger)
             .register(in: &router)
 
         router.on(.GET, "/healthz") { _ in .respond(.json(200, Array(#"{"status":"ok"}"#.utf8))) }

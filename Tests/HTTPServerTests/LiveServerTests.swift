@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Glibc
 import Logging
+import PosixThreads
 import Synchronization
 import Testing
 import TestSupport
@@ -66,6 +67,19 @@ struct LiveServerTests {
         }
         router.on(.POST, "/later") { _ in .consume(LaterSink(gate: gate), limit: 1024) }
         router.on(.GET, "/dropped") { _ in .later { _ in } }
+        // Decides once the gate opens, on another thread; the decision streams the body.
+        router.on(.POST, "/decide-later") { _ in
+            .decideLater { decider in
+                DispatchQueue.global().async {
+                    gate.semaphore.wait()
+                    decider.decide { .consume(CountingSink(), limit: 1024 * 1024) }
+                }
+            }
+        }
+        router.on(.GET, "/undecided") { _ in .decideLater { _ in } }
+        router.on(.GET, "/on-a-loop") { _ in
+            .respond(.json(200, Array(Threads.currentIsEventLoop ? "true".utf8 : "false".utf8)))
+        }
         router.on(.POST, "/count") { _ in .consume(CountingSink(), limit: 10 * 1024 * 1024) }
         router.on(.POST, "/refuse") { _ in .respond(.error(HTTPError(403, "refused before the body"))) }
         router.on(.GET, "/big") { _ in bigAnswers.value.add(1, ordering: .relaxed); return .respond(Response(status: 200, headers: HTTPHeaders([("Content-Type", "text/plain; charset=utf-8")]),
@@ -80,6 +94,40 @@ struct LiveServerTests {
         let server = HTTPServer(configuration: configuration, router: router.build(), logger: Logger(label: "test"))
         let port = try server.start()
         return (server, port)
+    }
+
+    /// A head decided later (after work elsewhere): nothing of the body is read until the decision,
+    /// which then streams the body that waited, in full; the next pipelined request follows in order.
+    @Test func aDecisionMadeLater_streamsTheBodyThatWaited_thenTheNextRequest() throws {
+        let gate = Gate()
+        let (server, port) = try Self.startServer(gate: gate)
+        defer { server.shutdown(grace: 1) }
+        let client = try RawHTTPClient(port: port)
+        let body = String(repeating: "b", count: 100_000)
+        try client.send("POST /decide-later HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+                        + "GET /items/9 HTTP/1.1\r\nHost: x\r\n\r\n")
+        // Undecided: other connections are served meanwhile.
+        #expect(try RawHTTPClient.request(port: port, "GET", "/items/1").status == 200)
+        gate.open()
+        let decided = try client.readResponse()
+        #expect(decided.status == 200 && decided.object["count"] as? Int == body.utf8.count)
+        #expect(try client.readResponse().text == "\"9\"")
+    }
+
+    @Test func aDeciderDroppedUndecided_answers500_andTheConnectionGoesOn() throws {
+        let (server, port) = try Self.startServer()
+        defer { server.shutdown(grace: 1) }
+        let client = try RawHTTPClient(port: port)
+        #expect(try client.request("GET", "/undecided").status == 500)
+        #expect(try client.request("GET", "/items/3").text == "\"3\"")
+    }
+
+    /// Handlers run on loop threads, which are marked, so a blocking write there trips an assertion.
+    @Test func handlersRunOnMarkedLoopThreads() throws {
+        let (server, port) = try Self.startServer()
+        defer { server.shutdown(grace: 1) }
+        #expect(try RawHTTPClient.request(port: port, "GET", "/on-a-loop").text == "true")
+        #expect(!Threads.currentIsEventLoop)
     }
 
     @Test func streamedBody_reachesTheSinkInPieces_neverWhole() throws {

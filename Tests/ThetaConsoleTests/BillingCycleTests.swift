@@ -1,8 +1,9 @@
 import Foundation
+import KeyStore
 import Testing
 import TestSupport
 
-/// Billing cycles and top-ups through the binary, with `--fake-time`.
+/// Billing cycles and top-ups in process, with `--fake-time`.
 @Suite("Billing: cycles and top-ups")
 struct BillingCycleTests {
     private func advance(_ server: InProcessServer, _ seconds: Int) throws {
@@ -69,5 +70,23 @@ struct BillingCycleTests {
         #expect(try server.get("/v1/account").text.contains(#""balance":34,"#))
         let topUp = (try server.get("/v1/account/lots").object["data"] as? [[String: Any]] ?? []).first { $0["kind"] as? String == "top_up" }
         #expect(topUp?["remaining"] as? NSNumber == 10)
+    }
+
+    /// A real month can end between two rounds of the flush thread: the next request is then gated
+    /// on the new cycle, whose grant is written first, without the loop waiting for the write
+    /// (the gate decides later, once it has committed).
+    @Test func aRequestJustAfterACycleEnds_isGatedOnTheNewCycle_whoseGrantIsWrittenFirst() throws {
+        let server = try InProcessServer(arguments: ["--fake-time", "2030-01-01T00:00:00Z", "--plan", "pro"],
+                                         backgroundWork: false)
+        let key = try server.createKey()
+        let clock = try #require(server.app.clock as? ManualClock)
+        // Past the cycle's end with no POST /v1/clock (which would start the cycle itself).
+        clock.advance(by: 31 * 86_400 + 1)
+        #expect(server.store.cycleMayBeDue)
+        #expect(try server.upload("/transcribe", key: key.secret).status == 200)
+        #expect(!server.store.cycleMayBeDue)
+        let entries = try ledger(server)
+        #expect(entries.prefix(2).map { $0["kind"] as? String } == ["charge", "grant"])
+        #expect((entries.dropFirst().first?["detail"] as? String)?.hasSuffix(": Pro monthly credits") == true, "\(entries.prefix(2))")
     }
 }

@@ -20,17 +20,41 @@ final class Connection {
 
     /// The request being read, from its head to its end.
     private struct Exchange {
-        var head: RequestHead
-        var sink: (any BodySink)?
-        var limit: Int
+        let head: RequestHead
+        /// Tells a late answer (or decision) from one meant for an earlier request on this connection.
+        let serial: UInt64
+        var state: State
+        /// Body bytes read so far.
         var received = 0
-        var responded = false
-        /// A `Reply.later` is being worked on elsewhere; its `Responder` will answer.
-        var awaiting = false
-        /// The parser has seen this request's end (only kept while awaiting).
+        /// The parser has seen this request's end.
         var ended = false
-        /// Tells a late answer from one meant for an earlier request on this connection.
-        var serial: UInt64 = 0
+
+        enum State {
+            /// The route decides after work on another thread (`HeadDecision.decideLater`): nothing
+            /// more is parsed until the decision comes back to this loop.
+            case deciding
+            /// The body goes to the sink, at most `limit` bytes.
+            case streaming(any BodySink, limit: Int)
+            /// A `Reply.later` is being worked on elsewhere; its `Responder` will answer. What
+            /// arrives of the body meanwhile is discarded.
+            case awaiting
+            /// The response is queued; what is left of the body is read and discarded.
+            case answered
+        }
+
+        var isAnswered: Bool {
+            if case .answered = state { return true }
+            return false
+        }
+
+        /// Waiting for another thread: nothing is read, and no deadline of the peer's runs.
+        var waitsForTheServer: Bool {
+            switch state {
+            case .deciding: return true
+            case .awaiting: return ended
+            case .streaming, .answered: return false
+            }
+        }
     }
     private var exchange: Exchange?
     private var requestSerial: UInt64 = 0
@@ -158,8 +182,8 @@ final class Connection {
     /// Parses and handles buffered input until it needs more bytes, a response blocks, or it closes.
     private func process() {
         while case .open = phase {
-            if let current = exchange, current.awaiting && current.ended {
-                // The answer comes from another thread; read nothing more until it is sent.
+            if let current = exchange, current.waitsForTheServer {
+                // The answer (or the decision) comes from another thread; read nothing more until then.
                 readingPaused = true
                 updateInterest()
                 break
@@ -191,17 +215,25 @@ final class Connection {
 
     private func begin(_ head: RequestHead) {
         headStartedAt = nil
-        let info = RequestInfo(head: head, remoteAddress: remoteAddress)
         requestSerial &+= 1
-        var exchange = Exchange(head: head, sink: nil, limit: configuration.maxDiscardBytes, serial: requestSerial)
+        // Deciding: the route is about to say what to do with it.
+        exchange = Exchange(head: head, serial: requestSerial, state: .deciding)
+        carryOut(loop.core.router.decide(RequestInfo(head: head, remoteAddress: remoteAddress)))
+    }
+
+    /// Carries out the route's decision for the current request, made now or later.
+    private func carryOut(_ decision: HeadDecision) {
+        guard let head = exchange?.head else { return }
         let hasBody = head.framing != .none && head.framing != .length(0)
-        switch loop.core.router.decide(info) {
+        switch decision {
         case .later(let start):
             // A body that arrives meanwhile is discarded (as after an early answer).
-            self.exchange = exchange
+            exchange!.state = .awaiting
             awaitReply(start)
+        case .decideLater(let start):
+            exchange!.state = .deciding
+            awaitDecision(start)
         case .respond(let response):
-            self.exchange = exchange
             // Answered before the body: refuse a body the peer has not sent yet (100-continue)
             // or one too large to discard.
             var close = false
@@ -211,9 +243,7 @@ final class Connection {
             }
             respond(response, close: close)
         case .consume(let sink, let limit):
-            exchange.sink = sink
-            exchange.limit = limit
-            self.exchange = exchange
+            exchange!.state = .streaming(sink, limit: limit)
             if case .length(let n) = head.framing, n > limit {
                 // Refuse before reading any of it (RFC 9110 §15.5.14).
                 respond(.error(.bodyTooLarge(limit: limit)), close: true)
@@ -231,42 +261,45 @@ final class Connection {
         guard exchange != nil else { return }
         exchange!.received += bytes.count
         let current = exchange!
-        if current.responded || current.awaiting {
-            // Answered early: discard the rest, up to a point.
+        switch current.state {
+        case .answered, .awaiting:
+            // Answered early (or to be): discard the rest, up to a point.
             if current.received > configuration.maxDiscardBytes {
                 phase = .closing
                 flush()
             }
-            return
-        }
-        guard let sink = current.sink else { return }
-        if current.received > current.limit {
-            respond(sink.oversized(limit: current.limit), close: true)
-            return
-        }
-        do {
-            try sink.consume(bytes)
-        } catch {
-            respond(.error(error), close: false)
+        case .deciding:
+            return  // not reached: nothing is parsed while deciding
+        case .streaming(let sink, let limit):
+            if current.received > limit {
+                respond(sink.oversized(limit: limit), close: true)
+                return
+            }
+            do {
+                try sink.consume(bytes)
+            } catch {
+                respond(.error(error), close: false)
+            }
         }
     }
 
     private func end() {
         guard let current = exchange else { return }
-        if current.awaiting {
-            exchange!.ended = true
+        exchange!.ended = true
+        switch current.state {
+        case .awaiting, .deciding:
             return
-        }
-        if !current.responded, let sink = current.sink {
+        case .streaming(let sink, _):
             switch sink.finish() {
             case .now(let response):
                 respond(response, close: false)
             case .later(let start):
-                exchange!.sink = nil
-                exchange!.ended = true
+                exchange!.state = .awaiting
                 awaitReply(start)
                 return
             }
+        case .answered:
+            break
         }
         exchange = nil
         if input.readableCount > 0 { headStartedAt = monotonicNanoseconds() }
@@ -275,7 +308,6 @@ final class Connection {
     /// Hands the current request to work on another thread; its Responder brings the answer back
     /// to this loop through `execute`, the loop's task queue, so nothing here blocks.
     private func awaitReply(_ start: @Sendable (Responder) -> Void) {
-        exchange!.awaiting = true
         let serial = exchange!.serial
         let target = LoopBound(self)
         let responder = Responder { [loop] make in
@@ -284,10 +316,11 @@ final class Connection {
         start(responder)
     }
 
-    /// The answer to a request that was `awaiting`, on the loop thread.
+    /// The answer to a request that was awaiting, on the loop thread.
     private func resume(serial: UInt64, with response: Response) {
-        guard case .open = phase, let current = exchange, current.awaiting, current.serial == serial else { return }
-        exchange!.awaiting = false
+        guard case .open = phase, let current = exchange, case .awaiting = current.state, current.serial == serial else {
+            return
+        }
         // Reading resumes below, once this exchange is done; not from inside `respond`'s flush.
         if current.ended { readingPaused = false }
         // Answered before the body's end (a bodyless route sent a body): close after it.
@@ -300,11 +333,36 @@ final class Connection {
         process()
     }
 
+    /// Hands the head decision to work on another thread, reading nothing more until it is made;
+    /// the Decider brings it back to this loop through `execute`.
+    private func awaitDecision(_ start: @Sendable (Decider) -> Void) {
+        let serial = exchange!.serial
+        let target = LoopBound(self)
+        readingPaused = true
+        updateInterest()
+        let decider = Decider { [loop] make in
+            loop.execute { _ in target.value.decided(serial: serial, make) }
+        }
+        start(decider)
+    }
+
+    /// The decision for a request that was deciding, on the loop thread: carried out as if it had
+    /// been made when the head arrived; then the rest of the input is parsed.
+    private func decided(serial: UInt64, _ make: () -> HeadDecision) {
+        guard case .open = phase, let current = exchange, case .deciding = current.state, current.serial == serial else {
+            return
+        }
+        readingPaused = false
+        carryOut(make())
+        guard case .open = phase else { return }
+        updateInterest()
+        process()
+    }
+
     /// Queues the response to the current request and starts writing it.
     private func respond(_ original: Response, close forceClose: Bool) {
-        guard var current = exchange, !current.responded else { return }
-        current.responded = true
-        current.sink = nil
+        guard var current = exchange, !current.isAnswered else { return }
+        current.state = .answered
         exchange = current
 
         var response = original
@@ -340,15 +398,15 @@ final class Connection {
 
     /// A parse error or timeout: answer if no response has started for this request, then close.
     private func fail(status: Int, detail: String) {
-        let responseStarted = exchange?.responded ?? false
+        let responseStarted = exchange?.isAnswered ?? false
         if !responseStarted {
             if exchange == nil {
-                exchange = Exchange(head: RequestHead(method: .GET, target: "/"), sink: nil, limit: 0)
+                exchange = Exchange(head: RequestHead(method: .GET, target: "/"), serial: 0, state: .answered)
             }
             let response = Response.error(HTTPError(status, detail))
             response.encode(into: &output, date: loop.date(), headOnly: false, close: true,
                             everyResponseHeaders: loop.core.router.everyResponseHeaders)
-            exchange?.responded = true
+            exchange?.state = .answered
         }
         phase = .closing
         flush()
@@ -378,7 +436,7 @@ final class Connection {
         outputIndex = 0
         holdForOutput(false)
         switch phase {
-        case .closing where exchange == nil || exchange!.responded:
+        case .closing where exchange?.isAnswered ?? true:
             beginLinger()
         default:
             updateInterest()
@@ -452,12 +510,13 @@ final class Connection {
         }
         if outputIndex < output.count {
             if passed(lastWrite, configuration.writeTimeout) { close() }
-        } else if let current = exchange, current.awaiting && current.ended {
-            return  // the writer thread answers; it is not the peer that is slow
-        } else if let current = exchange, !current.responded {
-            if passed(lastRead, configuration.bodyTimeout) { fail(status: 408, detail: "request body timed out") }
-        } else if exchange != nil {
-            if passed(lastRead, configuration.bodyTimeout) { close() }
+        } else if let current = exchange {
+            if current.waitsForTheServer { return }  // another thread answers; it is not the peer that is slow
+            if current.isAnswered {
+                if passed(lastRead, configuration.bodyTimeout) { close() }
+            } else if passed(lastRead, configuration.bodyTimeout) {
+                fail(status: 408, detail: "request body timed out")
+            }
         } else if let started = headStartedAt {
             if passed(started, configuration.headerTimeout) { fail(status: 408, detail: "request header timed out") }
         } else if passed(max(lastRead, lastWrite), configuration.idleTimeout) {

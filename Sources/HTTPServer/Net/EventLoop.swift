@@ -53,6 +53,7 @@ final class EventLoop: @unchecked Sendable {
     // MARK: - The loop
 
     func run() {
+        Threads.markCurrentAsEventLoop()
         var events = [epoll_event](repeating: epoll_event(), count: 256)
         while running {
             let count = epoll_wait(epfd, &events, Int32(events.count), 250)

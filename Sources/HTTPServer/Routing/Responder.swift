@@ -37,3 +37,27 @@ public final class Responder: Sendable {
         }
     }
 }
+
+/// Finishes one head decision made elsewhere (`HeadDecision.decideLater`). `decide` may be called
+/// from any thread, once; the closure it is given runs on the connection's loop thread, which is
+/// where a body sink must be made. A decider dropped without deciding answers 500 itself.
+public final class Decider: Sendable {
+    private let deliver: @Sendable (@escaping @Sendable () -> HeadDecision) -> Void
+    private let decided = Atomic<Bool>(false)
+
+    init(deliver: @escaping @Sendable (@escaping @Sendable () -> HeadDecision) -> Void) {
+        self.deliver = deliver
+    }
+
+    /// Carries out what `make` returns; `make` runs on the connection's loop thread.
+    public func decide(_ make: @escaping @Sendable () -> HeadDecision) {
+        guard !decided.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        deliver(make)
+    }
+
+    deinit {
+        if !decided.load(ordering: .acquiring) {
+            deliver { .respond(.error(HTTPError(500, "internal server error"))) }
+        }
+    }
+}

@@ -50,6 +50,10 @@ public enum HeadDecision {
     case consume(any BodySink, limit: Int)
     /// Answer later, from another thread (see `Reply.later`); a body, if any, is discarded.
     case later(@Sendable (Responder) -> Void)
+    /// Decide later, after work on another thread (a write the decision depends on): nothing more
+    /// of the request is read until the `Decider` is given the decision, which is then carried out
+    /// as if it had been returned now, body and all. Called once on the loop thread; must not block.
+    case decideLater(@Sendable (Decider) -> Void)
 
     /// The decision that gives `reply`.
     public init(_ reply: Reply) {

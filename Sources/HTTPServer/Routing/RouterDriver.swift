@@ -4,7 +4,8 @@ import PosixThreads
 /// Sends requests through a frozen `Router` with no socket and no event loop: for tests of routes
 /// in process. The head goes to `Router.decide`; a `.consume` sink gets the body in the chunks
 /// given and then `finish()`; a `.later` is answered through a real `Responder` (from whatever
-/// thread the work finishes on) and waited for. The response passes through the router's filters
+/// thread the work finishes on) and waited for; a `.decideLater` is waited for through a real
+/// `Decider`, and its decision carried out the same way. The response passes through the router's filters
 /// and header check, as a connection's does, and `wire(_:for:)` encodes it as a connection would.
 ///
 /// What only a connection does is left out: keep-alive and close, `100 Continue`, discarding a
@@ -26,15 +27,8 @@ public struct RouterDriver: Sendable {
     /// framing), from `remoteAddress`.
     public func send(_ head: RequestHead, body chunks: [[UInt8]] = [], remoteAddress: String = "127.0.0.1",
                      timeout: Double = 30) throws -> Response {
-        var response: Response
-        switch router.decide(RequestInfo(head: head, remoteAddress: remoteAddress)) {
-        case .respond(let answer):
-            response = answer
-        case .later(let start):
-            response = try wait(for: start, path: head.path, timeout: timeout)
-        case .consume(let sink, let limit):
-            response = try consume(head, chunks, into: sink, limit: limit, timeout: timeout)
-        }
+        var response = try carryOut(router.decide(RequestInfo(head: head, remoteAddress: remoteAddress)), head, chunks,
+                                    timeout: timeout)
         router.finalize(head, &response)
         if !response.hasValidHeaders { response = .error(HTTPError(500, "internal server error")) }
         return response
@@ -47,6 +41,37 @@ public struct RouterDriver: Sendable {
         response.encode(into: &out, date: date, headOnly: head.method == .HEAD, close: false,
                         everyResponseHeaders: router.everyResponseHeaders)
         return out
+    }
+
+    private func carryOut(_ decision: HeadDecision, _ head: RequestHead, _ chunks: [[UInt8]],
+                          timeout: Double) throws -> Response {
+        switch decision {
+        case .respond(let answer):
+            return answer
+        case .later(let start):
+            return try wait(for: start, path: head.path, timeout: timeout)
+        case .decideLater(let start):
+            return try carryOut(try waitForDecision(start, path: head.path, timeout: timeout), head, chunks, timeout: timeout)
+        case .consume(let sink, let limit):
+            return try consume(head, chunks, into: sink, limit: limit, timeout: timeout)
+        }
+    }
+
+    /// Starts work that decides with a `Decider`, waits for the decision and makes it here.
+    private func waitForDecision(_ start: @Sendable (Decider) -> Void, path: Substring, timeout: Double) throws -> HeadDecision {
+        let decision = Lock<(@Sendable () -> HeadDecision)?>(nil)
+        let decided = DispatchSemaphore(value: 0)
+        do {
+            let decider = Decider { make in
+                decision.withLock { $0 = make }
+                decided.signal()
+            }
+            start(decider)
+        }
+        guard decided.wait(timeout: .now() + timeout) == .success, let make = decision.withLock({ $0 }) else {
+            throw Timeout(path: String(path))
+        }
+        return make()
     }
 
     private func consume(_ head: RequestHead, _ chunks: [[UInt8]], into sink: any BodySink, limit: Int,

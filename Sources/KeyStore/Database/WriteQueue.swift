@@ -172,6 +172,8 @@ final class WriteQueue: Sendable {
 /// Starts work that reports once through `done` (on any thread) and blocks until it has: the
 /// blocking form of every queued write, for callers that may wait (the CLI, the flush thread).
 func waitForResult<T: Sendable>(_ start: (@escaping @Sendable (Result<T, any Error>) -> Void) -> Void) throws -> T {
+    // No handler writes on a loop thread (architecture.md): it queues the write and answers later.
+    assert(!Threads.currentIsEventLoop, "a blocking wait for a write on an event loop thread")
     let result = Lock<Result<T, any Error>?>(nil)
     let ready = DispatchSemaphore(value: 0)
     start { outcome in

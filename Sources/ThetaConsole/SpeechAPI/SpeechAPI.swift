@@ -28,9 +28,10 @@ struct SpeechAPI: Sendable {
     let requestLog: RequestLog?
     /// Test-suite response stubs (`/v1/stubs`).
     let stubs: StubBook
-    /// Starts the billing cycles the clock has reached; called before a request is gated when one
-    /// may be due (at most once a cycle in practice: the flush thread usually starts it first).
-    let cycles: @Sendable () -> Void
+    /// Queues the billing cycles the clock has reached (after the usage before them) and calls its
+    /// argument once they are written; used before a request is gated when one may be due (at most
+    /// once a cycle in practice: the flush thread usually starts it first).
+    let cycles: @Sendable (@escaping @Sendable () -> Void) -> Void
     let logger: Logger
 
     func register(in router: inout RouterBuilder) {
@@ -39,15 +40,27 @@ struct SpeechAPI: Sendable {
         }
     }
 
+    /// A new cycle's credits (and the old one's expiry) are written before any request of the new
+    /// cycle is gated. The write is queued and the decision made once it has committed, so the
+    /// loop thread never waits for it.
+    private func gate(_ info: RequestInfo, _ endpoint: EmulatedEndpoint) -> HeadDecision {
+        guard !store.cycleMayBeDue else {
+            return .decideLater { [self] decider in
+                cycles { decider.decide { gateNow(info, endpoint) } }
+            }
+        }
+        return gateNow(info, endpoint)
+    }
+
     /// The gate, and the request log for answers decided from the head (the upload's own answer
     /// is logged by its sink).
-    private func gate(_ info: RequestInfo, _ endpoint: EmulatedEndpoint) -> HeadDecision {
+    private func gateNow(_ info: RequestInfo, _ endpoint: EmulatedEndpoint) -> HeadDecision {
         var keyID: String?
         let decision = evaluate(info, endpoint, &keyID)
         guard let requestLog else { return decision }
         let (status, detail): (Int, String?)
         switch decision {
-        case .consume: return decision
+        case .consume, .decideLater: return decision
         case .later: (status, detail) = (504, SpeechErrors.processingTimeout)  // only the timeout fault
         case .respond(let response):
             (status, detail) = response.delivery == .reset
@@ -60,9 +73,6 @@ struct SpeechAPI: Sendable {
 
     private func evaluate(_ info: RequestInfo, _ endpoint: EmulatedEndpoint, _ keyID: inout String?) -> HeadDecision {
         let started = DispatchTime.now()
-        // A new cycle's credits (and the old one's expiry) are written before any request of the
-        // new cycle is gated. This is the one write a loop thread may wait for, once a month.
-        if store.cycleMayBeDue { cycles() }
         // 1. The key.
         let presented = info.head.headers.firstValue("x-api-key")
         guard presented.count <= 1, let secret = presented.value.map({ $0.trimmingWhitespace() }), !secret.isEmpty else {

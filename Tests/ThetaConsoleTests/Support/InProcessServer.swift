@@ -25,8 +25,10 @@ final class InProcessServer: ThetaServer, @unchecked Sendable {
 
     /// A database file of its own by default, as `ServerProcess` has, so the same code runs (WAL,
     /// the gate's cache under the wal-index header); `":memory:"` when a test asks for it.
+    /// `backgroundWork: false` leaves the usage-flush thread off, for a test that must see what
+    /// happens before its next round.
     init(arguments: [String] = [], databasePath: String? = nil,
-         adminToken: String? = "test-admin-token-0123456789") throws {
+         adminToken: String? = "test-admin-token-0123456789", backgroundWork: Bool = true) throws {
         self.databasePath = databasePath ?? directory.file("theta-console.sqlite3")
         var flags = ["--port", "0", "--db", self.databasePath]
         if let adminToken { flags += ["--admin-token", adminToken] }
@@ -37,7 +39,7 @@ final class InProcessServer: ThetaServer, @unchecked Sendable {
         self.generatedToken = generated
         self.adminToken = adminToken ?? generated
         driver = RouterDriver(app.makeRouter())
-        try app.startBackgroundWork()
+        if backgroundWork { try app.startBackgroundWork() }
     }
 
     deinit {
