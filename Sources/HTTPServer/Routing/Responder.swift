@@ -8,56 +8,61 @@ public enum Reply: Sendable {
     case later(@Sendable (Responder) -> Void)
 }
 
-/// Finishes one request whose answer is produced elsewhere. `respond` may be called from any
-/// thread, once; the closure it is given runs on the connection's own loop thread, so reads done
-/// to build the response happen there. The connection reads nothing more from its peer until then.
-///
-/// A responder dropped without answering answers 500 itself, so no connection waits forever.
-public final class Responder: Sendable {
-    private let deliver: @Sendable (@escaping @Sendable () -> Response) -> Void
-    private let answered = Atomic<Bool>(false)
+/// Carries one thing made on a connection's loop thread (a response, or a head decision) from work
+/// that finished on another thread. `hand` may be called from any thread, once; the closure it is
+/// given runs on the loop thread, where the connection's state lives. The connection reads nothing
+/// more from its peer until then. Dropped without handing anything, it hands its fallback (a 500),
+/// so no connection waits forever.
+public final class LoopHandOff<Value>: Sendable {
+    private let deliver: @Sendable (@escaping @Sendable () -> Value) -> Void
+    private let fallback: @Sendable () -> Value
+    private let handed = Atomic<Bool>(false)
 
-    init(deliver: @escaping @Sendable (@escaping @Sendable () -> Response) -> Void) {
+    init(fallback: @escaping @Sendable () -> Value, deliver: @escaping @Sendable (@escaping @Sendable () -> Value) -> Void) {
+        self.fallback = fallback
         self.deliver = deliver
     }
 
-    /// Answers with what `make` returns; `make` runs on the connection's loop thread.
-    public func respond(_ make: @escaping @Sendable () -> Response) {
-        guard !answered.exchange(true, ordering: .acquiringAndReleasing) else { return }
+    func hand(_ make: @escaping @Sendable () -> Value) {
+        guard !handed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         deliver(make)
     }
 
-    public func respond(_ response: Response) {
-        respond { response }
-    }
-
     deinit {
-        if !answered.load(ordering: .acquiring) {
-            deliver { .error(HTTPError(500, "internal server error")) }
-        }
+        if !handed.load(ordering: .acquiring) { deliver(fallback) }
     }
 }
 
-/// Finishes one head decision made elsewhere (`HeadDecision.decideLater`). `decide` may be called
-/// from any thread, once; the closure it is given runs on the connection's loop thread, which is
-/// where a body sink must be made. A decider dropped without deciding answers 500 itself.
-public final class Decider: Sendable {
-    private let deliver: @Sendable (@escaping @Sendable () -> HeadDecision) -> Void
-    private let decided = Atomic<Bool>(false)
+/// Finishes one request whose answer is produced elsewhere (`Reply.later`).
+public typealias Responder = LoopHandOff<Response>
 
-    init(deliver: @escaping @Sendable (@escaping @Sendable () -> HeadDecision) -> Void) {
-        self.deliver = deliver
+extension LoopHandOff where Value == Response {
+    convenience init(deliver: @escaping @Sendable (@escaping @Sendable () -> Response) -> Void) {
+        self.init(fallback: { .error(HTTPError(500, "internal server error")) }, deliver: deliver)
     }
 
-    /// Carries out what `make` returns; `make` runs on the connection's loop thread.
+    /// Answers with what `make` returns; `make` runs on the connection's loop thread, so reads done
+    /// to build the response happen there.
+    public func respond(_ make: @escaping @Sendable () -> Response) {
+        hand(make)
+    }
+
+    public func respond(_ response: Response) {
+        hand { response }
+    }
+}
+
+/// Finishes one head decision made elsewhere (`HeadDecision.decideLater`).
+public typealias Decider = LoopHandOff<HeadDecision>
+
+extension LoopHandOff where Value == HeadDecision {
+    convenience init(deliver: @escaping @Sendable (@escaping @Sendable () -> HeadDecision) -> Void) {
+        self.init(fallback: { .respond(.error(HTTPError(500, "internal server error"))) }, deliver: deliver)
+    }
+
+    /// Carries out what `make` returns; `make` runs on the connection's loop thread, which is where
+    /// a body sink must be made.
     public func decide(_ make: @escaping @Sendable () -> HeadDecision) {
-        guard !decided.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        deliver(make)
-    }
-
-    deinit {
-        if !decided.load(ordering: .acquiring) {
-            deliver { .respond(.error(HTTPError(500, "internal server error"))) }
-        }
+        hand(make)
     }
 }

@@ -49,29 +49,13 @@ public struct RouterDriver: Sendable {
         case .respond(let answer):
             return answer
         case .later(let start):
-            return try wait(for: start, path: head.path, timeout: timeout)
+            return try waitForHandOff(path: head.path, timeout: timeout) { deliver in start(Responder(deliver: deliver)) }
         case .decideLater(let start):
-            return try carryOut(try waitForDecision(start, path: head.path, timeout: timeout), head, chunks, timeout: timeout)
+            let decision = try waitForHandOff(path: head.path, timeout: timeout) { deliver in start(Decider(deliver: deliver)) }
+            return try carryOut(decision, head, chunks, timeout: timeout)
         case .consume(let sink, let limit):
             return try consume(head, chunks, into: sink, limit: limit, timeout: timeout)
         }
-    }
-
-    /// Starts work that decides with a `Decider`, waits for the decision and makes it here.
-    private func waitForDecision(_ start: @Sendable (Decider) -> Void, path: Substring, timeout: Double) throws -> HeadDecision {
-        let decision = Lock<(@Sendable () -> HeadDecision)?>(nil)
-        let decided = DispatchSemaphore(value: 0)
-        do {
-            let decider = Decider { make in
-                decision.withLock { $0 = make }
-                decided.signal()
-            }
-            start(decider)
-        }
-        guard decided.wait(timeout: .now() + timeout) == .success, let make = decision.withLock({ $0 }) else {
-            throw Timeout(path: String(path))
-        }
-        return make()
     }
 
     private func consume(_ head: RequestHead, _ chunks: [[UInt8]], into sink: any BodySink, limit: Int,
@@ -89,25 +73,25 @@ public struct RouterDriver: Sendable {
         }
         switch sink.finish() {
         case .now(let response): return response
-        case .later(let start): return try wait(for: start, path: head.path, timeout: timeout)
+        case .later(let start):
+            return try waitForHandOff(path: head.path, timeout: timeout) { deliver in start(Responder(deliver: deliver)) }
         }
     }
 
-    /// Starts deferred work with a `Responder` and waits for its answer, which is then built here
-    /// (where a connection would build it on its loop).
-    private func wait(for start: @Sendable (Responder) -> Void, path: Substring, timeout: Double) throws -> Response {
-        let answer = Lock<(@Sendable () -> Response)?>(nil)
-        let answered = DispatchSemaphore(value: 0)
-        do {
-            // Dropped at the end of this scope, so a handler that lets go of it unanswered gets the
-            // responder's own 500, as on a connection.
-            let responder = Responder { make in
-                answer.withLock { $0 = make }
-                answered.signal()
-            }
-            start(responder)
+    /// Starts deferred work with a `Responder` (or a `Decider`) and waits for what it hands back,
+    /// which is then made here (where a connection would make it on its loop). The handle is let go
+    /// of once `start` returns, so work that drops it unanswered gets its 500, as on a connection.
+    private func waitForHandOff<Value>(path: Substring, timeout: Double,
+                                       _ start: (@escaping @Sendable (@escaping @Sendable () -> Value) -> Void) -> Void)
+        throws -> Value
+    {
+        let made = Lock<(@Sendable () -> Value)?>(nil)
+        let handed = DispatchSemaphore(value: 0)
+        start { make in
+            made.withLock { $0 = make }
+            handed.signal()
         }
-        guard answered.wait(timeout: .now() + timeout) == .success, let make = answer.withLock({ $0 }) else {
+        guard handed.wait(timeout: .now() + timeout) == .success, let make = made.withLock({ $0 }) else {
             throw Timeout(path: String(path))
         }
         return make()
