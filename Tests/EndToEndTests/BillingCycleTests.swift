@@ -5,30 +5,22 @@ import TestSupport
 /// Billing cycles and top-ups through the binary, with `--fake-time`.
 @Suite("Billing: cycles and top-ups (the binary)", .keepsEvidence)
 struct BillingCycleTests {
-    private func advance(_ server: ServerProcess, _ seconds: Int) throws {
-        #expect(try server.post("/v1/clock", json: #"{"advance_seconds": \#(seconds)}"#).status == 200)
-    }
-
-    private func ledger(_ server: ServerProcess) throws -> [[String: Any]] {
-        try server.get("/v1/account/ledger?limit=100").object["data"] as? [[String: Any]] ?? []
-    }
-
     @Test func severalCyclesInOneAdvance_applyInOrder_andARestartAppliesNoneTwice() throws {
         let directory = TemporaryDirectory()
         let path = directory.file("cycles.sqlite3")
         let server = try ServerProcess(arguments: ["--fake-time", "2030-01-10T00:00:00Z", "--plan", "starter"],
                                        databasePath: path, directory: directory)
-        try advance(server, 100 * 86_400)  // 2030-04-20: three cycle starts passed (Feb 10, Mar 10, Apr 10)
-        let kinds = try ledger(server).compactMap { $0["kind"] as? String }
+        try server.advanceClock(100 * 86_400)  // 2030-04-20: three cycle starts passed (Feb 10, Mar 10, Apr 10)
+        let kinds = try server.ledgerEntries().compactMap { $0["kind"] as? String }
         #expect(Array(kinds.prefix(6)) == ["grant", "expire", "grant", "expire", "grant", "expire"])
-        let grants = try ledger(server).filter { $0["kind"] as? String == "grant" }.prefix(3).compactMap { $0["time"] as? String }
+        let grants = try server.ledgerEntries().filter { $0["kind"] as? String == "grant" }.prefix(3).compactMap { $0["time"] as? String }
         #expect(grants == ["2030-04-10T00:00:00Z", "2030-03-10T00:00:00Z", "2030-02-10T00:00:00Z"])
-        let count = try ledger(server).count
+        let count = try server.ledgerEntries().count
         #expect(server.stop() == 0)
 
         // The same database, the same moment: nothing is applied twice.
         let again = try ServerProcess(arguments: ["--fake-time", "2030-04-20T00:00:00Z"], databasePath: path, directory: directory)
-        #expect(try ledger(again).count == count)
+        #expect(try again.ledgerEntries().count == count)
         #expect(try again.get("/v1/account").object["cycle_end"] as? String == "2030-05-10T00:00:00Z")
         #expect(try again.get("/v1/account").text.contains(#""balance":5,"#))
     }

@@ -6,19 +6,10 @@ import TestSupport
 /// `/v1/faults`: a test suite makes the emulated API fail on demand, through the real binary.
 @Suite("Fixture: fault injection (the binary)", .keepsEvidence)
 struct FaultInjectionTests {
-    private func fault(_ server: ServerProcess, _ json: String) throws -> WireResponse {
-        try server.post("/v1/faults", json: json)
-    }
-
-    private func balance(_ server: ServerProcess) throws -> String {
-        let text = try server.get("/v1/account").text
-        return String(text[try #require(text.range(of: #""balance":[^,]+"#, options: .regularExpression))])
-    }
-
     @Test func aDelay_answersLater_whileOtherConnectionsAreServed() throws {
         let server = try ServerProcess(arguments: ["--plan", "pro", "--threads", "1"])
         let key = try server.createKey()
-        #expect(try fault(server, #"{"endpoint": "/transcribe", "times": 1, "action": {"delay_ms": 4000}}"#).status == 201)
+        #expect(try server.addFault(#"{"endpoint": "/transcribe", "times": 1, "action": {"delay_ms": 4000}}"#).status == 201)
         let body = MultipartBody.upload(AudioFiles.wav(seconds: 1))
         let slow = try RawHTTPClient(port: server.port)
         try slow.send("POST /transcribe HTTP/1.1\r\nHost: localhost\r\nx-api-key: \(key.secret)\r\nContent-Type: \(body.contentType)\r\n"
@@ -37,10 +28,10 @@ struct FaultInjectionTests {
     @Test func aReset_closesWithRST_andATruncation_sendsHalfAndCloses() throws {
         let server = try ServerProcess(arguments: ["--plan", "pro"])
         let key = try server.createKey()
-        #expect(try fault(server, #"{"endpoint": "/transcribe", "times": 1, "action": {"reset": true}}"#).status == 201)
+        #expect(try server.addFault(#"{"endpoint": "/transcribe", "times": 1, "action": {"reset": true}}"#).status == 201)
         #expect(throws: ClientError.self) { try server.upload("/transcribe", key: key.secret) }
 
-        #expect(try fault(server, #"{"endpoint": "/transcribe", "times": 1, "action": {"truncate": true}}"#).status == 201)
+        #expect(try server.addFault(#"{"endpoint": "/transcribe", "times": 1, "action": {"truncate": true}}"#).status == 201)
         let body = MultipartBody.upload(AudioFiles.wav(seconds: 1))
         let client = try RawHTTPClient(port: server.port)
         try client.send("POST /transcribe HTTP/1.1\r\nHost: localhost\r\nx-api-key: \(key.secret)\r\nContent-Type: \(body.contentType)\r\n"
@@ -67,7 +58,7 @@ struct FaultInjectionTests {
     @Test func aTimeout_holdsTheRequest_thenAnswers504() throws {
         let server = try ServerProcess(arguments: ["--plan", "pro", "--processing-timeout", "1"])
         let key = try server.createKey()
-        #expect(try fault(server, #"{"endpoint": "/transcribe", "times": 1, "action": {"timeout": true}}"#).status == 201)
+        #expect(try server.addFault(#"{"endpoint": "/transcribe", "times": 1, "action": {"timeout": true}}"#).status == 201)
         let started = Date()
         let answer = try server.upload("/transcribe", key: key.secret)
         #expect(answer.status == 504 && answer.detail == "Processing took too long: the request timed out.")

@@ -26,19 +26,4 @@ struct StubTests {
         let bad = try runCLI(["serve", "--port", "0", "--db", ":memory:", "--stubs", file])
         #expect(bad.status != 0 && bad.stderr.contains("--stubs: entry 0: response does not match"))
     }
-
-
-    private func runTool(_ path: String, input: [UInt8]) throws -> String? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        let stdin = Pipe(), stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        try process.run()
-        stdin.fileHandleForWriting.write(Data(input))
-        try stdin.fileHandleForWriting.close()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(data: output, encoding: .utf8)
-    }
 }

@@ -6,14 +6,6 @@ import TestSupport
 /// Billing cycles and top-ups in process, with `--fake-time`.
 @Suite("Billing: cycles and top-ups")
 struct BillingCycleTests {
-    private func advance(_ server: InProcessServer, _ seconds: Int) throws {
-        #expect(try server.post("/v1/clock", json: #"{"advance_seconds": \#(seconds)}"#).status == 200)
-    }
-
-    private func ledger(_ server: InProcessServer) throws -> [[String: Any]] {
-        try server.get("/v1/account/ledger?limit=100").object["data"] as? [[String: Any]] ?? []
-    }
-
     @Test func aMonthRollsOver_toTheSecond_expiringTheOldCreditsAndGrantingNew() throws {
         let server = try InProcessServer(arguments: ["--fake-time", "2030-01-31T12:00:00Z", "--plan", "pro"])
         let key = try server.createKey()
@@ -23,14 +15,14 @@ struct BillingCycleTests {
         #expect(try server.upload("/transcribe", key: key.secret).status == 200)
         #expect(try server.get("/v1/account").text.contains(#""balance":23.9996,"#))
 
-        try advance(server, 28 * 86_400 - 1)  // 2030-02-28T11:59:59Z
+        try server.advanceClock(28 * 86_400 - 1)  // 2030-02-28T11:59:59Z
         #expect(try server.get("/v1/account").object["cycle_end"] as? String == "2030-02-28T12:00:00Z")
-        try advance(server, 1)
+        try server.advanceClock(1)
         let after = try server.get("/v1/account")
         #expect(after.text.contains(#""balance":24,"#), "\(after.text)")
         #expect(after.object["cycle_start"] as? String == "2030-02-28T12:00:00Z")
         #expect(after.object["cycle_end"] as? String == "2030-03-31T12:00:00Z", "back to the 31st")
-        let newest = try ledger(server).prefix(2)
+        let newest = try server.ledgerEntries().prefix(2)
         #expect(newest.map { $0["kind"] as? String } == ["grant", "expire"])
         #expect(newest.last?["amount"] as? NSNumber == -23.9996)
         let audit = try server.get("/v1/audit-events?limit=1").object["data"] as? [[String: Any]] ?? []
@@ -40,10 +32,10 @@ struct BillingCycleTests {
     @Test func aChargeJustBeforeTheEnd_spendsTheEndingCycle_evenWhenTheClockJumpsPastItAtOnce() throws {
         let server = try InProcessServer(arguments: ["--fake-time", "2030-01-01T00:00:00Z", "--plan", "pro"])
         let key = try server.createKey()
-        try advance(server, 31 * 86_400 - 10)  // 10 s before the cycle ends
+        try server.advanceClock(31 * 86_400 - 10)  // 10 s before the cycle ends
         #expect(try server.upload("/transcribe", key: key.secret, audio: AudioFiles.wav(seconds: 9)).status == 200)
-        try advance(server, 20)  // straight past the end, before anything read the account
-        let entries = try ledger(server)
+        try server.advanceClock(20)  // straight past the end, before anything read the account
+        let entries = try server.ledgerEntries()
         let expire = try #require(entries.first { $0["kind"] as? String == "expire" })
         #expect(expire["amount"] as? NSNumber == -23.9964, "the charge spent the old cycle's credits: \(expire)")
         let charge = try #require(entries.first { $0["kind"] as? String == "charge" })
@@ -59,14 +51,14 @@ struct BillingCycleTests {
         let bought = try server.post("/v1/account/top-ups", json: #"{"amount": "10.00"}"#)
         #expect(bought.status == 201 && bought.text.contains(#""balance":34,"#), "\(bought.text)")
         #expect(try server.upload("/transcribe", key: key.secret).status == 200)
-        let charge = try #require(try ledger(server).first { $0["kind"] as? String == "charge" })
+        let charge = try #require(try server.ledgerEntries().first { $0["kind"] as? String == "charge" })
         let lots = try server.get("/v1/account/lots").object["data"] as? [[String: Any]] ?? []
         let monthly = try #require(lots.first { $0["kind"] as? String == "monthly" && ($0["remaining"] as? NSNumber)?.doubleValue ?? 0 > 0 })
         #expect((charge["lots"] as? [[String: Any]])?.first?["lot"] as? String == monthly["id"] as? String, "monthly credits first")
         #expect(lots.first { $0["kind"] as? String == "top_up" }?["expires_at"] is NSNull)
 
         // A month later the monthly credits are gone and renewed; the top-up is still whole.
-        try advance(server, 31 * 86_400)
+        try server.advanceClock(31 * 86_400)
         #expect(try server.get("/v1/account").text.contains(#""balance":34,"#))
         let topUp = (try server.get("/v1/account/lots").object["data"] as? [[String: Any]] ?? []).first { $0["kind"] as? String == "top_up" }
         #expect(topUp?["remaining"] as? NSNumber == 10)
@@ -85,7 +77,7 @@ struct BillingCycleTests {
         #expect(server.store.cycleMayBeDue)
         #expect(try server.upload("/transcribe", key: key.secret).status == 200)
         #expect(!server.store.cycleMayBeDue)
-        let entries = try ledger(server)
+        let entries = try server.ledgerEntries()
         #expect(entries.prefix(2).map { $0["kind"] as? String } == ["charge", "grant"])
         #expect((entries.dropFirst().first?["detail"] as? String)?.hasSuffix(": Pro monthly credits") == true, "\(entries.prefix(2))")
     }

@@ -7,23 +7,14 @@ import TestSupport
 /// in process (the wire-level and CLI cases run against the binary in EndToEndTests).
 @Suite("Fixture: fault injection")
 struct FaultInjectionTests {
-    private func fault(_ server: InProcessServer, _ json: String) throws -> WireResponse {
-        try server.post("/v1/faults", json: json)
-    }
-
-    private func balance(_ server: InProcessServer) throws -> String {
-        let text = try server.get("/v1/account").text
-        return String(text[try #require(text.range(of: #""balance":[^,]+"#, options: .regularExpression))])
-    }
-
     @Test func aStatusFault_answersItsTimes_thenGoes_andIsNeverBilledOrCounted() throws {
         let server = try InProcessServer(arguments: ["--plan", "pro", "--credits", "10"])
         let key = try server.createKey()
-        let made = try fault(server, #"{"endpoint": "/transcribe", "times": 2, "action": {"status": 503}}"#)
+        let made = try server.addFault(#"{"endpoint": "/transcribe", "times": 2, "action": {"status": 503}}"#)
         #expect(made.status == 201)
         let id = try #require(made.object["id"] as? String)
         #expect(id.hasPrefix("flt_") && made.header("Location") == "/v1/faults/\(id)")
-        let before = try balance(server)
+        let before = try server.balanceText()
 
         for _ in 0..<2 {
             let refused = try server.upload("/transcribe", key: key.secret)
@@ -37,7 +28,7 @@ struct FaultInjectionTests {
         // Only the one real answer is billed and counted.
         let record = try server.get("/v1/keys/\(key.id)").object
         #expect(record["requests_2xx"] as? Int == 1 && record["requests_4xx"] as? Int == 0)
-        #expect(try balance(server) != before)
+        #expect(try server.balanceText() != before)
         let charges = (try server.get("/v1/account/ledger").object["data"] as? [[String: Any]] ?? [])
             .filter { $0["kind"] as? String == "charge" }
         #expect(charges.count == 1)
@@ -46,7 +37,7 @@ struct FaultInjectionTests {
     @Test func aBadKeyStillGets401_andAKeyRuleTouchesOnlyItsKey() throws {
         let server = try InProcessServer(arguments: ["--plan", "pro"])
         let (a, b) = (try server.createKey(name: "a"), try server.createKey(name: "b"))
-        #expect(try fault(server, #"{"endpoint": "*", "key_id": "\#(a.id)", "action": {"status": 500, "detail": "boom"}}"#).status == 201)
+        #expect(try server.addFault(#"{"endpoint": "*", "key_id": "\#(a.id)", "action": {"status": 500, "detail": "boom"}}"#).status == 201)
         let unknown = try server.upload("/transcribe", key: "sk-theta-" + String(repeating: "A", count: 38))
         #expect(unknown.status == 401)
         let faulted = try server.upload("/transcribe", key: a.secret)
@@ -63,7 +54,7 @@ struct FaultInjectionTests {
         let server = try InProcessServer(arguments: ["--plan", "enterprise", "--credits", "100", "--max-key-rpm", "1000"])
         let key = try server.createKey(extra: #", "rate_limit_rpm": 1000"#)
         func pattern() throws -> [Int] {
-            #expect(try fault(server, #"{"endpoint": "/transcribe", "probability": 0.5, "seed": 42, "action": {"status": 502}}"#).status == 201)
+            #expect(try server.addFault(#"{"endpoint": "/transcribe", "probability": 0.5, "seed": 42, "action": {"status": 502}}"#).status == 201)
             let statuses = try (0..<24).map { _ in try server.upload("/transcribe", key: key.secret).status }
             #expect(try server.delete("/v1/faults").status == 204)
             return statuses
@@ -88,7 +79,7 @@ struct FaultInjectionTests {
             (#"{"endpoint": "*"}"#, "action must be an object"),
         ]
         for (json, detail) in cases {
-            let response = try fault(server, json)
+            let response = try server.addFault(json)
             #expect(response.status == 422 && response.detail?.contains(detail) == true, "\(json): \(response.detail ?? "")")
         }
         #expect(try server.request("GET", "/v1/faults").status == 401)
