@@ -77,6 +77,15 @@ struct LiveServerTests {
             }
         }
         router.on(.GET, "/undecided") { _ in .decideLater { _ in } }
+        // Answers on the loop's own timer, 300 ms on.
+        router.on(.GET, "/timer") { _ in
+            let asked = DispatchTime.now().uptimeNanoseconds
+            return .later { responder in
+                responder.respond(after: 0.3) {
+                    .json(200, Array("\((DispatchTime.now().uptimeNanoseconds - asked) / 1_000_000)".utf8))
+                }
+            }
+        }
         router.on(.GET, "/on-a-loop") { _ in
             .respond(.json(200, Array(Threads.currentIsEventLoop ? "true".utf8 : "false".utf8)))
         }
@@ -120,6 +129,26 @@ struct LiveServerTests {
         let client = try RawHTTPClient(port: port)
         #expect(try client.request("GET", "/undecided").status == 500)
         #expect(try client.request("GET", "/items/3").text == "\"3\"")
+    }
+
+    /// A delayed answer waits on the loop's own timer: the one loop serves others meanwhile, and the
+    /// answer comes no sooner than asked.
+    @Test func aDelayedAnswer_waitsOnTheLoopsTimer_whileTheLoopServesOthers() throws {
+        let (server, port) = try Self.startServer { $0.threads = 1 }
+        defer { server.shutdown(grace: 1) }
+        let slow = try RawHTTPClient(port: port)
+        try slow.send("GET /timer HTTP/1.1\r\nHost: x\r\n\r\n")
+        for i in 0..<20 { #expect(try RawHTTPClient.request(port: port, "GET", "/items/\(i)").status == 200) }
+        let answer = try slow.readResponse()
+        #expect(answer.status == 200 && (Int(answer.text) ?? 0) >= 300, "\(answer.text) ms")
+        // A peer that leaves before its timer fires is simply not answered.
+        do {
+            let gone = try RawHTTPClient(port: port)
+            try gone.send("GET /timer HTTP/1.1\r\nHost: x\r\n\r\n")
+        }  // closed here, before its timer fires
+        // A timer set after it fires after it too; the loop is still there to answer.
+        #expect(try RawHTTPClient.request(port: port, "GET", "/timer").status == 200)
+        #expect(try RawHTTPClient.request(port: port, "GET", "/items/1").status == 200)
     }
 
     /// Handlers run on loop threads, which are marked, so a blocking write there trips an assertion.

@@ -30,6 +30,10 @@ import Testing
             }
         }
         router.on(.GET, "/dropped") { _ in .later { _ in } }
+        router.on(.GET, "/after") { _ in .later { responder in responder.respond(after: 0.05) { Response(status: 202) } } }
+        router.on(.GET, "/decided") { _ in
+            .decideLater { decider in DispatchQueue.global().async { decider.decide { .respond(Response(status: 203)) } } }
+        }
         router.on(.POST, "/upload") { _ in .consume(Collect(), limit: 10) }
         router.on(.POST, "/json", maxBody: 8) { request in Response(status: 200, body: request.body) }
         router.filter { _, response in response.headers.set("X-Filtered", "yes") }
@@ -50,6 +54,14 @@ import Testing
         #expect(later.status == 201 && later.body == Array("7".utf8) && later.headers["X-Filtered"] == "yes")
         #expect(try driver.send(Self.head(.DELETE, "/now")).status == 405)
         #expect(try driver.send(Self.head(.GET, "/nowhere")).status == 404)
+    }
+
+    @Test func aDelayedAnswer_andADecisionMadeLater_areWaitedFor() throws {
+        let driver = Self.driver()
+        let started = DispatchTime.now().uptimeNanoseconds
+        #expect(try driver.send(Self.head(.GET, "/after")).status == 202)
+        #expect(DispatchTime.now().uptimeNanoseconds - started >= 50_000_000)
+        #expect(try driver.send(Self.head(.GET, "/decided")).status == 203)
     }
 
     @Test func aResponderDroppedUnanswered_answers500() throws {

@@ -310,8 +310,8 @@ final class Connection {
     private func awaitReply(_ start: @Sendable (Responder) -> Void) {
         let serial = exchange!.serial
         let target = LoopBound(self)
-        let responder = Responder { [loop] make in
-            loop.execute { _ in target.value.resume(serial: serial, with: make()) }
+        let responder = Responder { [loop] delay, make in
+            loop.execute(after: delay) { _ in target.value.resume(serial: serial, with: make()) }
         }
         start(responder)
     }
@@ -340,8 +340,8 @@ final class Connection {
         let target = LoopBound(self)
         readingPaused = true
         updateInterest()
-        let decider = Decider { [loop] make in
-            loop.execute { _ in target.value.decided(serial: serial, make) }
+        let decider = Decider { [loop] delay, make in
+            loop.execute(after: delay) { _ in target.value.decided(serial: serial, make) }
         }
         start(decider)
     }
@@ -464,7 +464,8 @@ final class Connection {
         if case .closed = phase { return }
         if wanted != interest {
             interest = wanted
-            loop.modify(fd, events: wanted)
+            // Not watched as it needs to be, it could stall for good: close it.
+            if !loop.modify(fd, events: wanted) { close() }
         }
     }
 

@@ -19,6 +19,8 @@ final class EventLoop: @unchecked Sendable {
     private let readBuffer: UnsafeMutableRawBufferPointer
     private var cachedDate: (second: Int, text: String) = (0, "")
     private var nextSweep: UInt64 = 0
+    /// Tasks to run at a monotonic deadline (`execute(after:)`); touched on the loop thread only.
+    private var timers: [(deadline: UInt64, task: @Sendable (EventLoop) -> Void)] = []
 
     static let readBufferSize = 64 * 1024
 
@@ -34,7 +36,13 @@ final class EventLoop: @unchecked Sendable {
             throw error
         }
         readBuffer = .allocate(byteCount: Self.readBufferSize, alignment: 16)
-        register(wakeFD, events: EPOLLIN.rawValue)
+        guard control(EPOLL_CTL_ADD, wakeFD, events: EPOLLIN.rawValue) else {
+            let error = SocketError("epoll_ctl")
+            readBuffer.deallocate()
+            close(wakeFD)
+            close(epfd)
+            throw error
+        }
     }
 
     deinit {
@@ -43,11 +51,22 @@ final class EventLoop: @unchecked Sendable {
         close(epfd)
     }
 
+    /// Runs a task on this loop's thread, `delay` seconds from now (0: at its next turn), on a
+    /// timer of the loop's own: no other thread waits for it. Safe from any thread.
+    func execute(after delay: Double, _ task: @escaping @Sendable (EventLoop) -> Void) {
+        guard delay > 0 else { return execute(task) }
+        let deadline = monotonicNanoseconds() + UInt64(delay * 1e9)
+        execute { loop in loop.timers.append((deadline, task)) }
+    }
+
     /// Runs a task on this loop's thread. Safe from any thread.
     func execute(_ task: @escaping @Sendable (EventLoop) -> Void) {
         tasks.withLock { $0.append(task) }
         var one: UInt64 = 1
-        _ = write(wakeFD, &one, 8)
+        // EAGAIN: the counter is full, so the loop is woken already.
+        if write(wakeFD, &one, 8) < 0 && errno != EAGAIN {
+            core.logger.error("waking a loop failed", metadata: ["errno": "\(errno)"])
+        }
     }
 
     // MARK: - The loop
@@ -56,7 +75,7 @@ final class EventLoop: @unchecked Sendable {
         Threads.markCurrentAsEventLoop()
         var events = [epoll_event](repeating: epoll_event(), count: 256)
         while running {
-            let count = epoll_wait(epfd, &events, Int32(events.count), 250)
+            let count = epoll_wait(epfd, &events, Int32(events.count), waitMilliseconds())
             core.countWakeUp()
             if count < 0 {
                 if errno == EINTR { continue }
@@ -77,6 +96,7 @@ final class EventLoop: @unchecked Sendable {
                 }
             }
             let now = monotonicNanoseconds()
+            runTimers(now: now)
             if now >= nextSweep {
                 nextSweep = now + 250_000_000
                 for connection in Array(connections.values) { connection.checkDeadlines(now: now) }
@@ -93,17 +113,37 @@ final class EventLoop: @unchecked Sendable {
         for task in pending { task(self) }
     }
 
+    /// How long `epoll_wait` may sleep: until the next deadline sweep (250 ms at most), or the
+    /// next timer if that comes first.
+    private func waitMilliseconds() -> Int32 {
+        guard let next = timers.lazy.map(\.deadline).min() else { return 250 }
+        let now = monotonicNanoseconds()
+        guard next > now else { return 0 }
+        return Int32(min(250, (next - now + 999_999) / 1_000_000))
+    }
+
+    /// Runs the timers that are due, in deadline order.
+    private func runTimers(now: UInt64) {
+        guard !timers.isEmpty, timers.contains(where: { $0.deadline <= now }) else { return }
+        let due = timers.filter { $0.deadline <= now }.sorted { $0.deadline < $1.deadline }
+        timers.removeAll { $0.deadline <= now }
+        for timer in due { timer.task(self) }
+    }
+
     // MARK: - Accepting
 
-    func startListening(_ fd: Int32) {
-        listener = fd
+    /// Called before the loop's thread starts (nothing else touches the loop yet).
+    func startListening(_ fd: Int32) throws {
         // EPOLLEXCLUSIVE: one loop wakes per pending connection, not all of them.
-        register(fd, events: EPOLLIN.rawValue | EPOLLEXCLUSIVE.rawValue)
+        guard control(EPOLL_CTL_ADD, fd, events: EPOLLIN.rawValue | EPOLLEXCLUSIVE.rawValue) else {
+            throw SocketError("epoll_ctl")
+        }
+        listener = fd
     }
 
     func stopListening() {
         guard listener >= 0 else { return }
-        epoll_ctl(epfd, EPOLL_CTL_DEL, listener, nil)
+        control(EPOLL_CTL_DEL, listener)
         listener = -1
     }
 
@@ -130,9 +170,14 @@ final class EventLoop: @unchecked Sendable {
     }
 
     func adopt(fd: Int32, address: String) {
+        guard control(EPOLL_CTL_ADD, fd, events: EPOLLIN.rawValue | EPOLLRDHUP.rawValue) else {
+            // Not watched, it could never be served: refuse it (the peer sees the close).
+            Glibc.close(fd)
+            core.releaseConnection()
+            return
+        }
         let connection = Connection(fd: fd, remoteAddress: address, loop: self)
         connections[fd] = connection
-        register(fd, events: EPOLLIN.rawValue | EPOLLRDHUP.rawValue)
         // Accepted before draining began, handed to this loop after: the peer may already have
         // sent a request, which is in flight like any other. closeIfIdle reads what arrived first,
         // serves a request it finds, and closes the connection only if it holds none. (Closing it
@@ -157,22 +202,31 @@ final class EventLoop: @unchecked Sendable {
 
     // MARK: - For connections
 
-    func register(_ fd: Int32, events: UInt32) {
+    /// The one place `epoll_ctl` is called, and its result checked: a failure is logged with the
+    /// operation and errno, and the caller decides what it means for the descriptor.
+    @discardableResult
+    private func control(_ operation: Int32, _ fd: Int32, events: UInt32 = 0) -> Bool {
         var event = epoll_event()
         event.events = events
         event.data.fd = fd
-        epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &event)
+        guard epoll_ctl(epfd, operation, fd, &event) == 0 else {
+            let code = errno
+            core.logger.error("epoll_ctl failed", metadata: [
+                "operation": "\(operation)", "fd": "\(fd)", "error": "\(String(cString: strerror(code)))",
+            ])
+            errno = code  // for a caller that reports it (SocketError)
+            return false
+        }
+        return true
     }
 
-    func modify(_ fd: Int32, events: UInt32) {
-        var event = epoll_event()
-        event.events = events
-        event.data.fd = fd
-        epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &event)
+    /// Changes what a connection is watched for; false when it cannot be (the caller closes it).
+    func modify(_ fd: Int32, events: UInt32) -> Bool {
+        control(EPOLL_CTL_MOD, fd, events: events)
     }
 
     func forget(_ fd: Int32) {
-        epoll_ctl(epfd, EPOLL_CTL_DEL, fd, nil)
+        control(EPOLL_CTL_DEL, fd)
         connections[fd] = nil
         core.releaseConnection()
     }

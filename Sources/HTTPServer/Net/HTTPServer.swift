@@ -30,7 +30,7 @@ public final class HTTPServer: Sendable {
         core.setLoops(loops)
         state.set(listener: listener)
         for loop in loops {
-            loop.execute { $0.startListening(listener) }
+            try loop.startListening(listener)
             try Threads.start(name: "http-loop-\(loop.index)") { [state] in
                 loop.run()
                 state.loopFinished()

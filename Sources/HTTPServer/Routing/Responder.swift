@@ -14,22 +14,24 @@ public enum Reply: Sendable {
 /// more from its peer until then. Dropped without handing anything, it hands its fallback (a 500),
 /// so no connection waits forever.
 public final class LoopHandOff<Value>: Sendable {
-    private let deliver: @Sendable (@escaping @Sendable () -> Value) -> Void
+    /// Runs `make` on the loop: now, or after a delay (a timer of the loop's own).
+    public typealias Deliver = @Sendable (_ delay: Double, _ make: @escaping @Sendable () -> Value) -> Void
+    private let deliver: Deliver
     private let fallback: @Sendable () -> Value
     private let handed = Atomic<Bool>(false)
 
-    init(fallback: @escaping @Sendable () -> Value, deliver: @escaping @Sendable (@escaping @Sendable () -> Value) -> Void) {
+    init(fallback: @escaping @Sendable () -> Value, deliver: @escaping Deliver) {
         self.fallback = fallback
         self.deliver = deliver
     }
 
-    func hand(_ make: @escaping @Sendable () -> Value) {
+    func hand(after delay: Double = 0, _ make: @escaping @Sendable () -> Value) {
         guard !handed.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        deliver(make)
+        deliver(delay, make)
     }
 
     deinit {
-        if !handed.load(ordering: .acquiring) { deliver(fallback) }
+        if !handed.load(ordering: .acquiring) { deliver(0, fallback) }
     }
 }
 
@@ -37,8 +39,14 @@ public final class LoopHandOff<Value>: Sendable {
 public typealias Responder = LoopHandOff<Response>
 
 extension LoopHandOff where Value == Response {
-    convenience init(deliver: @escaping @Sendable (@escaping @Sendable () -> Response) -> Void) {
+    convenience init(deliver: @escaping Deliver) {
         self.init(fallback: { .error(HTTPError(500, "internal server error")) }, deliver: deliver)
+    }
+
+    /// Answers `delay` seconds from now with what `make` returns, on the loop's own timer: no
+    /// thread waits meanwhile, and a connection that went away by then is not answered.
+    public func respond(after delay: Double, _ make: @escaping @Sendable () -> Response) {
+        hand(after: delay, make)
     }
 
     /// Answers with what `make` returns; `make` runs on the connection's loop thread, so reads done
@@ -56,7 +64,7 @@ extension LoopHandOff where Value == Response {
 public typealias Decider = LoopHandOff<HeadDecision>
 
 extension LoopHandOff where Value == HeadDecision {
-    convenience init(deliver: @escaping @Sendable (@escaping @Sendable () -> HeadDecision) -> Void) {
+    convenience init(deliver: @escaping Deliver) {
         self.init(fallback: { .respond(.error(HTTPError(500, "internal server error"))) }, deliver: deliver)
     }
 

@@ -82,14 +82,17 @@ public struct RouterDriver: Sendable {
     /// which is then made here (where a connection would make it on its loop). The handle is let go
     /// of once `start` returns, so work that drops it unanswered gets its 500, as on a connection.
     private func waitForHandOff<Value>(path: Substring, timeout: Double,
-                                       _ start: (@escaping @Sendable (@escaping @Sendable () -> Value) -> Void) -> Void)
+                                       _ start: (@escaping LoopHandOff<Value>.Deliver) -> Void)
         throws -> Value
     {
         let made = Lock<(@Sendable () -> Value)?>(nil)
         let handed = DispatchSemaphore(value: 0)
-        start { make in
-            made.withLock { $0 = make }
-            handed.signal()
+        start { delay, make in
+            // The driver has no loop: a delayed hand-off waits on a Dispatch timer instead.
+            DispatchQueue.global().asyncAfter(deadline: .now() + delay) {
+                made.withLock { $0 = make }
+                handed.signal()
+            }
         }
         guard handed.wait(timeout: .now() + timeout) == .success, let make = made.withLock({ $0 }) else {
             throw Timeout(path: String(path))

@@ -9,7 +9,8 @@ import Logging
 /// from the head before any of the upload is read:
 ///
 /// 1. 401: the `x-api-key` is missing, malformed (refused without a database lookup), unknown,
-///    inactive or expired. Looked up on every request; nothing is cached.
+///    inactive or expired. One read per request (`KeyStore.gate`), or its kept answer while no
+///    transaction has committed since (`GateCache`, under the wal-index header).
 /// 2. 402: the plan lacks the endpoint, or the balance is zero or below.
 /// 3. 429: the key's rate limit, min(key RPM, plan cap), over an exact sliding minute.
 /// 4. 400/413: not multipart, or a declared length over the upload limit. Then the body streams
@@ -128,9 +129,7 @@ struct SpeechAPI: Sendable {
             case .timeout:
                 let seconds = processingTimeout
                 return .later { responder in
-                    DispatchQueue.global().asyncAfter(deadline: .now() + seconds) {
-                        responder.respond(.error(HTTPError(504, SpeechErrors.processingTimeout)))
-                    }
+                    responder.respond(after: seconds) { .error(HTTPError(504, SpeechErrors.processingTimeout)) }
                 }
             case .delay(let milliseconds): delay = milliseconds
             case .truncate: truncate = true

@@ -141,12 +141,10 @@ final class UploadSink: BodySink {
         if truncate { response.delivery = .halfThenClose }
         logAnswer(response)
         guard let delayMilliseconds, delayMilliseconds > 0 else { return .now(response) }
-        // The answer waits on a timer, not on the loop: other connections go on meanwhile.
+        // The answer waits on the loop's own timer: other connections go on meanwhile.
         let ready = response
         return .later { responder in
-            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(delayMilliseconds)) {
-                responder.respond(ready)
-            }
+            responder.respond(after: Double(delayMilliseconds) / 1000) { ready }
         }
     }
 
