@@ -32,6 +32,13 @@ public final class RawHTTPClient {
     public let fd: Int32
     private var buffer: [UInt8] = []
 
+    /// A client on a descriptor that is already connected (a socketpair's end, say); it closes the
+    /// descriptor when it goes.
+    public init(connected fd: Int32, timeout: Double = 10 * timeoutScale) {
+        self.fd = fd
+        setTimeout(timeout)
+    }
+
     /// Connects to `host` (IPv4 or IPv6) on `port`; with `source`, from that local address (for
     /// tests of per-address rules: 127.0.0.2 is a second loopback address).
     /// `receiveBuffer` fixes the socket's receive buffer (no autotuning), for tests of a peer that

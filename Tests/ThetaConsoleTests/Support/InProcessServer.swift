@@ -2,6 +2,7 @@ import Foundation
 import HTTPServer
 import KeyStore
 import Logging
+import PosixThreads
 import TestSupport
 import ThetaConsole
 @testable import theta_console
@@ -33,8 +34,9 @@ final class InProcessServer: ThetaServer, @unchecked Sendable {
         var flags = ["--port", "0", "--db", self.databasePath]
         if let adminToken { flags += ["--admin-token", adminToken] }
         let command = try ServeCommand.parse(flags + arguments)
-        let (app, generated) = try command.makeApp(configuration: try command.makeConfiguration(),
-                                                   logger: Logger(label: "theta-console"))
+        let configuration = try command.makeConfiguration()
+        serverConfiguration = configuration.server
+        let (app, generated) = try command.makeApp(configuration: configuration, logger: Logger(label: "theta-console"))
         self.app = app
         self.generatedToken = generated
         self.adminToken = adminToken ?? generated
@@ -43,11 +45,32 @@ final class InProcessServer: ThetaServer, @unchecked Sendable {
     }
 
     deinit {
+        wire.withLock { $0?.shutdown() }
         app.stopBackgroundWork()
         try? app.store.close()
     }
 
     var store: KeyStore { app.store }
+
+    /// `serve`'s connection settings (deadlines, limits), for connections made with `connect()`.
+    let serverConfiguration: ServerConfiguration
+    /// The loop that serves `connect()`'s connections, started by the first one.
+    private let wire = Lock<SocketPairServer?>(nil)
+
+    /// A connection to the app through the server's own loop and `Connection`, over a socketpair:
+    /// for tests of the wire (framing, pipelining, deadlines, closes) with no TCP and no binary.
+    func connect(remoteAddress: String = "127.0.0.1") throws -> RawHTTPClient {
+        let server = try wire.withLock { wire in
+            if let wire { return wire }
+            let made = try SocketPairServer(router: driver.router, configuration: serverConfiguration)
+            wire = made
+            return made
+        }
+        return RawHTTPClient(connected: try server.connect(remoteAddress: remoteAddress))
+    }
+
+    /// The port `serve` was given (0): what a Host header may name.
+    var port: Int { serverConfiguration.port }
 
     func request(_ method: String, _ path: String, headers: [String: String] = [:], body: [UInt8]?) throws -> WireResponse {
         var text = "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\n"
