@@ -84,4 +84,37 @@ struct FaultInjectionTests {
         }
         #expect(try server.request("GET", "/v1/faults").status == 401)
     }
+
+    @Test func aDelay_answersLater_whileOtherConnectionsAreServed() throws {
+        let server = try InProcessServer(arguments: ["--plan", "pro", "--threads", "1"])
+        let key = try server.createKey()
+        #expect(try server.addFault(#"{"endpoint": "/transcribe", "times": 1, "action": {"delay_ms": 4000}}"#).status == 201)
+        let body = MultipartBody.upload(AudioFiles.wav(seconds: 1))
+        let slow = try server.connect()
+        try slow.send("POST /transcribe HTTP/1.1\r\nHost: localhost\r\nx-api-key: \(key.secret)\r\nContent-Type: \(body.contentType)\r\n"
+                      + "Content-Length: \(body.finished().count)\r\n\r\n")
+        try slow.send(body.finished())
+        // The one loop serves 100 other connections while the delayed answer waits on its timer.
+        for _ in 0..<100 { #expect(try server.connect().request("GET", "/healthz").status == 200) }
+        slow.setTimeout(0.05)
+        #expect(throws: ClientError.self) { try slow.readResponse() }
+        slow.setTimeout(10)
+        let answer = try slow.readResponse()
+        #expect(answer.status == 200 && answer.object["text"] as? String == "Welcome to Theta One AI!")
+        #expect(try server.get("/v1/keys/\(key.id)").object["requests_2xx"] as? Int == 1, "a delayed answer is a real one")
+    }
+
+    @Test func aTimeout_holdsTheRequest_thenAnswers504() throws {
+        let server = try InProcessServer(arguments: ["--plan", "pro", "--processing-timeout", "1"])
+        let key = try server.createKey()
+        #expect(try server.addFault(#"{"endpoint": "/transcribe", "times": 1, "action": {"timeout": true}}"#).status == 201)
+        let started = Date()
+        let body = MultipartBody.upload(AudioFiles.wav(seconds: 1))
+        // Over a connection, so the answer waits on the loop's own timer.
+        let answer = try server.connect().request("POST", "/transcribe", headers: ["Content-Type": body.contentType,
+                                                                                  "x-api-key": key.secret],
+                                                  body: body.finished())
+        #expect(answer.status == 504 && answer.detail == "Processing took too long: the request timed out.")
+        #expect(Date().timeIntervalSince(started) >= 0.9)
+    }
 }

@@ -81,4 +81,14 @@ struct ValidationTests {
                                          json: #"{"name":"x"}"#)
         #expect(response.status == 201)
     }
+
+    @Test func bodyOver64KiB_gets413BeforeItIsRead() throws {
+        let server = try InProcessServer()
+        let client = try server.connect()
+        // Only the head is sent: the 413 must come without the body.
+        try client.send("POST /v1/keys HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(server.adminToken!)\r\nContent-Type: application/json\r\nContent-Length: \(64 * 1024 + 1)\r\n\r\n")
+        let response = try client.readResponse()
+        #expect(response.status == 413)
+        #expect(response.header("Connection") == "close")
+    }
 }
