@@ -25,21 +25,12 @@ struct KeyRollTests {
 }
 
 /// Importing a key with a known secret, and seeding a fixture server from a file.
-@Suite("Keys: import and seed", .keepsEvidence)
+@Suite("Keys: import and seed (the binary)", .keepsEvidence)
 struct KeyImportTests {
     private func generate() throws -> String {
         let result = try runCLI(["keys", "generate"])
         #expect(result.status == 0)
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
-    @Test func importIsRefused_unlessTheServerAllowsIt() throws {
-        let server = try ServerProcess()
-        let secret = try generate()
-        let refused = try server.post("/v1/keys", json: #"{"name": "fixture", "key": "\#(secret)"}"#)
-        #expect(refused.status == 422)
-        #expect(refused.detail == "key: importing a key's secret is not enabled (start the server with --allow-key-import)")
-        #expect(!refused.text.contains(secret))
     }
 
     @Test func anImportedKey_works_isNeverEchoed_andADuplicateIs409() throws {

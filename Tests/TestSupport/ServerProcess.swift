@@ -190,4 +190,8 @@ public final class ServerProcess: ThetaServer, @unchecked Sendable {
     public func request(_ method: String, _ path: String, headers: [String: String] = [:], body: [UInt8]?) throws -> WireResponse {
         try RawHTTPClient.request(port: port, method, path, headers: headers, body: body)
     }
+
+    public func connection() throws -> RawHTTPClient {
+        try RawHTTPClient(port: port)
+    }
 }

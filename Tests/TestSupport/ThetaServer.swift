@@ -8,6 +8,8 @@ public protocol ThetaServer {
     /// Sends one request (`Host: localhost`, the headers given, and a Content-Length for a body)
     /// and returns its response as read off the wire.
     func request(_ method: String, _ path: String, headers: [String: String], body: [UInt8]?) throws -> WireResponse
+    /// A new connection of the server's own: TCP to the binary, a socketpair in process.
+    func connection() throws -> RawHTTPClient
 }
 
 extension ThetaServer {
@@ -21,6 +23,17 @@ extension ThetaServer {
         var headers = headers
         headers["Content-Type"] = headers["Content-Type"] ?? "application/json"
         return try request(method, path, headers: headers, body: Array(json.utf8))
+    }
+
+    /// One request with a Host of the test's choosing, on a new connection.
+    public func request(_ path: String, method: String = "GET", host: String, headers: [String: String] = [:],
+                        body: String? = nil) throws -> WireResponse {
+        let client = try connection()
+        var text = "\(method) \(path) HTTP/1.1\r\nHost: \(host)\r\n"
+        for (name, value) in headers.sorted(by: { $0.key < $1.key }) { text += "\(name): \(value)\r\n" }
+        if let body { text += "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n" }
+        try client.send(text + "\r\n" + (body ?? ""))
+        return try client.readResponse()
     }
 
     // MARK: - Admin API shortcuts

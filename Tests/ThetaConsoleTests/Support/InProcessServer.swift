@@ -69,6 +69,10 @@ final class InProcessServer: ThetaServer, @unchecked Sendable {
         return RawHTTPClient(connected: try server.connect(remoteAddress: remoteAddress))
     }
 
+    func connection() throws -> RawHTTPClient {
+        try connect()
+    }
+
     /// The port `serve` was given (0): what a Host header may name.
     var port: Int { serverConfiguration.port }
 
