@@ -3,6 +3,22 @@ import Glibc
 
 /// Thin wrappers over the socket calls. Nothing else in the server calls them.
 enum Socket {
+    /// A connected pair of Unix stream sockets: the server's end non-blocking (as an accepted socket
+    /// is), the client's end blocking. For `SocketPairServer`.
+    static func pair() throws -> (server: Int32, client: Int32) {
+        var ends: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0 else {
+            throw SocketError("socketpair")
+        }
+        guard fcntl(ends[0], F_SETFL, fcntl(ends[0], F_GETFL) | O_NONBLOCK) == 0 else {
+            let error = SocketError("fcntl")
+            close(ends[0])
+            close(ends[1])
+            throw error
+        }
+        return (ends[0], ends[1])
+    }
+
     /// A non-blocking listening socket bound to host:port (port 0 picks a free one).
     static func listen(host: String, port: Int, backlog: Int32 = 1024) throws -> (fd: Int32, port: Int) {
         var hints = addrinfo()

@@ -26,20 +26,15 @@ public final class SocketPairServer: Sendable {
 
     /// A new connection: the returned descriptor is the client's end, blocking, owned by the caller.
     public func connect(remoteAddress: String = "127.0.0.1") throws -> Int32 {
-        var ends: [Int32] = [-1, -1]
-        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0 else {
-            throw SocketError("socketpair")
+        let (server, client) = try Socket.pair()
+        guard core.admitConnection() else {
+            Glibc.close(server)
+            Glibc.close(client)
+            throw SocketError("connect", code: EMFILE)
         }
-        // The server's end is non-blocking, as an accepted socket is.
-        guard fcntl(ends[0], F_SETFL, fcntl(ends[0], F_GETFL) | O_NONBLOCK) == 0, core.admitConnection() else {
-            let error = SocketError("fcntl")
-            Glibc.close(ends[0])
-            Glibc.close(ends[1])
-            throw error
-        }
-        let (server, address) = (ends[0], remoteAddress)
+        let address = remoteAddress
         loop.execute { $0.adopt(fd: server, address: address) }
-        return ends[1]
+        return client
     }
 
     /// Connections the loop holds.
