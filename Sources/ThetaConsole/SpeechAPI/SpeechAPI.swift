@@ -74,6 +74,10 @@ struct SpeechAPI: Sendable {
 
     private func evaluate(_ info: RequestInfo, _ endpoint: EmulatedEndpoint, _ keyID: inout String?) -> HeadDecision {
         let started = DispatchTime.now()
+        // The usage epoch is read before the key: a fixture reset that commits after this read
+        // makes it an old one, so a request that saw the old keys (from the database, or from the
+        // gate's cache of a moment before) never bills the new account.
+        let epoch = recorder.epoch
         // 1. The key.
         let presented = info.head.headers.firstValue("x-api-key")
         guard presented.count <= 1, let secret = presented.value.map({ $0.trimmingWhitespace() }), !secret.isEmpty else {
@@ -93,18 +97,18 @@ struct SpeechAPI: Sendable {
             return .respond(.error(HTTPError(401, SpeechErrors.invalidKey)))
         case .inactive(let record):
             keyID = record.id
-            recorder.record(keyID: record.id, status: 401, at: clock.now())
+            recorder.record(keyID: record.id, status: 401, at: clock.now(), epoch: epoch)
             return .respond(.error(HTTPError(401, SpeechErrors.inactiveKey)))
         case .expired(let record):
             keyID = record.id
-            recorder.record(keyID: record.id, status: 401, at: clock.now())
+            recorder.record(keyID: record.id, status: 401, at: clock.now(), epoch: epoch)
             return .respond(.error(HTTPError(401, SpeechErrors.expiredKey)))
         case .valid(let record):
             guard let stored = state.account else { return .respond(.error(HTTPError(401, SpeechErrors.invalidKey))) }
             keyID = record.id
             // A key with an allowlist works only from the addresses on it (decisions.md).
             guard record.allows(address: info.remoteAddress) else {
-                recorder.record(keyID: record.id, status: 401, at: clock.now())
+                recorder.record(keyID: record.id, status: 401, at: clock.now(), epoch: epoch)
                 return .respond(.error(HTTPError(401, SpeechErrors.addressNotAllowed(info.remoteAddress))))
             }
             key = record
@@ -138,11 +142,13 @@ struct SpeechAPI: Sendable {
 
         // 2. The plan and the balance.
         if endpoint.needsPronunciationPlan && !plan.includesPronunciation {
-            return refuse(key, HTTPError(402, SpeechErrors.planLacks(plan, endpoint)), limiter.peek(keyID: key.rateLimitKey, limit: limit, now: now))
+            return refuse(key, HTTPError(402, SpeechErrors.planLacks(plan, endpoint)),
+                          limiter.peek(keyID: key.rateLimitKey, limit: limit, now: now), epoch: epoch)
         }
         let balance = account.balanceMicro - recorder.pendingMicro(appliedBatches: account.usageBatches)
         if balance <= 0 {
-            return refuse(key, HTTPError(402, SpeechErrors.noCredits(balance)), limiter.peek(keyID: key.rateLimitKey, limit: limit, now: now))
+            return refuse(key, HTTPError(402, SpeechErrors.noCredits(balance)),
+                          limiter.peek(keyID: key.rateLimitKey, limit: limit, now: now), epoch: epoch)
         }
 
         // 3. The rate limit. Only requests that got this far count (a truncated answer does not).
@@ -153,7 +159,7 @@ struct SpeechAPI: Sendable {
         guard decision.allowed else {
             var error = HTTPError(429, SpeechErrors.rateLimited(limit))
             error.headers.add("Retry-After", String(decision.retryAfterSeconds ?? 1))
-            return refuse(key, error, decision)
+            return refuse(key, error, decision, epoch: epoch)
         }
 
         // 4. The request itself, as far as the head tells.
@@ -161,13 +167,13 @@ struct SpeechAPI: Sendable {
         do {
             boundary = try MultipartParser.boundary(fromContentType: info.head.headers["Content-Type"] ?? "")
         } catch {
-            return refuse(key, HTTPError(400, error.detail), decision)
+            return refuse(key, HTTPError(400, error.detail), decision, epoch: epoch)
         }
         if case .length(let length) = info.head.framing, length > maxUploadBytes {
-            return refuse(key, HTTPError(413, SpeechErrors.tooLarge(maxUploadBytes)), decision)
+            return refuse(key, HTTPError(413, SpeechErrors.tooLarge(maxUploadBytes)), decision, epoch: epoch)
         }
         let sink = UploadSink(endpoint: endpoint, boundary: boundary, key: key, rate: decision, started: started,
-                              recorder: recorder, clock: clock, delayMilliseconds: delay, truncate: truncate, log: requestLog,
+                              recorder: recorder, epoch: epoch, clock: clock, delayMilliseconds: delay, truncate: truncate, log: requestLog,
                               stubs: stubs.stubs.isEmpty ? nil : stubs)
         return .consume(sink, limit: maxUploadBytes)
     }
@@ -189,8 +195,8 @@ struct SpeechAPI: Sendable {
     }
 
     /// A refusal for a known key: counted in its usage under its status, with the rate-limit headers.
-    private func refuse(_ key: APIKeyRecord, _ error: HTTPError, _ rate: RateLimiter.Decision) -> HeadDecision {
-        recorder.record(keyID: key.id, status: error.status, at: clock.now())
+    private func refuse(_ key: APIKeyRecord, _ error: HTTPError, _ rate: RateLimiter.Decision, epoch: UInt64) -> HeadDecision {
+        recorder.record(keyID: key.id, status: error.status, at: clock.now(), epoch: epoch)
         var response = Response.error(error)
         response.headers.addRateLimit(rate)
         return .respond(response)

@@ -20,7 +20,8 @@ final class UploadSink: BodySink {
     /// Injected faults: answer this much later, or send half the answer and close (not billed).
     private let delayMilliseconds: Int?
     private let truncate: Bool
-    /// The usage epoch at the gate: a fixture reset since then drops this request's usage.
+    /// The usage epoch read at the gate, before the key: a fixture reset since then drops this
+    /// request's usage.
     private let epoch: UInt64
     /// `serve --record-requests`: where this request is logged once answered, with its parts.
     private let log: RequestLog?
@@ -44,14 +45,14 @@ final class UploadSink: BodySink {
     private var textBuffer: [UInt8] = []
 
     init(endpoint: EmulatedEndpoint, boundary: String, key: APIKeyRecord, rate: RateLimiter.Decision, started: DispatchTime,
-         recorder: UsageRecorder, clock: any Clock, delayMilliseconds: Int? = nil, truncate: Bool = false,
+         recorder: UsageRecorder, epoch: UInt64, clock: any Clock, delayMilliseconds: Int? = nil, truncate: Bool = false,
          log: RequestLog? = nil, stubs: StubBook? = nil) {
         self.log = log
         self.stubs = stubs
         if let stubs, stubs.needsAudioHash(endpoint) { audioHash = SHA256.Streaming() }
         self.delayMilliseconds = delayMilliseconds
         self.truncate = truncate
-        self.epoch = recorder.epoch
+        self.epoch = epoch
         self.endpoint = endpoint
         self.key = key
         self.rate = rate
