@@ -37,9 +37,6 @@ public final class SocketPairServer: Sendable {
         return client
     }
 
-    /// Connections the loop holds.
-    public var connectionCount: Int { core.connectionCount }
-
     /// Stops the loop, which closes its connections, and waits for it.
     public func shutdown() {
         loop.execute { $0.stop() }

@@ -17,8 +17,6 @@ final class InProcessServer: ThetaServer, @unchecked Sendable {
     let app: ThetaConsoleApp
     let driver: RouterDriver
     let adminToken: String?
-    /// The token the app generated, when none was given (shown once, as `serve` prints it).
-    let generatedToken: String?
 
     /// Holds the database unless the test gives a path; removed with the server.
     let directory = TemporaryDirectory()
@@ -38,7 +36,6 @@ final class InProcessServer: ThetaServer, @unchecked Sendable {
         serverConfiguration = configuration.server
         let (app, generated) = try command.makeApp(configuration: configuration, logger: Logger(label: "theta-console"))
         self.app = app
-        self.generatedToken = generated
         self.adminToken = adminToken ?? generated
         driver = RouterDriver(app.makeRouter())
         if backgroundWork { try app.startBackgroundWork() }
