@@ -5,7 +5,7 @@ import TestSupport
 /// The browser console, driven in headless Chromium through chromedriver, against the real binary on
 /// a fresh database (plan Free). Skipped with a message where Chromium is missing, unless `CI` is set:
 /// then a missing browser fails the test.
-@Suite("Browser console", .serialized, .keepsEvidence)
+@Suite("Browser console", .keepsEvidence)
 struct ConsoleScenarioTests {
     static let shouldRun = BrowserTools.available || BrowserTools.required
 

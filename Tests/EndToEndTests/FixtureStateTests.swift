@@ -53,15 +53,10 @@ struct FixtureStateTests {
         let key = try server.createKey(extra: #", "rate_limit_rpm": 100000"#)
         let statuses = Mutex<[Int]>([])
         let stop = Atomic<Bool>(false)
-        let group = DispatchGroup()
-        for _ in 0..<4 {
-            group.enter()
-            DispatchQueue.global().async {
-                defer { group.leave() }
-                while !stop.load(ordering: .relaxed) {
-                    let status = (try? server.upload("/transcribe", key: key.secret).status) ?? -1
-                    statuses.withLock { $0.append(status) }
-                }
+        let clients = ThreadGroup(4) { _ in
+            while !stop.load(ordering: .relaxed) {
+                let status = (try? server.upload("/transcribe", key: key.secret).status) ?? -1
+                statuses.withLock { $0.append(status) }
             }
         }
         // Reset while uploads are running: after some have been answered 200, and until some 401.
@@ -72,7 +67,7 @@ struct FixtureStateTests {
         let reset = try RawHTTPClient.request(port: server.port, "POST", "/v1/reset", headers: server.authorization)
         waitFor(401)
         stop.store(true, ordering: .relaxed)
-        group.wait()
+        clients.wait()
         #expect(reset.status == 204)
         let seen = statuses.withLock { $0 }
         // Before the reset 200, after it 401; nothing else (no 402 from a half-reset balance, no 5xx).

@@ -7,7 +7,7 @@ import TestSupport
 
 /// When the database cannot grow, writes get a clear 507 with nothing half-written, reads and the
 /// emulated API keep working, and writes work again once space returns.
-@Suite("Fault: full disk (the binary)", .serialized, .keepsEvidence)
+@Suite("Fault: full disk (the binary)", .keepsEvidence)
 struct FullDiskTests {
     @Test func fullFilesystem_gets507_keepsServing_andRecovers() throws {
         // A real small filesystem: a 4 MiB tmpfs (root only, as on CI).
@@ -66,7 +66,7 @@ struct FullDiskTests {
         let created = Mutex<[String]>([])
         let refused = Mutex<[String]>([])
         let other = Mutex<[Int]>([])
-        DispatchQueue.concurrentPerform(iterations: 8) { worker in
+        onThreads(8) { worker in
             for i in 0..<400 {
                 let name = "group \(worker)-\(i) \(String(repeating: "z", count: 80))"
                 guard let response = try? server.post("/v1/keys", json: #"{"name": "\#(name)"}"#) else {

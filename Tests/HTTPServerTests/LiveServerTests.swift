@@ -9,7 +9,7 @@ import TestSupport
 @testable import HTTPServer
 
 /// The server with a router of its own, in process: what HTTPServer does for any app.
-@Suite("HTTPServer on a live socket")
+@Suite("HTTPServer on a live socket", .onOwnThreads)
 struct LiveServerTests {
     /// Counts body bytes as they stream in, without keeping them.
     final class CountingSink: BodySink {

@@ -3,9 +3,10 @@ import Foundation
 import KeyStore
 import Synchronization
 import Testing
+import TestSupport
 
 /// What must hold on disk: across reopen, against raw SQL, and in the bytes of the files.
-@Suite struct KeyStoreDurabilityTests {
+@Suite(.onOwnThreads) struct KeyStoreDurabilityTests {
     @Test func createdKey_survivesCloseAndReopen() throws {
         try withTemporaryDatabase { path in
             let store = try KeyStore.unlimited(path: path)
@@ -132,7 +133,7 @@ import Testing
         try withTemporaryDatabase { path in
             let store = try KeyStore.unlimited(path: path)
             let failures = Failures()
-            DispatchQueue.concurrentPerform(iterations: 8) { worker in
+            onThreads(8) { worker in
                 do {
                     for index in 0..<10 {
                         let (record, secret) = try store.createTestKey("w\(worker)-\(index)")

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Audio made in memory for tests: a PCM WAV of an exact duration.
 public enum AudioFiles {
@@ -14,8 +15,20 @@ public enum AudioFiles {
         return bytes
     }
 
-    /// A WAV of `seconds` of a quiet tone.
+    /// A WAV of `seconds` of a quiet tone. Made once per shape: tests upload the same second of
+    /// audio thousands of times, and making it (sixteen thousand `sin` calls, unoptimized) cost more
+    /// than the upload.
     public static func wav(seconds: Double, sampleRate: Int = 16_000, channels: Int = 1) -> [UInt8] {
+        let shape = "\(seconds)/\(sampleRate)/\(channels)"
+        if let made = made.withLock({ $0[shape] }) { return made }
+        let bytes = makeWAV(seconds: seconds, sampleRate: sampleRate, channels: channels)
+        made.withLock { $0[shape] = bytes }
+        return bytes
+    }
+
+    private static let made = Mutex<[String: [UInt8]]>([:])
+
+    private static func makeWAV(seconds: Double, sampleRate: Int, channels: Int) -> [UInt8] {
         let frames = Int((seconds * Double(sampleRate)).rounded())
         var samples = [UInt8](repeating: 0, count: frames * channels * 2)
         for i in 0..<frames {

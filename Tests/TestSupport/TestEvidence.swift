@@ -102,8 +102,8 @@ public final class TestEvidence: @unchecked Sendable {
     }
 }
 
-/// The trait that gives each test of a suite its `TestEvidence`. Put `.keepsEvidence` on every
-/// suite whose tests start the binary.
+/// The trait that gives each test of a suite its `TestEvidence`, and runs it on the threads of
+/// `BlockingTestExecutor`. Put `.keepsEvidence` on every suite whose tests start the binary.
 public struct KeepsEvidenceTrait: SuiteTrait, TestTrait, TestScoping {
     public var isRecursive: Bool { true }
 
@@ -117,8 +117,10 @@ public struct KeepsEvidenceTrait: SuiteTrait, TestTrait, TestScoping {
             return issue
         }
         do {
-            try await TestEvidence.$current.withValue(evidence) {
-                try await watch.provideScope(for: test, testCase: testCase, performing: function)
+            try await withTaskExecutorPreference(BlockingTestExecutor.shared) {
+                try await TestEvidence.$current.withValue(evidence) {
+                    try await watch.provideScope(for: test, testCase: testCase, performing: function)
+                }
             }
         } catch {
             evidence.noteFailure()

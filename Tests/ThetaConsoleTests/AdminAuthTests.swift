@@ -3,7 +3,7 @@ import Glibc
 import Testing
 import TestSupport
 
-@Suite("Admin API: Bearer authentication")
+@Suite("Admin API: Bearer authentication", .onOwnThreads)
 struct AdminAuthTests {
     @Test(arguments: [nil, "Bearer wrong-token-0123456789", "Basic dGVzdDp0ZXN0", "Bearer", "bearer "])
     func missingOrWrongToken_gets401WithChallenge(authorization: String?) throws {

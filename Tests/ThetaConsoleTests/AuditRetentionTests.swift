@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 
 /// `serve --audit-retention-days N`: old audit events go, keys and the ledger stay.
-@Suite("Audit retention")
+@Suite("Audit retention", .onOwnThreads)
 struct AuditRetentionTests {
     @Test func eventsOlderThanTheRetention_arePruned_keysAndLedgerAreNot() throws {
         let server = try InProcessServer(arguments: ["--fake-time", "2030-01-01T00:00:00Z", "--audit-retention-days", "2",

@@ -4,7 +4,7 @@ import Testing
 import TestSupport
 
 /// Billing cycles and top-ups in process, with `--fake-time`.
-@Suite("Billing: cycles and top-ups")
+@Suite("Billing: cycles and top-ups", .onOwnThreads)
 struct BillingCycleTests {
     @Test func aMonthRollsOver_toTheSecond_expiringTheOldCreditsAndGrantingNew() throws {
         let server = try InProcessServer(arguments: ["--fake-time", "2030-01-31T12:00:00Z", "--plan", "pro"])

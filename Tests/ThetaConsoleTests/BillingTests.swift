@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 
-@Suite("Emulated API: account, credits and billing")
+@Suite("Emulated API: account, credits and billing", .onOwnThreads)
 struct BillingTests {
     @Test func newAccount_isFreeWith20Cents() throws {
         let server = try InProcessServer()

@@ -4,7 +4,7 @@ import TestSupport
 
 /// `expires_in_seconds` and `GET /v1/keys?expiring_within=…` in process, on a clock
 /// that moves only through `POST /v1/clock`.
-@Suite("Expiry warnings: expires_in_seconds and expiring_within, to the second")
+@Suite("Expiry warnings: expires_in_seconds and expiring_within, to the second", .onOwnThreads)
 struct ExpiryWarningTests {
     /// 2030-01-01T00:00:00Z.
     static let start = "2030-01-01T00:00:00Z"

@@ -5,7 +5,7 @@ import TestSupport
 
 /// `/v1/faults`: a test suite makes the emulated API fail on demand,
 /// in process (the wire-level and CLI cases run against the binary in EndToEndTests).
-@Suite("Fixture: fault injection")
+@Suite("Fixture: fault injection", .onOwnThreads)
 struct FaultInjectionTests {
     @Test func aStatusFault_answersItsTimes_thenGoes_andIsNeverBilledOrCounted() throws {
         let server = try InProcessServer(arguments: ["--plan", "pro", "--credits", "10"])

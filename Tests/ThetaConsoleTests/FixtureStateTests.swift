@@ -6,7 +6,7 @@ import Testing
 import TestSupport
 
 /// `POST /v1/reset` and `GET /v1/requests`: state between tests, and what a client sent.
-@Suite("Fixture: reset and recorded requests")
+@Suite("Fixture: reset and recorded requests", .onOwnThreads)
 struct FixtureStateTests {
     @Test func resetIsOnlyThereWhenAllowed() throws {
         let server = try InProcessServer()

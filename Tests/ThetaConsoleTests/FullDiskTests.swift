@@ -5,7 +5,7 @@ import TestSupport
 
 /// When the database cannot grow, writes get a clear 507 with nothing half-written, reads and the
 /// emulated API keep working, and writes work again once space returns.
-@Suite("Fault: full disk", .serialized)
+@Suite("Fault: full disk", .serialized, .onOwnThreads)
 struct FullDiskTests {
     @Test func databaseCap_gets507_andKeepsServingReads() throws {
         let server = try InProcessServer(arguments: ["--max-db-mb", "1", "--plan", "enterprise"])

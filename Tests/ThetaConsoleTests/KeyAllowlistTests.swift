@@ -5,7 +5,7 @@ import TestSupport
 /// A key restricted to address ranges: refused with 401 from anywhere else. The peer's address is
 /// the one a socketpair connection is given (`InProcessServer.connect(remoteAddress:)`); how TCP
 /// reports IPv6 and IPv4-mapped peers is tested against the binary.
-@Suite("Keys: IP allowlist")
+@Suite("Keys: IP allowlist", .onOwnThreads)
 struct KeyAllowlistTests {
     private func upload(_ server: InProcessServer, from source: String, key: String) throws -> WireResponse {
         let body = MultipartBody.upload(AudioFiles.wav(seconds: 1))

@@ -6,7 +6,7 @@ import TestSupport
 
 /// Importing a key with a known secret is refused unless the server allows it (the imports that
 /// work, and seeding from a file, are tested against the binary and its CLI).
-@Suite("Keys: import and seed")
+@Suite("Keys: import and seed", .onOwnThreads)
 struct KeyImportTests {
     /// A well-formed secret, as `keys generate` prints one.
     private func generate() throws -> String {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 
-@Suite("Admin API: key lifecycle in process")
+@Suite("Admin API: key lifecycle in process", .onOwnThreads)
 struct KeyLifecycleTests {
     @Test func createListGetDeactivate_andListAgain() throws {
         let server = try InProcessServer()

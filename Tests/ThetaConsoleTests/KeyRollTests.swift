@@ -5,7 +5,7 @@ import TestSupport
 
 /// Rolling a key with a grace period, through the real binary: the old key works to the second,
 /// then never again; the pair shares one rate-limit window and counts once against the plan.
-@Suite("Keys: roll with overlap")
+@Suite("Keys: roll with overlap", .onOwnThreads)
 struct KeyRollTests {
     static let start = "2030-01-01T00:00:00Z"
 

@@ -5,7 +5,7 @@ import TestSupport
 
 /// `POST /v1/leaks`, the leak scanner's twin on the server: findings by status, deactivation once
 /// per live key, and its own body cap. In process; `theta-console scan` is tested on the binary.
-@Suite("Leak scanner: POST /v1/leaks")
+@Suite("Leak scanner: POST /v1/leaks", .onOwnThreads)
 struct LeaksAPITests {
     /// One character changed: a key's look-alike, which fails its checksum.
     static func lookalike(of key: String) -> String {

@@ -6,7 +6,7 @@ import TestSupport
 /// HTTP/1.1 behaviour of the server, byte by byte, through its own loop and connection over a
 /// socketpair (InProcessServer.connect): no TCP and no binary. The connection cap, which needs a
 /// listener, is tested against the binary (EndToEndTests/ProtocolTests).
-@Suite("HTTP/1.1 on the wire")
+@Suite("HTTP/1.1 on the wire", .onOwnThreads)
 struct ProtocolTests {
     @Test func keepAlive_andPipelining_answerInRequestOrder() throws {
         let server = try InProcessServer()

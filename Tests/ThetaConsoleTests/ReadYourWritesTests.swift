@@ -5,7 +5,7 @@ import TestSupport
 /// Every admin answer reflects every request the server has already answered: a test suite that
 /// makes a request and then reads the ledger, the account, a key or the audit log never sees a
 /// stale answer, though usage is still written in batches.
-@Suite("Read-your-writes on every admin read")
+@Suite("Read-your-writes on every admin read", .onOwnThreads)
 struct ReadYourWritesTests {
     /// What the server must report, kept by the test as it goes.
     struct Model {

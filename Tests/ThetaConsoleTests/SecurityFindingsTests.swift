@@ -5,7 +5,7 @@ import TestSupport
 
 /// The security review's findings, each driven through the binary: file modes whatever the path's
 /// form, no creation through a link.
-@Suite("Security: files, hosts, origins, names and headers")
+@Suite("Security: files, hosts, origins, names and headers", .onOwnThreads)
 struct SecurityFindingsTests {
     /// The database, its -wal and its -shm are 0600 for a plain path and for a `file:` URI, with the
     /// umask the test runner has (usually 022).

@@ -4,7 +4,7 @@ import TestSupport
 
 /// The emulated API's gatekeeping, status by status,
 /// in process (the wire-level and CLI cases run against the binary in EndToEndTests).
-@Suite("Emulated API: 401, 402, 429, 400 and 413")
+@Suite("Emulated API: 401, 402, 429, 400 and 413", .onOwnThreads)
 struct SpeechGateTests {
     static let gold = [("options", #"{"gold_text": "Wow, check out this castle."}"#)]
 

@@ -4,7 +4,7 @@ import Testing
 import TestSupport
 
 /// `/v1/stubs` and `serve --stubs`: a matching 200 carries the stub's body; the rest is a real 200.
-@Suite("Fixture: response stubs")
+@Suite("Fixture: response stubs", .onOwnThreads)
 struct StubTests {
     static let korean = #"{"text": "안녕하세요, 세타원입니다", "text_type": "ko", "metadata": {}, "response_time_in_sec": 0.25}"#
 

@@ -6,7 +6,7 @@ import TestSupport
 /// Usage over time (`GET /v1/keys/{id}/usage`, `GET /v1/account/usage`, `keys usage`), through the
 /// real binary on a fake clock: buckets by status, the ledger's money to the micro-credit, the
 /// pruning of old minutes and hours, and the limits of a request.
-@Suite("Usage over time")
+@Suite("Usage over time", .onOwnThreads)
 struct UsageOverTimeTests {
     static let statuses = UsageOverTime.statuses
     typealias Totals = UsageOverTime.Totals

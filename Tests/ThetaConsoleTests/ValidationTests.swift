@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 
-@Suite("Admin API: validation of POST /v1/keys")
+@Suite("Admin API: validation of POST /v1/keys", .onOwnThreads)
 struct ValidationTests {
     static let invalidBodies: [(json: String, field: String)] = [
         (#"{}"#, "name"),
