@@ -30,10 +30,13 @@ let package = Package(
         // Named pthreads (no Foundation Thread): the event loops, the SQLite writer, the flush.
         .target(name: "PosixThreads", dependencies: ["CLinux"]),
 
+        // A JSON string literal as bytes: HTTPServer's error bodies and ThetaConsole's JSON writer.
+        .target(name: "JSONText"),
+
         // Knows HTTP, knows nothing about keys.
         .target(
             name: "HTTPServer",
-            dependencies: ["CLinux", "PosixThreads", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CLinux", "PosixThreads", "JSONText", .product(name: "Logging", package: "swift-log")]
         ),
 
         // Knows keys, knows nothing about HTTP.
@@ -59,7 +62,7 @@ let package = Package(
         .target(
             name: "ThetaConsole",
             dependencies: [
-                "HTTPServer", "KeyStore", "AudioProbe", "PosixThreads",
+                "HTTPServer", "KeyStore", "AudioProbe", "PosixThreads", "JSONText",
                 .product(name: "Logging", package: "swift-log"),
             ],
             plugins: ["EmbedAssets"]

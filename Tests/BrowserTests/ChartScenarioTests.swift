@@ -6,7 +6,7 @@ import TestSupport
 /// run: the Billing screen (balance over time, credits per day, the lots, Buy credits) and a key's page
 /// (requests per hour by outcome, credits per day). Each chart's bars are checked against the API's own
 /// numbers, value by value and in drawn height.
-/// In the console suite itself, which is serialized: one Chromium at a time.
+/// In the console suite itself: each scenario has its own server, chromedriver and Chromium.
 extension ConsoleScenarioTests {
     @Test("Billing: Buy credits with inline 422 and 402, the balance line's marks and the daily bars match the ledger, the lots match the API",
           .enabled(if: shouldRun, "chromium and chromedriver are not installed (apt-get install chromium chromium-driver); set CI=1 to make this a failure"),

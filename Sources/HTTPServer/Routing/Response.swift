@@ -1,4 +1,5 @@
 import FoundationEssentials
+import JSONText
 
 /// A complete response. Bodies are small here (JSON and static files), so they are held whole.
 public struct Response: Sendable {
@@ -50,40 +51,5 @@ public struct Response: Sendable {
     /// Whether a response with this status to this method carries no body (RFC 9110 §6.4.1).
     static func hasNoBody(status: Int) -> Bool {
         (100..<200).contains(status) || status == 204 || status == 304
-    }
-}
-
-/// Minimal JSON string escaping, for the hot error path where JSONEncoder is too heavy.
-public enum JSONString {
-    public static func append(_ string: String, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        var string = string
-        // Runs of bytes that need no escape are copied whole; appending byte by byte was 26% of a
-        // 100-key listing. The output is the same.
-        string.withUTF8 { utf8 in
-            var start = 0
-            for (i, byte) in utf8.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<i]))
-                escape(byte, to: &out)
-                start = i + 1
-            }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
-        }
-        out.append(UInt8(ascii: "\""))
-    }
-
-    private static func escape(_ byte: UInt8, to out: inout [UInt8]) {
-        switch byte {
-        case UInt8(ascii: "\""): out.append(contentsOf: #"\""#.utf8)
-        case UInt8(ascii: "\\"): out.append(contentsOf: #"\\"#.utf8)
-        case 0x0A: out.append(contentsOf: #"\n"#.utf8)
-        case 0x0D: out.append(contentsOf: #"\r"#.utf8)
-        case 0x09: out.append(contentsOf: #"\t"#.utf8)
-        default:
-            let hex = Array("0123456789abcdef".utf8)
-            out.append(contentsOf: #"\u00"#.utf8)
-            out.append(hex[Int(byte >> 4)])
-            out.append(hex[Int(byte & 0xF)])
-        }
     }
 }

@@ -1,4 +1,4 @@
-import HTTPServer
+import JSONText
 
 /// A parsed JSON document. Objects keep their member order; numbers keep their text, so an
 /// integer can be told from `1.0` or `1e2` exactly.

@@ -1,4 +1,4 @@
-import HTTPServer
+import JSONText
 
 /// Writes JSON objects field by field into bytes, in the order given. Faster and more predictable
 /// than JSONEncoder for the few flat shapes this API returns.
