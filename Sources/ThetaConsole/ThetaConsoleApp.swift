@@ -50,10 +50,11 @@ public final class ThetaConsoleApp: Sendable {
                    requestLog: requestLog, allowReset: configuration.allowReset, startPlan: configuration.plan ?? .free,
                    startBalanceMicro: configuration.creditsMicro)
             .register(in: &router)
+        let fixture = FixtureLayer(faults: faults, stubs: stubs, requestLog: requestLog,
+                                   processingTimeout: configuration.processingTimeoutSeconds, clock: clock)
         SpeechAPI(store: store, recorder: recorder, limiter: limiter, clock: clock,
-                  maxUploadBytes: configuration.maxUploadBytes, faults: faults,
-                  processingTimeout: configuration.processingTimeoutSeconds, requestLog: requestLog,
-                  stubs: stubs, cycles: { [housekeeping] done in housekeeping.applyDueCycles(then: done) }, logger: logger)
+                  maxUploadBytes: configuration.maxUploadBytes, layer: fixture,
+                  cycles: { [housekeeping] done in housekeeping.applyDueCycles(then: done) }, logger: logger)
             .register(in: &router)
 
         router.on(.GET, "/healthz") { _ in .respond(.json(200, Array(#"{"status":"ok"}"#.utf8))) }

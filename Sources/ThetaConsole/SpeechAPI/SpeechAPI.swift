@@ -11,6 +11,8 @@ import Logging
 /// 1. 401: the `x-api-key` is missing, malformed (refused without a database lookup), unknown,
 ///    inactive or expired. One read per request (`KeyStore.gate`), or its kept answer while no
 ///    transaction has committed since (`GateCache`, under the wal-index header).
+///    Then the layer around the API, if it has something to do (`SpeechLayer`: the fixture's
+///    faults, stubs and request log), may answer instead, or wrap the upload's sink.
 /// 2. 402: the plan lacks the endpoint, or the balance is zero or below.
 /// 3. 429: the key's rate limit, min(key RPM, plan cap), over an exact sliding minute.
 /// 4. 400/413: not multipart, or a declared length over the upload limit. Then the body streams
@@ -21,14 +23,8 @@ struct SpeechAPI: Sendable {
     let limiter: RateLimiter
     let clock: any Clock
     let maxUploadBytes: Int
-    /// Test-suite fault rules (`/v1/faults`), checked right after the key is accepted.
-    let faults: FaultBook
-    /// The emulated service's processing timeout (the `timeout` fault holds a request this long).
-    let processingTimeout: Double
-    /// `serve --record-requests N`: the last N requests, for tests to read back (`/v1/requests`).
-    let requestLog: RequestLog?
-    /// Test-suite response stubs (`/v1/stubs`).
-    let stubs: StubBook
+    /// What may happen to a request besides the emulation: the fixture (`FixtureLayer`).
+    let layer: (any SpeechLayer)?
     /// Queues the billing cycles the clock has reached (after the usage before them) and calls its
     /// argument once they are written; used before a request is gated when one may be due (at most
     /// once a cycle in practice: the flush thread usually starts it first).
@@ -53,26 +49,17 @@ struct SpeechAPI: Sendable {
         return gateNow(info, endpoint)
     }
 
-    /// The gate, and the request log for answers decided from the head (the upload's own answer
-    /// is logged by its sink).
+    /// The gate, with the layer around it when it has something to do.
     private func gateNow(_ info: RequestInfo, _ endpoint: EmulatedEndpoint) -> HeadDecision {
+        let layer = self.layer.flatMap { $0.isActive ? $0 : nil }
         var keyID: String?
-        let decision = evaluate(info, endpoint, &keyID)
-        guard let requestLog else { return decision }
-        let (status, detail): (Int, String?)
-        switch decision {
-        case .consume, .decideLater: return decision
-        case .later: (status, detail) = (504, SpeechErrors.processingTimeout)  // only the timeout fault
-        case .respond(let response):
-            (status, detail) = response.delivery == .reset
-                ? (0, "connection reset by a fault") : (response.status, RequestLog.detail(of: response))
-        }
-        requestLog.append(RequestLog.Entry(time: clock.now(), endpoint: endpoint.rawValue, keyID: keyID, status: status,
-                                           parts: [], detail: detail))
+        let decision = evaluate(info, endpoint, layer, &keyID)
+        layer?.answeredAtHead(decision, endpoint: endpoint, keyID: keyID)
         return decision
     }
 
-    private func evaluate(_ info: RequestInfo, _ endpoint: EmulatedEndpoint, _ keyID: inout String?) -> HeadDecision {
+    private func evaluate(_ info: RequestInfo, _ endpoint: EmulatedEndpoint, _ layer: (any SpeechLayer)?,
+                          _ keyID: inout String?) -> HeadDecision {
         let started = DispatchTime.now()
         // The usage epoch is read before the key: a fixture reset that commits after this read
         // makes it an old one, so a request that saw the old keys (from the database, or from the
@@ -118,25 +105,14 @@ struct SpeechAPI: Sendable {
         let plan = account.plan
         let limit = plan.effectiveRPM(keyRPM: key.rateLimitRPM)
 
-        // Injected faults, after the 401 gate: not billed, not counted against the rate limit or
-        // in the key's counts, except a delay, which answers the normal request later.
-        var delay: Int?
-        var truncate = false
-        if let fault = faults.fault(endpoint: endpoint.rawValue, keyID: key.id) {
-            switch fault {
-            case .status(let status, let detail, let retryAfter):
-                return .respond(Self.faultResponse(status: status, detail: detail, retryAfter: retryAfter, limit: limit))
-            case .reset:
-                var response = Response(status: 500)
-                response.delivery = .reset
-                return .respond(response)
-            case .timeout:
-                let seconds = processingTimeout
-                return .later { responder in
-                    responder.respond(after: seconds) { .error(HTTPError(504, SpeechErrors.processingTimeout)) }
-                }
-            case .delay(let milliseconds): delay = milliseconds
-            case .truncate: truncate = true
+        // The layer around the API (the fixture's faults, stubs and log), once the key is known.
+        var counted = true
+        var collect: UploadSink.Collect = []
+        var wrap: (@Sendable (UploadSink) -> any BodySink)?
+        if let layer {
+            switch layer.afterKey(key, endpoint: endpoint, limit: limit) {
+            case .answer(let decision): return decision
+            case .proceed(let isCounted, let collecting, let wrapping): (counted, collect, wrap) = (isCounted, collecting, wrapping)
             }
         }
 
@@ -151,10 +127,10 @@ struct SpeechAPI: Sendable {
                           limiter.peek(keyID: key.rateLimitKey, limit: limit, now: now), epoch: epoch)
         }
 
-        // 3. The rate limit. Only requests that got this far count (a truncated answer does not).
-        // A rolled key and its successor share one window (the chain's), so a roll never doubles a
-        // client's requests per minute.
-        let decision = truncate ? limiter.peek(keyID: key.rateLimitKey, limit: limit, now: now)
+        // 3. The rate limit. Only counted requests that got this far use it up. A rolled key and its
+        // successor share one window (the chain's), so a roll never doubles a client's requests per
+        // minute.
+        let decision = !counted ? limiter.peek(keyID: key.rateLimitKey, limit: limit, now: now)
             : limiter.admit(keyID: key.rateLimitKey, limit: limit, now: now)
         guard decision.allowed else {
             var error = HTTPError(429, SpeechErrors.rateLimited(limit))
@@ -172,26 +148,10 @@ struct SpeechAPI: Sendable {
         if case .length(let length) = info.head.framing, length > maxUploadBytes {
             return refuse(key, HTTPError(413, SpeechErrors.tooLarge(maxUploadBytes)), decision, epoch: epoch)
         }
-        let sink = UploadSink(endpoint: endpoint, boundary: boundary, key: key, rate: decision, started: started,
-                              recorder: recorder, epoch: epoch, clock: clock, delayMilliseconds: delay, truncate: truncate, log: requestLog,
-                              stubs: stubs.stubs.isEmpty ? nil : stubs)
-        return .consume(sink, limit: maxUploadBytes)
-    }
-
-    /// An injected status fault: the documented `{"detail"}` shape, `Retry-After` on 429 and 503.
-    static func faultResponse(status: Int, detail: String?, retryAfter: Int?, limit: Int) -> Response {
-        let fallback = switch status {
-        case 429: SpeechErrors.rateLimited(limit)
-        case 502: SpeechErrors.badGateway
-        case 503: SpeechErrors.unavailable
-        case 504: SpeechErrors.processingTimeout
-        default: SpeechErrors.internalError
-        }
-        var error = HTTPError(status, detail ?? fallback)
-        if let seconds = retryAfter ?? (status == 429 || status == 503 ? 1 : nil) {
-            error.headers.add("Retry-After", String(seconds))
-        }
-        return .error(error)
+        let admission = UploadSink.Admission(endpoint: endpoint, key: key, rate: decision, started: started,
+                                             epoch: epoch, counted: counted)
+        let sink = UploadSink(admission, boundary: boundary, recorder: recorder, clock: clock, collect: collect)
+        return .consume(wrap?(sink) ?? sink, limit: maxUploadBytes)
     }
 
     /// A refusal for a known key: counted in its usage under its status, with the rate-limit headers.
