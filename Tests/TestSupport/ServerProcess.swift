@@ -22,6 +22,12 @@ public struct CLIResult: Sendable {
     public let status: Int32
     public let stdout: String
     public let stderr: String
+
+    public init(status: Int32, stdout: String, stderr: String) {
+        self.status = status
+        self.stdout = stdout
+        self.stderr = stderr
+    }
 }
 
 /// Runs `theta-console ARGS…` to completion, with `input` on its stdin (else /dev/null).
