@@ -17,6 +17,10 @@ final class InProcessServer: ThetaServer, @unchecked Sendable {
     let app: ThetaConsoleApp
     let driver: RouterDriver
     let adminToken: String?
+    /// The app's log, kept as `serve` writes it to stderr: by `StreamLogHandler`, at `--log-level`.
+    private let log = Lock<String>("")
+    /// Set by `stop()`, so the server is not stopped twice.
+    private let stopped = Lock<Bool>(false)
 
     /// Holds the database unless the test gives a path; removed with the server.
     let directory = TemporaryDirectory()
@@ -34,7 +38,13 @@ final class InProcessServer: ThetaServer, @unchecked Sendable {
         let command = try ServeCommand.parse(flags + arguments)
         let configuration = try command.makeConfiguration()
         serverConfiguration = configuration.server
-        let (app, generated) = try command.makeApp(configuration: configuration, logger: Logger(label: "theta-console"))
+        let level = Logger.Level(rawValue: command.logLevel) ?? .info
+        let logger = Logger(label: "theta-console") { [log] label in
+            var handler = StreamLogHandler(label: label, stream: LogStream(log: log))
+            handler.logLevel = level
+            return handler
+        }
+        let (app, generated) = try command.makeApp(configuration: configuration, logger: logger)
         self.app = app
         self.adminToken = adminToken ?? generated
         driver = RouterDriver(app.makeRouter())
@@ -42,10 +52,31 @@ final class InProcessServer: ThetaServer, @unchecked Sendable {
     }
 
     deinit {
+        stop()
+    }
+
+    /// Stops as `serve` stops once a SIGTERM's grace is over: the usage-flush thread ends and
+    /// writes the last batch, then the store closes (checkpointing the WAL into the file). Returns
+    /// the status `serve` exits with: 0, or 1 when closing the database failed. A test "restarts"
+    /// by making another server on the same `databasePath`.
+    @discardableResult
+    func stop() -> Int32 {
+        guard !stopped.withLock({ stopped in defer { stopped = true }; return stopped }) else { return 0 }
         wire.withLock { $0?.shutdown() }
         app.stopBackgroundWork()
-        try? app.store.close()
+        do {
+            try app.store.close()
+            return 0
+        } catch {
+            return 1
+        }
     }
+
+    /// What `serve` writes to stderr: the app's log.
+    var stderr: String { log.withLock { $0 } }
+    /// What `serve` writes to stdout: only lines of its own (the generated token, the listening
+    /// line), none of them the app's, so in process there is nothing.
+    let stdout = ""
 
     var store: KeyStore { app.store }
 
@@ -97,5 +128,14 @@ final class InProcessServer: ThetaServer, @unchecked Sendable {
         guard let head else { throw ClientError("the request bytes hold no whole head") }
         let response = try driver.send(head, body: body)
         return try WireResponse.parse(driver.wire(response, for: head), headRequest: head.method == .HEAD)
+    }
+}
+
+/// Where an in-process server's `StreamLogHandler` writes: the server's kept log.
+private struct LogStream: TextOutputStream, Sendable {
+    let log: Lock<String>
+
+    func write(_ string: String) {
+        log.withLock { $0 += string }
     }
 }
