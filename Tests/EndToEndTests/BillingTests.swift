@@ -2,6 +2,9 @@ import Foundation
 import Testing
 import TestSupport
 
+/// The plan's key limit, in the API of the running binary and in the CLI beside it: a plan the CLI
+/// sets is the running server's at once (the account's other cases, and the `account` CLI on its
+/// own, run in process: ThetaConsoleTests/BillingTests).
 @Suite("Emulated API: account, credits and billing (the binary)", .keepsEvidence)
 struct BillingTests {
     @Test func keyCountBeyondThePlan_isRefused_inTheAPIAndTheCLI() throws {
@@ -17,21 +20,4 @@ struct BillingTests {
         #expect(try server.post("/v1/keys", json: #"{"name": "second"}"#).status == 201)
     }
 
-    @Test func accountCLI_showsAndSets() throws {
-        let directory = TemporaryDirectory()
-        let db = directory.file("account.sqlite3")
-        let shown = try runCLI(["account", "show", "--db", db])
-        #expect(shown.status == 0)
-        #expect(shown.stdout.contains("plan: Free (free)") && shown.stdout.contains("balance: 0.2 credits"))
-        // It reads the file, so it says how far behind a running server it can be.
-        #expect(shown.stdout.contains("a running server's usage may be up to 1 s newer"))
-        let set = try runCLI(["account", "set", "--plan", "pro", "--balance", "24", "--db", db])
-        #expect(set.status == 0 && set.stdout.contains("plan: Pro; balance: 24 credits"))
-        #expect(try runCLI(["account", "set", "--db", db]).status == 64)
-        #expect(try runCLI(["account", "set", "--plan", "gold", "--db", db]).status == 64)
-        #expect(try runCLI(["account", "set", "--balance", "abc", "--db", db]).status == 64)
-        let json = try runCLI(["account", "show", "--json", "--db", db])
-        #expect(json.stdout.contains(#""plan":"pro""#) && json.stdout.contains(#""balance":24"#))
-        #expect(json.stdout.contains(#""may_lag_seconds":1"#) && json.stdout.contains(#""written_at":""#))
-    }
 }

@@ -5,47 +5,10 @@ import Synchronization
 import Testing
 import TestSupport
 
-/// `POST /v1/reset` and `GET /v1/requests`: state between tests, and what a client sent.
-@Suite("Fixture: reset and recorded requests (the binary)", .keepsEvidence)
+/// `POST /v1/reset` while uploads run on other connections of the real binary (what a reset clears,
+/// and the recorded requests, are tested in process: ThetaConsoleTests/FixtureStateTests).
+@Suite("Fixture: reset under concurrent requests (the binary)", .keepsEvidence)
 struct FixtureStateTests {
-    @Test func reset_clearsKeysAccountLedgerAuditFaultsAndUsage_andKeepsTheAdminToken() throws {
-        let server = try ServerProcess(arguments: ["--allow-reset", "--plan", "starter", "--credits", "5", "--record-requests", "10"])
-        func lotIDs() throws -> Set<String> {
-            Set((try server.get("/v1/account/lots").object["data"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String })
-        }
-        let key = try server.createKey()
-        #expect(try server.upload("/transcribe", key: key.secret).status == 200)
-        #expect(try server.patch("/v1/account", json: #"{"plan": "pro", "balance": 99}"#).status == 200)
-        #expect(try server.post("/v1/faults", json: #"{"endpoint": "*", "action": {"status": 500}}"#).status == 201)
-        let lotsBefore = try lotIDs()
-        #expect(!lotsBefore.isEmpty)
-
-        let reset = try RawHTTPClient.request(port: server.port, "POST", "/v1/reset", headers: server.authorization)
-        #expect(reset.status == 204)
-
-        #expect((try server.get("/v1/keys").object["data"] as? [Any])?.isEmpty == true)
-        #expect(try server.upload("/transcribe", key: key.secret).status == 401, "the old key is gone")
-        let account = try server.get("/v1/account")
-        #expect(account.object["plan"] as? String == "starter" && account.text.contains(#""balance":5,"#))
-        let ledger = try server.get("/v1/account/ledger").object["data"] as? [[String: Any]] ?? []
-        #expect(ledger.count == 1 && ledger.first?["kind"] as? String == "grant")
-        let lotsAfter = try lotIDs()
-        #expect(!lotsAfter.isEmpty && lotsAfter.isDisjoint(with: lotsBefore), "no lot from before the reset is left")
-        let audit = try server.get("/v1/audit-events").object["data"] as? [[String: Any]] ?? []
-        #expect(audit.map { $0["action"] as? String } == ["fixture.reset"])
-        #expect((try server.get("/v1/faults").object["data"] as? [Any])?.isEmpty == true)
-        let recorded = try server.get("/v1/requests").object["data"] as? [[String: Any]] ?? []
-        #expect(recorded.count == 1, "only the request after the reset: \(recorded)")
-
-        // A new key works at once, on a clean rate-limit window and a clean ledger.
-        let fresh = try server.createKey()
-        #expect(try server.upload("/transcribe", key: fresh.secret).status == 200)
-        let charges = (try server.get("/v1/account/ledger").object["data"] as? [[String: Any]] ?? [])
-            .filter { $0["kind"] as? String == "charge" }
-        #expect(charges.count == 1 && charges.first?["key_id"] as? String == fresh.id)
-        #expect(server.stop() == 0)
-        #expect(try runCLI(["db", "check", "--db", server.databasePath]).stdout == "ok\n")
-    }
 
     @Test func resetUnderConcurrentRequests_neverShowsHalfAResetState() throws {
         let server = try ServerProcess(arguments: ["--allow-reset", "--plan", "enterprise", "--credits", "100",

@@ -3,7 +3,9 @@ import KeyStore
 import Testing
 import TestSupport
 
-/// Billing cycles and top-ups in process, with `--fake-time`.
+/// Billing cycles and top-ups in process, with `--fake-time`; a restart is a new server on the same
+/// database file. Through the binary they run in the browser's billing scenario
+/// (BrowserTests/ChartScenarioTests).
 @Suite("Billing: cycles and top-ups", .onOwnThreads)
 struct BillingCycleTests {
     @Test func aMonthRollsOver_toTheSecond_expiringTheOldCreditsAndGrantingNew() throws {
@@ -80,5 +82,39 @@ struct BillingCycleTests {
         let entries = try server.ledgerEntries()
         #expect(entries.prefix(2).map { $0["kind"] as? String } == ["charge", "grant"])
         #expect((entries.dropFirst().first?["detail"] as? String)?.hasSuffix(": Pro monthly credits") == true, "\(entries.prefix(2))")
+    }
+
+    @Test func severalCyclesInOneAdvance_applyInOrder_andARestartAppliesNoneTwice() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("cycles.sqlite3")
+        let server = try InProcessServer(arguments: ["--fake-time", "2030-01-10T00:00:00Z", "--plan", "starter"],
+                                         databasePath: path)
+        try server.advanceClock(100 * 86_400)  // 2030-04-20: three cycle starts passed (Feb 10, Mar 10, Apr 10)
+        let kinds = try server.ledgerEntries().compactMap { $0["kind"] as? String }
+        #expect(Array(kinds.prefix(6)) == ["grant", "expire", "grant", "expire", "grant", "expire"])
+        let grants = try server.ledgerEntries().filter { $0["kind"] as? String == "grant" }.prefix(3).compactMap { $0["time"] as? String }
+        #expect(grants == ["2030-04-10T00:00:00Z", "2030-03-10T00:00:00Z", "2030-02-10T00:00:00Z"])
+        let count = try server.ledgerEntries().count
+        #expect(server.stop() == 0)
+
+        // The same database, the same moment: nothing is applied twice.
+        let again = try InProcessServer(arguments: ["--fake-time", "2030-04-20T00:00:00Z"], databasePath: path)
+        #expect(try again.ledgerEntries().count == count)
+        #expect(try again.get("/v1/account").object["cycle_end"] as? String == "2030-05-10T00:00:00Z")
+        #expect(try again.get("/v1/account").text.contains(#""balance":5,"#))
+    }
+
+    @Test func freeAndStarter_cannotBuyCredits() throws {
+        for plan in ["free", "starter"] {
+            let server = try InProcessServer(arguments: ["--plan", plan])
+            let refused = try server.post("/v1/account/top-ups", json: #"{"amount": 10}"#)
+            #expect(refused.status == 402, "\(plan): \(refused.status)")
+            #expect(refused.detail?.contains("cannot buy extra credits; top-ups need Pro, Pro+ or Enterprise") == true)
+            #expect(try server.get("/v1/account").object["allows_top_ups"] as? Bool == false)
+        }
+        let cli = try InProcessServer(arguments: ["--plan", "pro"])
+        let result = try runCLIInProcess(["account", "top-up", "12.5", "--db", cli.databasePath])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try cli.get("/v1/account").text.contains(#""balance":36.5,"#))
     }
 }

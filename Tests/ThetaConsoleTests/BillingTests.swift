@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 
+/// The account, credits and billing in process, and the `account` CLI on a database file.
 @Suite("Emulated API: account, credits and billing", .onOwnThreads)
 struct BillingTests {
     @Test func newAccount_isFreeWith20Cents() throws {
@@ -110,5 +111,23 @@ struct BillingTests {
         #expect(account.object["plan"] as? String == "enterprise")
         #expect(account.object["rpm_cap"] is NSNull && account.object["key_limit"] is NSNull)
         #expect(account.text.contains(#""balance":1000.5,"#))
+    }
+
+    @Test func accountCLI_showsAndSets() throws {
+        let directory = TemporaryDirectory()
+        let db = directory.file("account.sqlite3")
+        let shown = try runCLIInProcess(["account", "show", "--db", db])
+        #expect(shown.status == 0)
+        #expect(shown.stdout.contains("plan: Free (free)") && shown.stdout.contains("balance: 0.2 credits"))
+        // It reads the file, so it says how far behind a running server it can be.
+        #expect(shown.stdout.contains("a running server's usage may be up to 1 s newer"))
+        let set = try runCLIInProcess(["account", "set", "--plan", "pro", "--balance", "24", "--db", db])
+        #expect(set.status == 0 && set.stdout.contains("plan: Pro; balance: 24 credits"))
+        #expect(try runCLIInProcess(["account", "set", "--db", db]).status == 64)
+        #expect(try runCLIInProcess(["account", "set", "--plan", "gold", "--db", db]).status == 64)
+        #expect(try runCLIInProcess(["account", "set", "--balance", "abc", "--db", db]).status == 64)
+        let json = try runCLIInProcess(["account", "show", "--json", "--db", db])
+        #expect(json.stdout.contains(#""plan":"pro""#) && json.stdout.contains(#""balance":24"#))
+        #expect(json.stdout.contains(#""may_lag_seconds":1"#) && json.stdout.contains(#""written_at":""#))
     }
 }

@@ -1,11 +1,13 @@
 import Foundation
 import Glibc
+import KeyStore
 import Testing
 import TestSupport
 
-/// Usage over time (`GET /v1/keys/{id}/usage`, `GET /v1/account/usage`, `keys usage`), through the
-/// real binary on a fake clock: buckets by status, the ledger's money to the micro-credit, the
-/// pruning of old minutes and hours, and the limits of a request.
+/// Usage over time (`GET /v1/keys/{id}/usage`, `GET /v1/account/usage`) in process, on a fake
+/// clock: buckets by status, the ledger's money to the micro-credit, the pruning of old minutes and
+/// hours by a round of the flush thread's chores, and the limits of a request (`keys usage`, which
+/// reads what the binary wrote at shutdown, is tested on the binary).
 @Suite("Usage over time", .onOwnThreads)
 struct UsageOverTimeTests {
     static let statuses = UsageOverTime.statuses
@@ -21,9 +23,8 @@ struct UsageOverTimeTests {
 
     // MARK: - Tests
 
-    /// A random workload over four weeks of fake time, on keys that see every status: for each key
-    /// the buckets add up to what the client was answered, and their credits to the ledger's
-    /// charges, to the micro-credit, whether old rows were pruned meanwhile or not.
+    /// 200, 400, 401 after the key lookup, 402, 413 and 429 are counted under the key; a key the
+    /// server does not know, and an injected fault, are counted nowhere.
     @Test func eachStatus_isCountedUnderItsKey_unknownKeysAndFaultsAreNot() throws {
         let server = try InProcessServer(arguments: ["--fake-time", "2030-01-01T00:00:00Z", "--plan", "starter",
                                                    "--credits", "10", "--max-upload-mb", "1"])
@@ -103,9 +104,150 @@ struct UsageOverTimeTests {
         #expect(try UsageOverTime.usage(server, path).totals == Totals())
     }
 
-    /// `keys usage` reads the file: after the server has written its usage, the same buckets as the
-    /// API, as a table of the buckets with usage or as the API's JSON.
+    /// A random workload over four weeks of fake time, on keys that see every status: for each key
+    /// the buckets add up to what the client was answered, and their credits to the ledger's
+    /// charges, to the micro-credit, whether old rows were pruned meanwhile or not.
+    @Test func bucketsAgreeWithTheLedger_toTheMicroCredit_overARandomWorkload() throws {
+        let server = try InProcessServer(arguments: ["--fake-time", "2030-01-01T00:00:00Z", "--plan", "enterprise",
+                                                     "--credits", "1000", "--max-key-rpm", "5000", "--max-upload-mb", "1"])
+        let busy = try server.createKey(name: "busy", extra: #", "rate_limit_rpm": 5000"#)
+        let slow = try server.createKey(name: "slow", extra: #", "rate_limit_rpm": 2"#)
+        let fenced = try server.createKey(name: "fenced", extra: #", "allowed_cidrs": ["10.0.0.0/8"]"#)
+        let dead = try server.createKey(name: "dead")
+        #expect(try server.delete("/v1/keys/\(dead.id)").status == 200)
+        let keys = [busy, slow, fenced, dead]
 
+        var model: [String: Totals] = [:]
+        var random = SeededRandom(seed: 0x0B5E_55ED)
+        let durations = [0.5, 1, 1.5, 2, 2.5, 3.7, 5]
+        for _ in 0..<220 {
+            switch Int.random(in: 0..<100, using: &random) {
+            case 0..<60: break
+            case 60..<85: try UsageOverTime.advance(server, seconds: Int.random(in: 1...600, using: &random))
+            case 85..<95: try UsageOverTime.advance(server, seconds: Int.random(in: 3_600...14_400, using: &random))
+            default: try UsageOverTime.advance(server, seconds: Int.random(in: 72_000...108_000, using: &random))
+            }
+            let key = [busy, busy, busy, slow, slow, fenced, dead][Int.random(in: 0..<7, using: &random)]
+            let status: Int
+            var billed = (seconds: 0, micro: Int64(0))
+            switch Int.random(in: 0..<20, using: &random) {
+            case 0..<11:
+                let seconds = durations.randomElement(using: &random)!
+                let pronunciation = Bool.random(using: &random)
+                let response = pronunciation
+                    ? try server.upload("/pronunciation-simple", key: key.secret, audio: AudioFiles.wav(seconds: seconds),
+                                        fields: [("options", #"{"gold_text": "Hello"}"#)])
+                    : try server.upload("/transcribe", key: key.secret, audio: AudioFiles.wav(seconds: seconds))
+                status = response.status
+                if status == 200 {
+                    let whole = Int(seconds.rounded(.up))
+                    billed = (whole, Int64(whole) * (pronunciation ? 600 : 400))
+                }
+            case 11..<15:
+                status = try server.upload("/transcribe", key: key.secret, audio: Array("not audio".utf8)).status
+            case 15, 16:
+                status = try Self.oversized(server, key: key.secret)
+            case 17:
+                #expect(try server.patch("/v1/account", json: #"{"balance": 0}"#).status == 200)
+                status = try server.upload("/transcribe", key: key.secret).status
+                #expect(try server.patch("/v1/account", json: #"{"balance": 1000}"#).status == 200)
+            default:
+                // No key the server knows: a 401 counted nowhere.
+                let unknown = try server.upload("/transcribe", key: "sk-theta-" + String(repeating: "A", count: 38))
+                #expect(unknown.status == 401)
+                continue
+            }
+            model[key.id, default: Totals()].count(status)
+            model[key.id, default: Totals()].audioSeconds += billed.seconds
+            model[key.id, default: Totals()].creditsMicro += billed.micro
+        }
+        let seen = Set(model.values.flatMap { $0.requests.filter { $0.value > 0 }.keys })
+        #expect(seen == Set(Self.statuses), "the workload should see every status: \(seen)")
+
+        func check(_ when: String) throws {
+            let charged = try UsageOverTime.ledgerCharges(server)
+            let days = "granularity=day&from=2030-01-01T00:00:00Z"
+            var all = Totals()
+            for key in keys {
+                let buckets = try UsageOverTime.usage(server, "/v1/keys/\(key.id)/usage?\(days)").totals
+                let expected = model[key.id] ?? Totals()
+                #expect(buckets == expected, "\(when), \(key.id): buckets \(buckets), answered \(expected)")
+                #expect(buckets.creditsMicro == charged[key.id] ?? 0, "\(when), \(key.id): ledger \(charged[key.id] ?? 0)")
+                let record = try server.get("/v1/keys/\(key.id)").object
+                #expect(record["requests_2xx"] as? Int == buckets.requests["200"] ?? 0)
+                #expect(record["requests_4xx"] as? Int == buckets.requests.filter { $0.key != "200" }.values.reduce(0, +))
+                all.add(buckets)
+            }
+            #expect(try UsageOverTime.usage(server, "/v1/account/usage?\(days)").totals == all, "\(when): account")
+            #expect(all.creditsMicro == charged.values.reduce(0, +))
+        }
+        try check("at once")
+        // A hundred days on, only day rows are left: nothing may change.
+        #expect(try Self.bucketRows(server).contains { !$0.hasPrefix("86400|") }, "minute and hour rows before the move")
+        try UsageOverTime.advance(server, seconds: 100 * 86_400)
+        // A round of the flush thread's chores prunes: only day rows are left, then check again.
+        try Self.pruneAndExpectRows(server, where: { rows in !rows.isEmpty && rows.allSatisfy { $0.hasPrefix("86400|") } },
+                                    "only day rows")
+        try check("after the pruning")
+    }
+
+    /// Minute rows go once their hour ended 48 hours ago, and hour rows once their day ended 90
+    /// days ago, deleted by the flush thread without a request; the wider rows keep their usage,
+    /// the answers stay the same, and a width finer than what is kept is refused with the reason.
+    @Test func oldMinutesAndHours_arePrunedOnTheFlushThread_andTheWiderRowsKeepTheirUsage() throws {
+        let server = try InProcessServer(arguments: ["--fake-time", "2030-01-01T00:00:00Z", "--plan", "pro", "--credits", "10"])
+        let key = try server.createKey()
+        #expect(try server.upload("/transcribe", key: key.secret).status == 200)
+        #expect(try server.upload("/transcribe", key: key.secret, audio: Array("junk".utf8)).status == 400)
+        try UsageOverTime.advance(server, seconds: 300)
+        #expect(try server.upload("/transcribe", key: key.secret, audio: AudioFiles.wav(seconds: 2)).status == 200)
+
+        let minutes = try UsageOverTime.usage(server, "/v1/keys/\(key.id)/usage?granularity=minute&from=2030-01-01T00:00:00Z&to=2030-01-01T00:10:00Z")
+        #expect(minutes.buckets.count == 10)
+        #expect(minutes.credits == [400, 0, 0, 0, 0, 800, 0, 0, 0, 0])
+        #expect(minutes.buckets[0]["requests"] as? [String: Int] == ["200": 1, "400": 1, "401": 0, "402": 0, "413": 0, "429": 0])
+        let hourPath = "/v1/keys/\(key.id)/usage?granularity=hour&from=2030-01-01T00:00:00Z&to=2030-01-01T02:00:00Z"
+        let hours = try UsageOverTime.usage(server, hourPath)
+        #expect(hours.response.text.contains(#""requests":{"200":2,"400":1,"401":0,"402":0,"413":0,"429":0},"audio_seconds":3,"credits":0.0012}"#))
+
+        // 49 hours on: the first hour ended more than 48 hours ago.
+        try UsageOverTime.advance(server, seconds: 49 * 3_600 - 300)
+        try Self.pruneAndExpectRows(server, ["3600|2", "86400|2"])  // the key's and the account's
+        let refused = try server.get("/v1/keys/\(key.id)/usage?granularity=minute&from=2030-01-01T00:00:00Z&to=2030-01-01T00:10:00Z")
+        #expect(refused.status == 422)
+        #expect(refused.detail == "minute buckets are kept for 48 hours, then rolled up: from must be 2030-01-01T01:00:00Z "
+                    + "or later for granularity=minute (granularity=hour reaches further back)")
+        #expect(try UsageOverTime.usage(server, hourPath).response.text == hours.response.text)
+
+        // 91 days after the first: its day ended more than 90 days ago.
+        #expect(try server.post("/v1/clock", json: #"{"now": "2030-04-02T00:00:00Z"}"#).status == 200)
+        try Self.pruneAndExpectRows(server, ["86400|2"])
+        #expect(try server.get(hourPath).status == 422)
+        let day = try UsageOverTime.usage(server, "/v1/keys/\(key.id)/usage?granularity=day&from=2030-01-01T00:00:00Z&to=2030-01-02T00:00:00Z")
+        #expect(day.totals == hours.totals && day.buckets.count == 1)
+    }
 
     // MARK: - The database file
+
+    /// Runs a round of the flush thread's chores (usage written, then old rows pruned), then
+    /// expects `usage_buckets` to hold exactly `rows` ("granularity|count").
+    static func pruneAndExpectRows(_ server: InProcessServer, _ rows: [String], sourceLocation: SourceLocation = #_sourceLocation) throws {
+        try pruneAndExpectRows(server, where: { $0 == rows }, "\(rows)", sourceLocation: sourceLocation)
+    }
+
+    /// Runs a round of the flush thread's chores, then expects the rows of `usage_buckets` by
+    /// granularity to satisfy `condition`.
+    static func pruneAndExpectRows(_ server: InProcessServer, where condition: ([String]) -> Bool, _ expected: String,
+                                   sourceLocation: SourceLocation = #_sourceLocation) throws {
+        server.app.housekeeping.runOnce()
+        let rows = try bucketRows(server)
+        if !condition(rows) { Issue.record("usage_buckets holds \(rows), expected \(expected)", sourceLocation: sourceLocation) }
+    }
+
+    /// `usage_buckets`' rows counted by granularity, narrowest first ("granularity|count", as the
+    /// sqlite3 shell prints a GROUP BY), read through the server's store.
+    static func bucketRows(_ server: InProcessServer) throws -> [String] {
+        try server.store.usageRowCounts().filter { $0.value > 0 }.sorted { $0.key.seconds < $1.key.seconds }
+            .map { "\($0.key.seconds)|\($0.value)" }
+    }
 }
