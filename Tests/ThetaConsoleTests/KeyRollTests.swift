@@ -3,8 +3,11 @@ import Glibc
 import Testing
 import TestSupport
 
-/// Rolling a key with a grace period, through the real binary: the old key works to the second,
-/// then never again; the pair shares one rate-limit window and counts once against the plan.
+/// Rolling a key with a grace period, in process: the old key works to the second, then never
+/// again; the pair shares one rate-limit window and counts once against the plan; a roll the CLI
+/// makes on the server's file is seen on the server's next request. Through the binary, a roll runs
+/// in the browser's console scenario, and a key the CLI changes beside the running server is
+/// refused on its next request in EndToEndTests/LeakScanTests (`scan --deactivate`).
 @Suite("Keys: roll with overlap", .onOwnThreads)
 struct KeyRollTests {
     static let start = "2030-01-01T00:00:00Z"
@@ -121,5 +124,21 @@ struct KeyRollTests {
         #expect(account["active_keys"] as? Int == 3)
         #expect(account["over_key_limit"] as? Int == 0)
         #expect(try server.post("/v1/keys", json: #"{"name": "fourth"}"#).status == 403)
+    }
+
+    @Test func aRollFromTheCLI_isSeenByTheRunningServer_onItsNextRequest() throws {
+        let server = try InProcessServer(arguments: ["--plan", "pro"])
+        let old = try server.createKey()
+        #expect(try server.upload("/transcribe", key: old.secret).status == 200)
+        let result = try runCLIInProcess(["keys", "roll", old.id, "--db", server.databasePath])
+        #expect(result.status == 0, "\(result.stderr)")
+        let secret = try #require(result.stdout.range(of: #"sk-theta-[0-9A-Za-z]{38}"#, options: .regularExpression)
+            .map { String(result.stdout[$0]) })
+        #expect(try server.upload("/transcribe", key: old.secret).status == 401)
+        #expect(try server.upload("/transcribe", key: secret).status == 200)
+
+        let bad = try runCLIInProcess(["keys", "roll", "key_nope", "--db", server.databasePath])
+        #expect(bad.status == 1)
+        #expect(try runCLIInProcess(["keys", "roll", old.id, "--grace", "2d", "--db", server.databasePath]).status == 64)
     }
 }
