@@ -2,7 +2,8 @@ import Foundation
 import Testing
 import TestSupport
 
-/// `serve --audit-retention-days N`: old audit events go, keys and the ledger stay.
+/// `serve --audit-retention-days N`: old audit events go, keys and the ledger stay; fewer than one
+/// day is a usage error at start-up.
 @Suite("Audit retention", .onOwnThreads)
 struct AuditRetentionTests {
     @Test func eventsOlderThanTheRetention_arePruned_keysAndLedgerAreNot() throws {
@@ -32,5 +33,11 @@ struct AuditRetentionTests {
         #expect(key.status == 200 && key.object["status"] as? String == "inactive")
         let ledgerAfter = try server.get("/v1/account/ledger?limit=100").object["data"] as? [[String: Any]] ?? []
         #expect(ledgerAfter.count == ledgerBefore.count)
+    }
+
+    @Test func retentionBelowOneDay_isAUsageError() throws {
+        let result = try runServeInProcess(["serve", "--port", "0", "--db", ":memory:", "--audit-retention-days", "0"])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("--audit-retention-days must be at least 1"))
     }
 }

@@ -2,8 +2,9 @@ import Foundation
 import Testing
 import TestSupport
 
-/// The emulated API's gatekeeping, status by status,
-/// in process (the wire-level and CLI cases run against the binary in EndToEndTests).
+/// The emulated API's gatekeeping, status by status, in process, with a key the CLI deactivates on
+/// the server's file refused on the next request. Through the binary, a key the CLI changes beside
+/// the running server is refused in EndToEndTests/LeakScanTests (`scan --deactivate`).
 @Suite("Emulated API: 401, 402, 429, 400 and 413", .onOwnThreads)
 struct SpeechGateTests {
     static let gold = [("options", #"{"gold_text": "Wow, check out this castle."}"#)]
@@ -199,5 +200,15 @@ struct SpeechGateTests {
         #expect(response.status == 413)
         #expect(response.detail == "Upload too large: the limit is 1 MiB.")
         #expect(response.header("X-RateLimit-Limit") == "30")
+    }
+
+    @Test func inactiveKey_gets401_onTheVeryNextRequest_evenWhenTheCLIDeactivatesIt() throws {
+        let server = try InProcessServer()
+        let key = try server.createKey()
+        #expect(try server.upload("/transcribe", key: key.secret).status == 200)
+        #expect(try runCLIInProcess(["keys", "deactivate", key.id, "--db", server.databasePath]).status == 0)
+        let refused = try server.upload("/transcribe", key: key.secret)
+        #expect(refused.status == 401)
+        #expect(refused.detail == "API key is inactive.")
     }
 }
