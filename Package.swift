@@ -78,7 +78,7 @@ let package = Package(
         ),
 
         // Shared by the test targets: a raw-socket HTTP client and the server-process fixture.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["CLinux"], path: "Tests/TestSupport"),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
         .testTarget(name: "KeyStoreTests", dependencies: ["KeyStore", "TestSupport"]),
         .testTarget(name: "EmulatorTests", dependencies: ["ThetaConsole"]),

@@ -27,4 +27,9 @@ static inline int theta_available_cpus(void) {
     for (unsigned i = 0; i < sizeof mask; i++) count += __builtin_popcount(mask[i]);
     return count;
 }
+
+// Also _GNU_SOURCE only (glibc 2.34): a spawned child closes every descriptor from `from` up. The
+// tests start their programs with posix_spawn (TestSupport's ChildProcess).
+#include <spawn.h>
+extern int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *actions, int from);
 #endif

@@ -10,18 +10,9 @@ struct ClientCompatibilityTests {
     /// Runs a program to completion and returns its stdout (the key travels in the environment,
     /// never on a command line another process could read, and never in the test's output).
     private func run(_ tool: String, _ arguments: [String], environment: [String: String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [tool] + arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+        let result = try ChildProcess.run("/usr/bin/env", [tool] + arguments,
+                                          environment: ProcessInfo.processInfo.environment.merging(environment) { $1 })
+        return (result.status, result.stdout, result.stderr)
     }
 
     @Test func docsQuickstartCurl_works() throws {

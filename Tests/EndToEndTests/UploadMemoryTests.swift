@@ -38,7 +38,7 @@ struct UploadMemoryTests {
     }
 
     private func peakRSSKiB(_ server: ServerProcess) -> Int? {
-        guard let status = try? String(contentsOfFile: "/proc/\(server.process.processIdentifier)/status", encoding: .utf8) else { return nil }
+        guard let status = try? String(contentsOfFile: "/proc/\(server.pid)/status", encoding: .utf8) else { return nil }
         for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
             return Int(line.split(separator: " ").dropFirst().first ?? "")
         }

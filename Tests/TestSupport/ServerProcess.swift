@@ -32,35 +32,14 @@ public struct CLIResult: Sendable {
 
 /// Runs `theta-console ARGS…` to completion, with `input` on its stdin (else /dev/null).
 public func runCLI(_ arguments: [String], environment: [String: String] = [:], input: [UInt8]? = nil) throws -> CLIResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: Binary.path)
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    let stdin = input.map { _ in Pipe() }
-    process.standardInput = stdin ?? FileHandle.nullDevice
-    try process.run()
-    if let stdin, let input {
-        // From another thread, so a large input cannot fill the pipe while nobody reads stdout.
-        let writer = stdin.fileHandleForWriting
-        Thread.detachNewThread {
-            writer.write(Data(input))
-            try? writer.close()
-        }
-    }
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return CLIResult(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                     stderr: String(decoding: stderr, as: UTF8.self))
+    try ChildProcess.run(Binary.path, arguments, environment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
+                         input: input)
 }
 
 /// `theta-console serve` on port 0, started the way a test suite would use it as a fixture:
 /// wait for the listening line, read the port (and the admin token if one was generated).
 public final class ServerProcess: ThetaServer, @unchecked Sendable {
-    public let process = Process()
+    public private(set) var process: ChildProcess!
     public let directory: TemporaryDirectory
     public let databasePath: String
     public private(set) var port = 0
@@ -88,21 +67,18 @@ public final class ServerProcess: ThetaServer, @unchecked Sendable {
 
         var args = ["serve", "--port", "0", "--db", self.databasePath]
         if let adminToken { args += ["--admin-token", adminToken] }
-        // The shell redirects and then becomes the server (same pid). Handing Process FileHandles
-        // instead lets it close their descriptors after launch while the handles close them again
-        // later, which in a parallel test run can close some other test's socket.
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", #"out="$1"; err="$2"; shift 2; exec "$@" >"$out" 2>"$err""#, "sh", stdoutPath, stderrPath,
-                             Binary.path] + args + arguments
         var env = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         env.removeValue(forKey: "THETA_CONSOLE_ADMIN_TOKEN")
         // A crash prints the Swift runtime's backtrace to stderr, which the evidence keeps; never
         // the interactive mode, which would wait for a debugger.
         if env["SWIFT_BACKTRACE"] == nil { env["SWIFT_BACKTRACE"] = "enable=yes,interactive=no,color=no" }
         if let value = environment["THETA_CONSOLE_ADMIN_TOKEN"] { env["THETA_CONSOLE_ADMIN_TOKEN"] = value }
-        process.environment = env
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        // Its output goes to files the test reads (and keeps, if it fails).
+        let out = open(stdoutPath, O_WRONLY | O_APPEND | O_CLOEXEC)
+        let err = open(stderrPath, O_WRONLY | O_APPEND | O_CLOEXEC)
+        defer { close(out); close(err) }
+        guard out >= 0, err >= 0 else { throw ClientError("cannot open the server's output files in \(directory.path)") }
+        process = try ChildProcess(Binary.path, args + arguments, environment: env, stdout: out, stderr: err)
         self.adminToken = adminToken
 
         let deadline = Date().addingTimeInterval(30 * timeoutScale)
@@ -124,14 +100,15 @@ public final class ServerProcess: ThetaServer, @unchecked Sendable {
             }
             usleep(10_000)
         }
-        process.terminate()
+        process.signal(SIGTERM)
         throw ClientError("theta-console did not print its listening line within \(Int(30 * timeoutScale)) s: \(stderr)")
     }
 
     deinit {
+        guard process != nil else { return }  // it never started
         judgeEnding()
         if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
+            process.signal(SIGKILL)
             process.waitUntilExit()
         }
     }
@@ -150,7 +127,7 @@ public final class ServerProcess: ThetaServer, @unchecked Sendable {
     /// "exited with status 1" or "was killed by signal 11 (SIGSEGV)".
     public var exitDescription: String {
         guard !process.isRunning else { return "is running" }
-        if process.terminationReason == .uncaughtSignal {
+        if process.terminatedBySignal {
             let number = process.terminationStatus
             let name = strsignal(number).map { String(cString: $0) } ?? "?"
             return "was killed by signal \(number) (\(name))"
@@ -162,7 +139,7 @@ public final class ServerProcess: ThetaServer, @unchecked Sendable {
     public func signal(_ number: Int32) {
         endedByTest.set()
         // Only a process not yet reaped: its pid could be another process's by now (pid_max here is 32768).
-        if process.isRunning { kill(process.processIdentifier, number) }
+        process.signal(number)
     }
 
     public var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
@@ -179,12 +156,12 @@ public final class ServerProcess: ThetaServer, @unchecked Sendable {
         return process.terminationStatus
     }
 
-    /// The server's process id (the shell exec'd into it, so it is the server's own).
-    public var pid: Int32 { process.processIdentifier }
+    /// The server's process id.
+    public var pid: Int32 { process.pid }
 
     /// The process's resident set size now, in KiB (from /proc).
     public var residentKiB: Int? {
-        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8) else { return nil }
+        guard let status = try? String(contentsOfFile: "/proc/\(process.pid)/status", encoding: .utf8) else { return nil }
         for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
             return Int(line.split(separator: " ").dropFirst().first ?? "")
         }

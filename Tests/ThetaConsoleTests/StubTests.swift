@@ -80,16 +80,6 @@ struct StubTests {
 
 
     private func runTool(_ path: String, input: [UInt8]) throws -> String? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        let stdin = Pipe(), stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        try process.run()
-        stdin.fileHandleForWriting.write(Data(input))
-        try stdin.fileHandleForWriting.close()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(data: output, encoding: .utf8)
+        return try ChildProcess.run(path, [], input: input).stdout
     }
 }
