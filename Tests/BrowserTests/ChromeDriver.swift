@@ -47,7 +47,7 @@ enum BrowserTools {
 
 /// chromedriver on a port it picks itself (`--port=0`), stopped (by its own pid) when the test is done.
 final class ChromeDriverProcess {
-    let process = Process()
+    private(set) var process: ChildProcess!
     let directory = TemporaryDirectory()
     private(set) var port = 0
     private let logPath: String
@@ -55,12 +55,10 @@ final class ChromeDriverProcess {
     init(executable: String) throws {
         logPath = directory.file("chromedriver.log")
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        // The shell redirects and becomes chromedriver (same pid). Handing Process FileHandles
-        // instead can close another test's descriptor later (see ServerProcess).
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", #"log="$1"; shift; exec "$@" >"$log" 2>&1"#, "sh", logPath, executable, "--port=0"]
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        let log = open(logPath, O_WRONLY | O_APPEND | O_CLOEXEC)
+        guard log >= 0 else { throw ClientError("cannot open \(logPath)") }
+        defer { close(log) }
+        process = try ChildProcess(executable, ["--port=0"], stdout: log, stderr: log)
 
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
@@ -84,7 +82,7 @@ final class ChromeDriverProcess {
         let options: [String: Any] = [
             "binary": binary,
             "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--headless=new", "--single-process", "--no-zygote", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--window-size=\(width),\(height)", "--lang=en-US", "--no-first-run", "--no-default-browser-check",
                 "--disable-extensions", "--disable-background-networking", "--disable-sync",
                 "--password-store=basic", "--use-mock-keychain", "--hide-scrollbars",
@@ -101,7 +99,7 @@ final class ChromeDriverProcess {
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     func stop() {
-        guard process.isRunning else { return }
+        guard let process, process.isRunning else { return }
         // chromedriver's own way out; SIGTERM, then SIGKILL, if it does not go.
         if port != 0, let client = try? RawHTTPClient(port: port, timeout: 2) {
             _ = try? client.request("GET", "/shutdown")
@@ -109,10 +107,10 @@ final class ChromeDriverProcess {
             while process.isRunning && Date() < deadline { usleep(20_000) }
         }
         guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGTERM)
+        process.signal(SIGTERM)
         let deadline = Date().addingTimeInterval(5)
         while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.signal(SIGKILL)
         process.waitUntilExit()
     }
 
