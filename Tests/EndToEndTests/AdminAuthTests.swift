@@ -32,9 +32,7 @@ struct AdminAuthTests {
 
     @Test func tokenFile_withOwnerOnlyMode_isUsed_andNeverInArgv() throws {
         let directory = TemporaryDirectory()
-        let file = directory.file("admin-token")
-        try "from-a-file-0123456789\n".write(toFile: file, atomically: true, encoding: .utf8)
-        chmod(file, 0o600)
+        let file = try directory.adminTokenFile(mode: 0o600)
         let server = try ServerProcess(arguments: ["--admin-token-file", file], adminToken: nil, directory: directory)
         #expect(!server.stdout.contains("theta-admin-"))
         let ok = try RawHTTPClient.request(port: server.port, "GET", "/v1/keys", headers: ["Authorization": "Bearer from-a-file-0123456789"])

@@ -20,3 +20,13 @@ public final class TemporaryDirectory: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: path)
     }
 }
+
+extension TemporaryDirectory {
+    /// An admin-token file, `admin-token`, holding `token` and a newline, with `mode`.
+    public func adminTokenFile(mode: mode_t, token: String = "from-a-file-0123456789") throws -> String {
+        let path = file("admin-token")
+        try (token + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        chmod(path, mode)
+        return path
+    }
+}

@@ -37,9 +37,7 @@ struct AdminAuthTests {
 
     @Test func tokenFile_readableByOthers_orGivenWithAToken_refusesToStart() throws {
         let directory = TemporaryDirectory()
-        let file = directory.file("admin-token")
-        try "from-a-file-0123456789\n".write(toFile: file, atomically: true, encoding: .utf8)
-        chmod(file, 0o644)
+        let file = try directory.adminTokenFile(mode: 0o644)
         let open = try runServeInProcess(["serve", "--port", "0", "--db", ":memory:", "--admin-token-file", file])
         #expect(open.status == 64)
         #expect(open.stderr.contains("readable by others (mode 644); chmod 600 it"))
@@ -57,9 +55,7 @@ struct AdminAuthTests {
     /// a link to a good file, or a good file someone else owns, is refused, and the secret is not shown.
     @Test func tokenFile_thatIsALink_orBelongsToAnotherUser_refusesToStart() throws {
         let directory = TemporaryDirectory()
-        let file = directory.file("admin-token")
-        try "from-a-file-0123456789\n".write(toFile: file, atomically: true, encoding: .utf8)
-        chmod(file, 0o600)
+        let file = try directory.adminTokenFile(mode: 0o600)
         let link = directory.file("link-to-token")
         #expect(symlink(file, link) == 0)
         let linked = try runServeInProcess(["serve", "--port", "0", "--db", ":memory:", "--admin-token-file", link])
