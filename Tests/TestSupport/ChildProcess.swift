@@ -14,8 +14,8 @@ import Synchronization
 /// signals. It is reaped by `waitpid` on its own pid only.
 public final class ChildProcess: @unchecked Sendable {
     public let pid: pid_t
-    private let lock = NSLock()
-    private var status: Int32?  // the raw wait status, once reaped
+    private let reaped = NSCondition()
+    private var status: Int32?  // the raw wait status, once reaped; guarded by `reaped`
 
     public init(_ path: String, _ arguments: [String], environment: [String: String]? = nil,
                 stdin: Int32 = -1, stdout: Int32 = -1, stderr: Int32 = -1) throws {
@@ -68,21 +68,27 @@ public final class ChildProcess: @unchecked Sendable {
 
     /// Sends `number` if it has not been reaped (after that its pid may be another process's).
     public func signal(_ number: Int32) {
-        lock.withLock { if status == nil { _ = kill(pid, number) } }
+        reaped.withLock { if status == nil { _ = kill(pid, number) } }
     }
 
     private func reap(blocking: Bool) -> Int32? {
-        if let status = lock.withLock({ status }) { return status }
+        if let status = reaped.withLock({ status }) { return status }
         while true {
             var raw: Int32 = 0
             let result = waitpid(pid, &raw, blocking ? 0 : WNOHANG)
-            if result == pid { return lock.withLock { status = raw; return raw } }
+            if result == pid {
+                return reaped.withLock {
+                    status = raw
+                    reaped.broadcast()
+                    return raw
+                }
+            }
             if result == 0 { return nil }
             if errno == EINTR { continue }
             // ECHILD: another thread reaped it a moment ago and is recording its status.
-            while true {
-                if let status = lock.withLock({ status }) { return status }
-                usleep(1_000)
+            return reaped.withLock {
+                while status == nil { reaped.wait() }
+                return status
             }
         }
     }
