@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 import Glibc
 import Testing
@@ -38,7 +39,7 @@ public final class BlockingTestExecutor: TaskExecutor, @unchecked Sendable {
 
     private func work() {
         // The name `ps`, `perf` and /proc show (Thread.name does not reach the kernel here).
-        try? "blocking-test".write(toFile: "/proc/thread-self/comm", atomically: false, encoding: .utf8)
+        _ = pthread_setname_np(pthread_self(), "blocking-test")
         while true {
             condition.lock()
             while next == jobs.count { condition.wait() }

@@ -110,7 +110,7 @@ public final class ChildProcess: @unchecked Sendable {
         if let stdin, let input {
             // From another thread, so a large input cannot fill the pipe while nobody reads stdout.
             let writer = stdin.fileHandleForWriting
-            Thread.detachNewThread {
+            _ = ThreadGroup(1) { _ in
                 writer.write(Data(input))
                 try? writer.close()
             }
