@@ -19,22 +19,23 @@ struct FixtureLayer: SpeechLayer {
     /// Fault rules are checked after the 401 gate, so a bad key still gets 401. A faulted request
     /// is not billed, not counted against the rate limit or in the key's counts, except a delay,
     /// which answers the normal request later.
-    func afterKey(_ key: APIKeyRecord, endpoint: EmulatedEndpoint, limit: Int) -> SpeechLayerVerdict {
+    func afterKey(_ key: APIKeyRecord, endpoint: EmulatedEndpoint, limit: Int, epoch: UInt64) -> SpeechLayerVerdict {
         var delay: Int?
         var truncate = false
         if let fault = faults.fault(endpoint: endpoint.rawValue, keyID: key.id) {
             switch fault {
             case .status(let status, let detail, let retryAfter):
-                return .answer(.respond(Self.faultResponse(status: status, detail: detail, retryAfter: retryAfter, limit: limit)))
+                return .answer(.respond(Self.faultResponse(status: status, detail: detail, retryAfter: retryAfter, limit: limit)),
+                               .fault)
             case .reset:
                 var response = Response(status: 500)
                 response.delivery = .reset
-                return .answer(.respond(response))
+                return .answer(.respond(response), .fault)
             case .timeout:
                 let seconds = processingTimeout
                 return .answer(.later { responder in
                     responder.respond(after: seconds) { .error(HTTPError(504, SpeechErrors.processingTimeout)) }
-                })
+                }, .fault)
             case .delay(let milliseconds): delay = milliseconds
             case .truncate: truncate = true
             }
@@ -50,12 +51,13 @@ struct FixtureLayer: SpeechLayer {
         let (log, clock, delayed, truncated) = (requestLog, self.clock, delay, truncate)
         return .proceed(counted: !truncate, collect: collect) { sink in
             FixtureSink(sink, endpoint: endpoint, keyID: key.id, delayMilliseconds: delayed, truncate: truncated,
-                        stubs: stubs, log: log, clock: clock)
+                        stubs: stubs, log: log, clock: clock, epoch: epoch)
         }
     }
 
     /// Logs an answer given from the head (an upload's own answer is logged by its `FixtureSink`).
-    func answeredAtHead(_ decision: HeadDecision, endpoint: EmulatedEndpoint, keyID: String?) {
+    func answeredAtHead(_ decision: HeadDecision, endpoint: EmulatedEndpoint, keyID: String?, reason: AnswerReason,
+                        epoch: UInt64) {
         guard let requestLog else { return }
         let (status, detail): (Int, String?)
         switch decision {
@@ -66,7 +68,7 @@ struct FixtureLayer: SpeechLayer {
                 ? (0, "connection reset by a fault") : (response.status, RequestLog.detail(of: response))
         }
         requestLog.append(RequestLog.Entry(time: clock.now(), endpoint: endpoint.rawValue, keyID: keyID, status: status,
-                                           parts: [], detail: detail))
+                                           reason: reason, parts: [], detail: detail, epoch: epoch))
     }
 
     /// An injected status fault: the documented `{"detail"}` shape, `Retry-After` on 429 and 503.
@@ -97,9 +99,11 @@ final class FixtureSink: BodySink {
     private let stubs: StubBook?
     private let log: RequestLog?
     private let clock: any Clock
+    private let epoch: UInt64
+    private var stubbed = false
 
     init(_ inner: UploadSink, endpoint: EmulatedEndpoint, keyID: String, delayMilliseconds: Int?, truncate: Bool,
-         stubs: StubBook?, log: RequestLog?, clock: any Clock) {
+         stubs: StubBook?, log: RequestLog?, clock: any Clock, epoch: UInt64) {
         self.inner = inner
         self.endpoint = endpoint
         self.keyID = keyID
@@ -108,6 +112,7 @@ final class FixtureSink: BodySink {
         self.stubs = stubs
         self.log = log
         self.clock = clock
+        self.epoch = epoch
     }
 
     func consume(_ bytes: ArraySlice<UInt8>) throws(HTTPError) {
@@ -126,6 +131,7 @@ final class FixtureSink: BodySink {
         if response.status == 200, let stubs, let stubbed = stubs.body(for: endpoint, StubBook.Request(
             filename: facts.filename, goldText: facts.goldText, audioSHA256: facts.audioSHA256)) {
             response.body = stubbed
+            self.stubbed = true
         }
         if truncate { response.delivery = .halfThenClose }
         logAnswer(response)
@@ -151,7 +157,8 @@ final class FixtureSink: BodySink {
         case .halfThenClose: "answer truncated by a fault"
         case .reset: "connection reset by a fault"
         }
-        log.append(RequestLog.Entry(time: clock.now(), endpoint: endpoint.rawValue, keyID: keyID,
-                                    status: response.status, parts: inner.facts.parts, detail: detail))
+        let reason: AnswerReason = truncate ? .fault : stubbed ? .stub : AnswerReason(uploadStatus: response.status)
+        log.append(RequestLog.Entry(time: clock.now(), endpoint: endpoint.rawValue, keyID: keyID, status: response.status,
+                                    reason: reason, parts: inner.facts.parts, detail: detail, epoch: epoch))
     }
 }

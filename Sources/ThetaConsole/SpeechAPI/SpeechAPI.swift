@@ -52,22 +52,25 @@ struct SpeechAPI: Sendable {
     /// The gate, with the layer around it when it has something to do.
     private func gateNow(_ info: RequestInfo, _ endpoint: EmulatedEndpoint) -> HeadDecision {
         let layer = self.layer.flatMap { $0.isActive ? $0 : nil }
+        // The usage epoch is read before the key: a fixture reset that commits after this read
+        // makes it an old one, so a request that saw the old keys (from the database, or from the
+        // gate's cache of a moment before) never bills the new account, nor shows in its journal.
+        let epoch = recorder.epoch
         var keyID: String?
-        let decision = evaluate(info, endpoint, layer, &keyID)
-        layer?.answeredAtHead(decision, endpoint: endpoint, keyID: keyID)
+        var reason = AnswerReason.ok
+        let decision = evaluate(info, endpoint, layer, epoch, &keyID, &reason)
+        layer?.answeredAtHead(decision, endpoint: endpoint, keyID: keyID, reason: reason, epoch: epoch)
         return decision
     }
 
+    /// The gate's decision; for an answer given from the head, `reason` says why.
     private func evaluate(_ info: RequestInfo, _ endpoint: EmulatedEndpoint, _ layer: (any SpeechLayer)?,
-                          _ keyID: inout String?) -> HeadDecision {
+                          _ epoch: UInt64, _ keyID: inout String?, _ reason: inout AnswerReason) -> HeadDecision {
         let started = DispatchTime.now()
-        // The usage epoch is read before the key: a fixture reset that commits after this read
-        // makes it an old one, so a request that saw the old keys (from the database, or from the
-        // gate's cache of a moment before) never bills the new account.
-        let epoch = recorder.epoch
         // 1. The key.
         let presented = info.head.headers.firstValue("x-api-key")
         guard presented.count <= 1, let secret = presented.value.map({ $0.trimmingWhitespace() }), !secret.isEmpty else {
+            reason = presented.count > 1 ? .keyDuplicate : .keyMissing
             return .respond(.error(HTTPError(401, presented.count > 1 ? SpeechErrors.duplicateKey : SpeechErrors.missingKey)))
         }
         let state: (auth: AuthResult, account: Account?)
@@ -75,26 +78,34 @@ struct SpeechAPI: Sendable {
             state = try store.gate(secret: secret)
         } catch {
             logger.error("key lookup failed", metadata: ["error": "\(error)"])
+            reason = .unavailable
             return .respond(.error(HTTPError(503, SpeechErrors.unavailable, headers: HTTPHeaders([("Retry-After", "1")]))))
         }
         let key: APIKeyRecord
         let account: Account
         switch state.auth {
         case .malformed, .unknown:
+            reason = .keyUnknown
             return .respond(.error(HTTPError(401, SpeechErrors.invalidKey)))
         case .inactive(let record):
             keyID = record.id
+            reason = .keyInactive
             recorder.record(keyID: record.id, status: 401, at: clock.now(), epoch: epoch)
             return .respond(.error(HTTPError(401, SpeechErrors.inactiveKey)))
         case .expired(let record):
             keyID = record.id
+            reason = .keyExpired
             recorder.record(keyID: record.id, status: 401, at: clock.now(), epoch: epoch)
             return .respond(.error(HTTPError(401, SpeechErrors.expiredKey)))
         case .valid(let record):
-            guard let stored = state.account else { return .respond(.error(HTTPError(401, SpeechErrors.invalidKey))) }
+            guard let stored = state.account else {
+                reason = .keyUnknown
+                return .respond(.error(HTTPError(401, SpeechErrors.invalidKey)))
+            }
             keyID = record.id
             // A key with an allowlist works only from the addresses on it (decisions.md).
             guard record.allows(address: info.remoteAddress) else {
+                reason = .addressNotAllowed
                 recorder.record(keyID: record.id, status: 401, at: clock.now(), epoch: epoch)
                 return .respond(.error(HTTPError(401, SpeechErrors.addressNotAllowed(info.remoteAddress))))
             }
@@ -110,19 +121,23 @@ struct SpeechAPI: Sendable {
         var collect: UploadSink.Collect = []
         var wrap: (@Sendable (UploadSink) -> any BodySink)?
         if let layer {
-            switch layer.afterKey(key, endpoint: endpoint, limit: limit) {
-            case .answer(let decision): return decision
+            switch layer.afterKey(key, endpoint: endpoint, limit: limit, epoch: epoch) {
+            case .answer(let decision, let why):
+                reason = why
+                return decision
             case .proceed(let isCounted, let collecting, let wrapping): (counted, collect, wrap) = (isCounted, collecting, wrapping)
             }
         }
 
         // 2. The plan and the balance.
         if endpoint.needsPronunciationPlan && !plan.includesPronunciation {
+            reason = .planExcludesEndpoint
             return refuse(key, HTTPError(402, SpeechErrors.planLacks(plan, endpoint)),
                           limiter.peek(keyID: key.rateLimitKey, limit: limit, now: now), epoch: epoch)
         }
         let balance = account.balanceMicro - recorder.pendingMicro(appliedBatches: account.usageBatches)
         if balance <= 0 {
+            reason = .outOfCredits
             return refuse(key, HTTPError(402, SpeechErrors.noCredits(balance)),
                           limiter.peek(keyID: key.rateLimitKey, limit: limit, now: now), epoch: epoch)
         }
@@ -135,6 +150,7 @@ struct SpeechAPI: Sendable {
         guard decision.allowed else {
             var error = HTTPError(429, SpeechErrors.rateLimited(limit))
             error.headers.add("Retry-After", String(decision.retryAfterSeconds ?? 1))
+            reason = .rateLimited
             return refuse(key, error, decision, epoch: epoch)
         }
 
@@ -143,9 +159,11 @@ struct SpeechAPI: Sendable {
         do {
             boundary = try MultipartParser.boundary(fromContentType: info.head.headers["Content-Type"] ?? "")
         } catch {
+            reason = .invalidRequest
             return refuse(key, HTTPError(400, error.detail), decision, epoch: epoch)
         }
         if case .length(let length) = info.head.framing, length > maxUploadBytes {
+            reason = .tooLarge
             return refuse(key, HTTPError(413, SpeechErrors.tooLarge(maxUploadBytes)), decision, epoch: epoch)
         }
         let admission = UploadSink.Admission(endpoint: endpoint, key: key, rate: decision, started: started,
