@@ -46,7 +46,7 @@ def test_theGuidesPytestExample_passes(pytester: pytest.Pytester) -> None:
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 def test_theGuidesNodeExample_retriesTwo503s(theta_reset: ThetaConsole, tmp_path: Path) -> None:
-    (script,) = code_blocks(GUIDE, "js")
+    script = next(b for b in code_blocks(GUIDE, "js") if b.startswith("// transcribe.mjs"))
     (tmp_path / "transcribe.mjs").write_text(script)
     (tmp_path / "audio.wav").write_bytes(make_wav(1))
     key = theta_reset.create_key()
@@ -58,3 +58,10 @@ def test_theGuidesNodeExample_retriesTwo503s(theta_reset: ThetaConsole, tmp_path
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("200 {") and "text: 'Welcome to Theta One AI!'" in result.stdout
     assert [r["status"] for r in theta_reset.recorded_requests()] == [200, 503, 503]
+
+
+def test_theGuidesVerifyExample_passes(pytester: pytest.Pytester) -> None:
+    example = next(b for b in code_blocks(GUIDE, "python") if b.startswith("# test_retry.py"))
+    pytester.makepyfile(test_retry=example)
+
+    pytester.runpytest().assert_outcomes(passed=2)

@@ -2,6 +2,8 @@
 
 - `ThetaConsole`: one server process (`with ThetaConsole() as theta: ...`).
 - `AdminClient`: the admin API (`/v1/…`) of any running server.
+- `verify(...)` on either checks what the app sent against the request journal; a wrong count
+  raises `VerificationError` (an `AssertionError`) listing the nearest requests and what differs.
 - The pytest plugin (`theta_console`, `theta_reset`, `@pytest.mark.theta_console`) is in
   `theta_console.pytest_plugin` and registers itself when the package is installed.
 """
@@ -14,9 +16,10 @@ from .errors import (AdminAPIError, BinaryNotFoundError, ServerStartError, Theta
                      ThetaConsoleVersionWarning)
 from .keys import CreatedKey, Secret
 from .server import ServerOptions, ThetaConsole
+from .verify import REASONS, VerificationError
 
 __all__ = [
-    "AdminAPIError", "AdminClient", "BinaryNotFoundError", "CreatedKey", "Secret", "ServerOptions",
-    "ServerStartError", "ThetaConsole", "ThetaConsoleError", "ThetaConsoleVersionWarning", "__version__",
-    "credits_literal", "find_binary", "make_wav",
+    "AdminAPIError", "AdminClient", "BinaryNotFoundError", "CreatedKey", "REASONS", "Secret", "ServerOptions",
+    "ServerStartError", "ThetaConsole", "ThetaConsoleError", "ThetaConsoleVersionWarning", "VerificationError",
+    "__version__", "credits_literal", "find_binary", "make_wav",
 ]

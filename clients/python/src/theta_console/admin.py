@@ -3,22 +3,29 @@
 Every method maps to one route of docs/openapi.yaml and returns the parsed JSON (dicts and
 lists, numbers as `int`/`float`), except the ones that create or roll a key, which return a
 `CreatedKey` so the secret stays out of reprs. A status other than the route's success status
-raises `AdminAPIError` with the server's `detail`.
+raises `AdminAPIError` with the server's `detail`. On top of the routes: `keys()` (every page),
+`verify()`, `mark()`, `unused_stubs()` and `assert_all_stubs_used()` (see `theta_console.verify`).
 """
 
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Union, cast
 
 import requests
 
-from .errors import AdminAPIError
+from .errors import AdminAPIError, ThetaConsoleError
 from .keys import CreatedKey
+from .verify import Count, Criteria, VerificationError, failure_message, nearest, unused_stubs_message
 
 JSON = Dict[str, Any]
 Number = Union[int, float, str, Decimal]
+KeyRef = Union[CreatedKey, str, None]
+"""A key for a filter: a `CreatedKey`, or its id (`key_…`)."""
+TimeRef = Union[str, datetime, None]
+"""A time for a filter: RFC 3339 text, or an aware `datetime`."""
 
 PLANS = ("free", "starter", "pro", "pro_plus", "enterprise")
 ENDPOINTS = ("/transcribe", "/analyze-native", "/pronunciation", "/pronunciation-simple")
@@ -225,6 +232,18 @@ class AdminClient:
         """GET /v1/stubs."""
         return self._data("/v1/stubs")
 
+    def unused_stubs(self) -> List[JSON]:
+        """The stubs no request has matched yet (`hits` 0), oldest first."""
+        return [stub for stub in self.stubs() if stub.get("hits") == 0]
+
+    def assert_all_stubs_used(self) -> None:
+        """Raises `VerificationError` naming each stub no request matched (id, endpoint, match)."""
+        __tracebackhide__ = True
+        stubs = self.stubs()
+        unused = [stub for stub in stubs if stub.get("hits") == 0]
+        if unused:
+            raise VerificationError(unused_stubs_message(unused, len(stubs)), unused_stubs=unused)
+
     def delete_stub(self, stub_id: str) -> None:
         """DELETE /v1/stubs/{id}."""
         self.request("DELETE", f"/v1/stubs/{stub_id}", expect=(204,))
@@ -240,13 +259,122 @@ class AdminClient:
         empty ledger, no faults, stubs or recorded requests. The admin token and the clock stay."""
         self.request("POST", "/v1/reset", expect=(204,))
 
-    def recorded_requests(self, *, limit: Optional[int] = None) -> List[JSON]:
+    def recorded_requests(self, *, endpoint: Optional[str] = None, key: KeyRef = None, key_id: Optional[str] = None,
+                          status: Optional[int] = None, reason: Optional[str] = None, since: TimeRef = None,
+                          until: TimeRef = None, after: Optional[int] = None,
+                          limit: Optional[int] = None) -> List[JSON]:
         """GET /v1/requests (needs `serve --record-requests N`): the speech requests the server
-        answered, newest first: `time`, `endpoint`, `key_id`, `status`, `parts`, `detail`."""
-        return self._data("/v1/requests", params={"limit": limit})
+        answered, newest first: `seq`, `time`, `endpoint`, `key_id`, `status`, `reason`, `parts`, `detail`.
+
+        Filters, all optional and combined with AND: `endpoint`; `key` (a `CreatedKey` or a key id;
+        `key_id` is the same filter); `status` (0: a connection reset by a fault); `reason` (see
+        `theta_console.verify.REASONS`); `since`/`until`, times (RFC 3339 text or an aware
+        `datetime`, whole seconds, `until` excluded); `after`, a mark from `mark()`; `limit`, the
+        newest this many. A filter the server cannot read raises `AdminAPIError` (422).
+        """
+        query = _filters(endpoint, key, key_id, status, reason, since, until, after)
+        return cast(List[JSON], self._journal(query, limit=limit, filtered=bool(query))["data"])
+
+    def count_requests(self, *, endpoint: Optional[str] = None, key: KeyRef = None, key_id: Optional[str] = None,
+                       status: Optional[int] = None, reason: Optional[str] = None, since: TimeRef = None,
+                       until: TimeRef = None, after: Optional[int] = None) -> int:
+        """GET /v1/requests/count: how many recorded requests match (the filters of `recorded_requests`)."""
+        query = _filters(endpoint, key, key_id, status, reason, since, until, after)
+        return int(self._object("GET", "/v1/requests/count", params=query)["count"])
+
+    def mark(self) -> int:
+        """The journal's mark: the `seq` of the newest request recorded so far (0 if none).
+
+        Pass it as `verify(..., since=mark)` or `recorded_requests(after=mark)` to look only at what
+        came after this point. Marks keep counting across resets.
+        """
+        return int(self._object("GET", "/v1/requests/count")["mark"])
+
+    def verify(self, endpoint: Optional[str] = None, *, status: Optional[int] = None, reason: Optional[str] = None,
+               key: KeyRef = None, times: Optional[int] = None, at_least: Optional[int] = None,
+               at_most: Optional[int] = None, since: Optional[int] = None) -> List[JSON]:
+        """Checks how many recorded requests match, and returns them (newest first).
+
+        The criteria (all optional): `endpoint`, `status`, `reason`, `key` (a `CreatedKey` or a key
+        id), and `since`, a mark from `mark()` (only requests after it count). The count: one of
+        `times` (exactly; the default is `times=1`), `at_least` or `at_most`.
+
+        A wrong count raises `VerificationError` (an `AssertionError`): what was expected, what was
+        found, then the nearest recorded requests and what differs in each, or, when there were
+        too many, the matching ones. It shows key ids, never a secret.
+        """
+        __tracebackhide__ = True  # pytest shows the test's line, not this one
+        count = Count.of(times, at_least, at_most)
+        if since is not None and (isinstance(since, bool) or not isinstance(since, int)):
+            raise TypeError(f"since must be a mark (an int from mark()), not {type(since).__name__}")
+        if since is not None and since < 0:
+            raise ValueError(f"since must be a mark (>= 0), not {since}")
+        criteria = Criteria(endpoint=endpoint, status=status, reason=reason, key_id=_key_id(key, None), since=since)
+        answer = self._journal(_query(criteria.query()), filtered=True)
+        matches: List[JSON] = answer["data"]
+        if count.accepts(len(matches)):
+            return matches
+        # Everything else in scope, up to the same mark, so both lists describe one moment.
+        mark = answer.get("mark")
+        seen = {entry.get("seq") for entry in matches}
+        others = [entry for entry in self._data("/v1/requests", params={"after": since})
+                  if entry.get("seq") not in seen and (mark is None or entry.get("seq", 0) <= mark)]
+        message = failure_message(criteria, count, matches, others)
+        raise VerificationError(message, matches=matches, nearest=nearest(others, criteria))
+
+    def _journal(self, query: Mapping[str, Any], *, limit: Optional[int] = None, filtered: bool) -> JSON:
+        answer = self._object("GET", "/v1/requests", params={**query, "limit": limit})
+        if filtered and "mark" not in answer:  # it would have ignored the filters
+            raise ThetaConsoleError(f"{self.base_url} runs a theta-console that predates filters on GET /v1/requests "
+                                    "(its answer has no mark): use a newer binary")
+        return answer
 
     # -- service ---------------------------------------------------------------------------------
 
     def health(self) -> bool:
         """GET /healthz answered 200."""
         return self._session.get(self.base_url + "/healthz", timeout=self.timeout).status_code == 200
+
+
+# -- journal filters -----------------------------------------------------------------------------
+
+
+def _key_id(key: KeyRef, key_id: Optional[str]) -> Optional[str]:
+    """The key id a filter names; a secret is refused (and not repeated in the error)."""
+    if isinstance(key, CreatedKey):
+        key = key.id
+    elif key is not None and not isinstance(key, str):
+        raise TypeError(f"key must be a CreatedKey or a key id, not {type(key).__name__}")
+    if key is not None and key.startswith("sk-"):
+        raise ValueError("key must be a CreatedKey or a key id (key_…), not a secret")
+    if key is not None and key_id is not None and key != key_id:
+        raise ValueError(f"key ({key}) and key_id ({key_id}) name two keys; give one")
+    return key if key is not None else key_id
+
+
+def _time(value: TimeRef, name: str) -> Optional[str]:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError(f"{name} must be an aware datetime (with tzinfo), or RFC 3339 text")
+        return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    raise TypeError(f"{name} must be RFC 3339 text or a datetime, not {type(value).__name__}")
+
+
+def _filters(endpoint: Optional[str], key: KeyRef, key_id: Optional[str], status: Optional[int],
+             reason: Optional[str], since: TimeRef, until: TimeRef, after: Optional[int]) -> Dict[str, Any]:
+    return _query({"endpoint": endpoint, "key_id": _key_id(key, key_id), "status": status, "reason": reason,
+                   "since": _time(since, "since"), "until": _time(until, "until"), "after": after})
+
+
+def _query(filters: Mapping[str, Any]) -> Dict[str, Any]:
+    """Query parameters as the server reads them (booleans are no numbers; None is left out)."""
+    query: Dict[str, Any] = {}
+    for name, value in filters.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            raise TypeError(f"{name} must not be a bool")
+        query[name] = value
+    return query

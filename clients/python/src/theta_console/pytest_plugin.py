@@ -21,7 +21,14 @@ ini options (pytest.ini / pyproject.toml `[tool.pytest.ini_options]`): `theta_co
 `theta_console_startup_timeout` (seconds, default 30).
 
 On a failed test that used a server, the report gets the server's stderr (with a line where the
-test began) and, when recording is on, the requests it answered.
+test began) and, when recording is on, the requests it answered (`#seq`, time, status, endpoint,
+key id, form parts, `reason`, detail), newest first.
+
+Verification: `theta_reset.verify("/transcribe", status=503, times=1)` and the other journal
+helpers of `ThetaConsole`. The servers run with `--record-requests` (the ini option above), and
+a reset empties the journal and keeps out every request that passed its gate before the reset,
+so a test that uses `theta_reset` sees only its own requests with no mark. A test on the shared
+`theta_console` (no reset) takes `mark = theta_console.mark()` first and passes `since=mark`.
 """
 
 from __future__ import annotations
@@ -225,7 +232,9 @@ def _requests_text(server: ThetaConsole) -> str:
     for record in records:
         parts = ", ".join(f"{p.get('name')}={p.get('filename') or ''}({p.get('size')} B)"
                           for p in record.get("parts") or [])
+        seq = f"#{record['seq']} " if record.get("seq") is not None else ""
+        reason = f" reason={record['reason']}" if record.get("reason") else ""
         detail = f" {record['detail']!r}" if record.get("detail") else ""
-        lines.append(f"{record.get('time')} {record.get('status')} {record.get('endpoint')} "
-                     f"key={record.get('key_id')} [{parts}]{detail}")
+        lines.append(f"{seq}{record.get('time')} {record.get('status')} {record.get('endpoint')} "
+                     f"key={record.get('key_id')} [{parts}]{reason}{detail}")
     return "\n".join(lines) if records else "(no requests recorded)"

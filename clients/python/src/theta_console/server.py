@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
 from ._version import __version__
-from .admin import AdminClient, JSON, Number
+from .admin import JSON, AdminClient, KeyRef, Number, TimeRef
 from .binary import binary_version, find_binary, serve_flags
 from .errors import AdminAPIError, ServerStartError, ThetaConsoleError, ThetaConsoleVersionWarning
 from .keys import CreatedKey, Secret
@@ -213,7 +213,7 @@ class ThetaConsole:
 
     @property
     def admin(self) -> AdminClient:
-        """The admin API client: keys, account, clock, faults, stubs, reset, recorded requests."""
+        """The admin API client: keys, account, clock, faults, stubs, reset, recorded requests, verify."""
         if self._admin is None:
             raise ThetaConsoleError("the server is not started")
         return self._admin
@@ -307,9 +307,42 @@ class ThetaConsole:
                     "`serve --allow-reset` (or ServerOptions.allow_reset is off)") from error
             raise
 
-    def recorded_requests(self, limit: Optional[int] = None) -> List[JSON]:
-        """The speech requests the server answered, newest first (needs record_requests > 0)."""
-        return self.admin.recorded_requests(limit=limit)
+    def recorded_requests(self, limit: Optional[int] = None, *, endpoint: Optional[str] = None, key: KeyRef = None,
+                          key_id: Optional[str] = None, status: Optional[int] = None, reason: Optional[str] = None,
+                          since: TimeRef = None, until: TimeRef = None, after: Optional[int] = None) -> List[JSON]:
+        """The speech requests the server answered, newest first (needs record_requests > 0); the
+        filters are those of `AdminClient.recorded_requests`."""
+        return self.admin.recorded_requests(endpoint=endpoint, key=key, key_id=key_id, status=status, reason=reason,
+                                            since=since, until=until, after=after, limit=limit)
+
+    def count_requests(self, *, endpoint: Optional[str] = None, key: KeyRef = None, key_id: Optional[str] = None,
+                       status: Optional[int] = None, reason: Optional[str] = None, since: TimeRef = None,
+                       until: TimeRef = None, after: Optional[int] = None) -> int:
+        """How many recorded requests match (see `AdminClient.count_requests`)."""
+        return self.admin.count_requests(endpoint=endpoint, key=key, key_id=key_id, status=status, reason=reason,
+                                         since=since, until=until, after=after)
+
+    def mark(self) -> int:
+        """The journal's mark, for `verify(..., since=mark)` (see `AdminClient.mark`)."""
+        return self.admin.mark()
+
+    def verify(self, endpoint: Optional[str] = None, *, status: Optional[int] = None, reason: Optional[str] = None,
+               key: KeyRef = None, times: Optional[int] = None, at_least: Optional[int] = None,
+               at_most: Optional[int] = None, since: Optional[int] = None) -> List[JSON]:
+        """Checks how many recorded requests match (default: exactly one) and returns them; raises
+        `VerificationError` with the near misses otherwise (see `AdminClient.verify`)."""
+        __tracebackhide__ = True
+        return self.admin.verify(endpoint, status=status, reason=reason, key=key, times=times, at_least=at_least,
+                                 at_most=at_most, since=since)
+
+    def unused_stubs(self) -> List[JSON]:
+        """The stubs no request has matched yet."""
+        return self.admin.unused_stubs()
+
+    def assert_all_stubs_used(self) -> None:
+        """Raises `VerificationError` naming each stub no request matched."""
+        __tracebackhide__ = True
+        self.admin.assert_all_stubs_used()
 
     def stdout_lines(self) -> List[str]:
         """Everything the server printed on stdout (its listening line)."""
