@@ -348,11 +348,11 @@ def run_pair(load, label, theta, nginx, path, body_file, headers, expect_errors,
 lost_sigterms = []
 
 
-def scenario_startup(binary, workdir, runs):
+def scenario_startup(binary, workdir, runs, prefix="startup"):
     """F: from exec to the first 200 from /healthz, on a new database each time."""
     times = []
     for i in range(runs):
-        db = os.path.join(workdir, f"startup-{i}.sqlite3")
+        db = os.path.join(workdir, f"{prefix}-{i}.sqlite3")
         started = time.perf_counter()
         process = subprocess.Popen([binary, "serve", "--port", "0", "--db", db, "--log-level", "warning"],
                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, preexec_fn=pinned(SERVER_CORE))
@@ -888,10 +888,21 @@ def build_rows(results, args):
         f_med = median(f)
         rows.append(row("F", f"start-up to first /healthz, new database (median of {len(f)})", f"{f_med:.1f} ms",
                         "—", "—", "≤ 50 ms", f_med <= 50))
+    if "F-static" in results:
+        s_med = median(results["F-static"])
+        rows.append(row("F", f"start-up as F, the statically linked binary of the wheel (median of "
+                             f"{len(results['F-static'])}, interleaved with F's)", f"{s_med:.1f} ms",
+                        f"{median(results['F']):.1f} ms (F)", f"{s_med / median(results['F']):.2f}×", "≤ 50 ms",
+                        s_med <= 50))
     if "G" in results:
         g = results["G"]
         rows.append(row("G", "RSS idle", f"{g['idle']:.1f} MiB ({g['idle_file']:.1f} MiB of it mapped files)",
                         "—", "—", "≤ 15 MiB", g["idle"] <= 15))
+        if "G-static" in results:
+            gs = results["G-static"]
+            rows.append(row("G", "RSS idle, the statically linked binary of the wheel",
+                            f"{gs['idle']:.1f} MiB ({gs['idle_file']:.1f} MiB of it mapped files)",
+                            f"{g['idle']:.1f} MiB (G)", f"{gs['idle'] / g['idle']:.2f}×", "≤ 15 MiB", gs["idle"] <= 15))
         rows.append(row("G", "RSS with 1,000 keep-alive connections", f"{g['connections']:.1f} MiB", "—", "—",
                         "≤ 30 MiB", g["connections"] <= 30))
         added = g["upload_peak"] - g["upload_before"]
@@ -971,10 +982,19 @@ def runs_detail(results):
         lost = f"; SIGTERM lost right after start-up in {len(lost_sigterms)} of them" if lost_sigterms else ""
         lines.append(f"- F start-up ms: min {f[0]:.1f}, median {median(f):.1f}, max {f[-1]:.1f} "
                      f"({len(f)} starts{lost})")
+    if "F-static" in results:
+        f = sorted(results["F-static"])
+        lines.append(f"- F start-up ms, static binary: min {f[0]:.1f}, median {median(f):.1f}, max {f[-1]:.1f} "
+                     f"({len(f)} starts)")
     if "G" in results:
         g = results["G"]
         lines.append(f"- G RSS MiB: idle {g['idle']:.1f} (mapped files {g['idle_file']:.1f}); 1,000 connections "
                      f"{g['connections']:.1f}; upload {g['upload_before']:.1f} before, {g['upload_peak']:.1f} peak")
+    if "G-static" in results:
+        g = results["G-static"]
+        lines.append(f"- G RSS MiB, static binary: idle {g['idle']:.1f} (mapped files {g['idle_file']:.1f}); 1,000 "
+                     f"connections {g['connections']:.1f}; upload {g['upload_before']:.1f} before, "
+                     f"{g['upload_peak']:.1f} peak")
     if "S" in results:
         r = results["S"]
         mib = r["bytes"] / MIB
@@ -1034,6 +1054,9 @@ Every run:
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--binary", required=True)
+    parser.add_argument("--static-binary",
+                        help="F and G (start-up, idle RSS) also for this binary, reported beside --binary's: the "
+                             "statically linked one the wheel carries (clients/python/wheel/build --binary-only)")
     parser.add_argument("--baseline-insert", required=True)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--pace-ms", type=int, default=10,
@@ -1144,12 +1167,22 @@ def main():
                 results.update(scenario_create(load, args.binary, serve_args, e_dbs, args.baseline_insert,
                                                (body_file, headers(unknown_key())), args.pace_ms,
                                                one_at_a_time="E" in args.only, concurrent="8" in args.only))
-        if "F" in args.only:
+        if "F" in args.only and args.static_binary:
+            # One start of each in turn, so that load from elsewhere hits both alike.
+            results["F"], results["F-static"] = [], []
+            for i in range(args.startups):
+                results["F"] += scenario_startup(args.binary, workdir, 1, f"startup-{i}")
+                results["F-static"] += scenario_startup(args.static_binary, workdir, 1, f"static-{i}")
+            log(f"F: median {median(results['F']):.1f} ms; static binary {median(results['F-static']):.1f} ms")
+        elif "F" in args.only:
             results["F"] = scenario_startup(args.binary, workdir, args.startups)
             log(f"F: median {median(results['F']):.1f} ms")
         if "G" in args.only:
             results["G"] = scenario_memory(args.binary, workdir)
             log(f"G: {results['G']}")
+            if args.static_binary:
+                results["G-static"] = scenario_memory(args.static_binary, workdir)
+                log(f"G, static binary: {results['G-static']}")
         if "S" in args.only:
             results["S"] = scenario_scan(args.binary, workdir, args.scan_mib, args.repeats)
         if "R" in args.only:

@@ -4,14 +4,17 @@ The order, first match wins:
 
 1. `THETA_CONSOLE_BIN`: a path (or a command name on PATH). Set but unusable is an error; it
    never falls through to the next step, so a typo cannot silently test another build.
-2. `theta-console` on `PATH`.
-3. A build of the source checkout this package was installed from (`pip install
+2. The bundled binary: the `theta-console` that the wheel (clients/python/wheel/build) installed
+   with this package, as its one script (pip puts it in the environment's `bin/`). It is found
+   through the wheel's RECORD, and only if that install is the one this module was imported from.
+3. `theta-console` on `PATH`.
+4. A build of the source checkout this package was installed from (`pip install
    ./clients/python` records the folder; an editable install or running from the checkout is
    found from this file's own location): `swift build --product theta-console` in the
    checkout's root, then `swift build --show-bin-path`. Only a folder that holds theta-console's
    `Package.swift` and `clients/python/pyproject.toml` counts as the checkout.
 
-Nothing found: `BinaryNotFoundError`, naming the three ways.
+Nothing found: `BinaryNotFoundError`, naming the four ways.
 """
 
 from __future__ import annotations
@@ -21,11 +24,12 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import urllib.parse
 import urllib.request
 from importlib import metadata
 from pathlib import Path
-from typing import FrozenSet, Iterator, Optional
+from typing import FrozenSet, Iterator, Optional, Sequence
 
 from .errors import BinaryNotFoundError
 
@@ -39,6 +43,9 @@ def find_binary(*, build: bool = True) -> str:
     configured = os.environ.get(ENVIRONMENT_VARIABLE)
     if configured:
         return _configured_binary(configured)
+    bundled = bundled_binary()
+    if bundled:
+        return bundled
     on_path = shutil.which(COMMAND)
     if on_path:
         return on_path
@@ -48,9 +55,37 @@ def find_binary(*, build: bool = True) -> str:
     where = (f"the source checkout at {root} was found, but building was turned off" if root is not None
              else "and this package was not installed from a theta-console source checkout, so there is nothing to build")
     raise BinaryNotFoundError(
-        f"theta-console not found: {ENVIRONMENT_VARIABLE} is not set, no '{COMMAND}' is on PATH, {where}. "
-        f"Set {ENVIRONMENT_VARIABLE}=/path/to/theta-console, put it on PATH, or install this package "
+        f"theta-console not found: {ENVIRONMENT_VARIABLE} is not set, this install of the package has no bundled "
+        f"binary (only the wheel carries one), no '{COMMAND}' is on PATH, {where}. "
+        f"Install the wheel (pip install theta_console-….whl; clients/python/wheel/build makes it), "
+        f"set {ENVIRONMENT_VARIABLE}=/path/to/theta-console, put it on PATH, or install this package "
         "from the repository (pip install ./clients/python) on a machine with Swift 6.")
+
+
+def bundled_binary() -> Optional[str]:
+    """The `theta-console` the wheel installed with this package, if this package came from the wheel."""
+    return _bundled_binary(sys.path, Path(__file__))
+
+
+def _bundled_binary(search_path: Sequence[str], module: Path) -> Optional[str]:
+    # Every install of the distribution on the path, but only the one holding this very module
+    # counts: a wheel elsewhere on sys.path does not lend its binary to a source checkout.
+    here = module.resolve()
+    for distribution in metadata.distributions(name=DISTRIBUTION, path=list(search_path)):
+        files = distribution.files or []
+        if not any(entry.name == here.name and _located(entry) == here for entry in files):
+            continue
+        for entry in files:
+            if entry.name == COMMAND:
+                path = _located(entry)
+                if path.is_file() and os.access(path, os.X_OK):
+                    return str(path)
+        return None
+    return None
+
+
+def _located(entry: "metadata.PackagePath") -> Path:
+    return Path(os.path.normpath(entry.locate())).resolve()
 
 
 def _configured_binary(configured: str) -> str:
@@ -82,9 +117,11 @@ def _candidate_roots() -> Iterator[Path]:
         recorded = None
     if recorded:
         try:
-            url = json.loads(recorded).get("url", "")
+            direct_url = json.loads(recorded)
         except ValueError:
-            url = ""
+            direct_url = {}
+        # Only a folder counts ("dir_info"); a wheel or sdist file says nothing about a checkout.
+        url = direct_url.get("url", "") if isinstance(direct_url, dict) and "dir_info" in direct_url else ""
         parsed = urllib.parse.urlparse(url)
         if parsed.scheme == "file":
             installed_from = Path(urllib.request.url2pathname(parsed.path))
@@ -108,7 +145,7 @@ def build_from_source(root: Path) -> str:
     swift = shutil.which("swift")
     if swift is None:
         raise BinaryNotFoundError(
-            f"theta-console not found on PATH or in {ENVIRONMENT_VARIABLE}, and the source checkout at {root} "
+            f"theta-console not found in {ENVIRONMENT_VARIABLE}, bundled or on PATH, and the source checkout at {root} "
             "cannot be built: no 'swift' on PATH (Swift 6 is needed).")
     build = subprocess.run([swift, "build", "--product", COMMAND], cwd=root, stdin=subprocess.DEVNULL,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

@@ -10,7 +10,7 @@ class ThetaConsoleError(Exception):
 
 
 class BinaryNotFoundError(ThetaConsoleError):
-    """No theta-console binary: not in THETA_CONSOLE_BIN, not on PATH, and no source checkout to build."""
+    """No theta-console binary: not in THETA_CONSOLE_BIN, not bundled with the package, not on PATH, and no source checkout to build."""
 
 
 class ServerStartError(ThetaConsoleError):
