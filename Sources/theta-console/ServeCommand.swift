@@ -53,7 +53,7 @@ struct ServeCommand: ParsableCommand {
     @Flag(help: "Offer POST /v1/reset, which deletes every key, the ledger and the audit log and restarts the account (for test suites).")
     var allowReset = false
 
-    @Option(help: "Keep the last N emulated requests (time, endpoint, key id, status, form part names and sizes) for GET /v1/requests.")
+    @Option(help: "Keep the last N emulated requests (time, endpoint, key id, status, reason, form part names and sizes) for GET /v1/requests and /v1/requests/count, which filter them by endpoint, key, status, reason, time and mark.")
     var recordRequests: Int?
 
     @Option(help: "At start-up, load response stubs from this JSON file: an array of objects as POST /v1/stubs takes them.")
