@@ -24,6 +24,12 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]
         ),
 
+        .systemLibrary(
+            name: "CTLS",
+            pkgConfig: "libssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+
         // epoll and eventfd, which Glibc's module does not export.
         .systemLibrary(name: "CLinux"),
 
@@ -36,7 +42,7 @@ let package = Package(
         // Knows HTTP, knows nothing about keys.
         .target(
             name: "HTTPServer",
-            dependencies: ["CLinux", "PosixThreads", "JSONText", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CLinux", "CTLS", "PosixThreads", "JSONText", .product(name: "Logging", package: "swift-log")]
         ),
 
         // Knows keys, knows nothing about HTTP.

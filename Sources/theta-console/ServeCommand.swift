@@ -13,7 +13,9 @@ struct ServeCommand: ParsableCommand {
         commandName: "serve",
         abstract: "Run the emulated Theta One API, its admin API and the browser console.",
         discussion: """
-            When ready it prints one line to stdout, 'theta-console listening on http://HOST:PORT'. \
+            When ready it prints one line to stdout, 'theta-console listening on http://HOST:PORT'; \
+            with TLS, a second, 'theta-console listening on https://HOST:PORT', and with \
+            --tls-self-signed a third, 'theta-console certificate authority: PATH'. \
             On a new database without an admin token it first prints a generated one, once. \
             A new database is a new account: plan Free with 0.20 credits (see --plan, --credits). \
             Logs go to stderr. SIGINT or SIGTERM stops accepting, lets requests in flight finish, \
@@ -26,6 +28,21 @@ struct ServeCommand: ParsableCommand {
 
     @Option(help: "The port to listen on; 0 picks a free one.")
     var port = 8080
+
+    @Option(name: .customLong("tls-cert"), help: ArgumentHelp(
+        "Also serve HTTPS (TLS 1.2 and up, on --tls-port) with this PEM certificate chain.", valueName: "file"))
+    var tlsCertificate: String?
+
+    @Option(name: .customLong("tls-key"), help: ArgumentHelp("The PEM private key of --tls-cert.", valueName: "file"))
+    var tlsKey: String?
+
+    @Option(name: .customLong("tls-self-signed"), help: ArgumentHelp(
+        "Also serve HTTPS with a local CA and a certificate for localhost, 127.0.0.1 and ::1, made in this folder the first time (keys mode 0600) and reused after; its path is printed.",
+        valueName: "dir"))
+    var tlsSelfSigned: String?
+
+    @Option(name: .customLong("tls-port"), help: "The HTTPS port, beside --port (with --tls-cert or --tls-self-signed); 0 picks a free one.")
+    var tlsPort = 8443
 
     @Option(name: .customLong("allowed-host"), help: ArgumentHelp(
         "A Host name to answer besides localhost, *.localhost, IP addresses and --host (repeatable; '.example.test' also allows its subdomains).",
@@ -106,6 +123,12 @@ struct ServeCommand: ParsableCommand {
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
+        guard (0...65535).contains(tlsPort) else { throw ValidationError("--tls-port must be from 0 to 65535") }
+        if (tlsCertificate == nil) != (tlsKey == nil) { throw ValidationError("give --tls-cert and --tls-key together") }
+        if tlsSelfSigned != nil && tlsCertificate != nil {
+            throw ValidationError("give --tls-cert and --tls-key, or --tls-self-signed, not both")
+        }
+        if servesTLS && tlsPort == port && port != 0 { throw ValidationError("--tls-port must differ from --port") }
         guard maxKeyRPM >= 1 else { throw ValidationError("--max-key-rpm must be at least 1") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
         guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
@@ -140,6 +163,23 @@ struct ServeCommand: ParsableCommand {
         }
         if let token = try resolvedAdminToken(), token.count < 16 {
             throw ValidationError("the admin token must be at least 16 characters")
+        }
+    }
+
+    private var servesTLS: Bool { tlsCertificate != nil || tlsSelfSigned != nil }
+
+    /// The HTTPS listener the TLS flags ask for, and the local CA's path when it is ours.
+    func makeTLS() throws -> (listener: TLSListener, authority: String?)? {
+        do {
+            if let tlsCertificate, let tlsKey {
+                return (TLSListener(port: tlsPort, context: try TLSServerContext(certificateFile: tlsCertificate, keyFile: tlsKey)), nil)
+            }
+            guard let tlsSelfSigned else { return nil }
+            let files = try TLSServerContext.localFiles(in: tlsSelfSigned)
+            let context = try TLSServerContext(certificateFile: files.certificate, keyFile: files.key)
+            return (TLSListener(port: tlsPort, context: context), files.authority)
+        } catch {
+            throw ValidationError(tlsSelfSigned != nil ? "--tls-self-signed: \(error)" : "--tls-cert/--tls-key: \(error)")
         }
     }
 
@@ -216,13 +256,18 @@ struct ServeCommand: ParsableCommand {
             if let newToken {
                 emit("admin token (shown once, store it now): \(newToken)")
             }
-            let server = HTTPServer(configuration: configuration.server, router: app.makeRouter(), logger: logger)
+            var serverConfiguration = configuration.server
+            let tls = try makeTLS()
+            serverConfiguration.tls = tls?.listener
+            let server = HTTPServer(configuration: serverConfiguration, router: app.makeRouter(), logger: logger)
             let boundPort = try server.start()
             try app.startBackgroundWork()
             try handleShutdownSignals(server: server, app: app, logger: logger, grace: shutdownGrace)
             let shownHost = host.contains(":") ? "[\(host)]" : host
-            logger.info("serving", metadata: ["db": "\(database.db)", "port": "\(boundPort)"])
+            logger.info("serving", metadata: ["db": "\(database.db)", "port": "\(boundPort)", "tls_port": "\(server.tlsPort.map(String.init) ?? "none")"])
             emit("theta-console listening on http://\(shownHost):\(boundPort)")
+            if let tlsPort = server.tlsPort { emit("theta-console listening on https://\(shownHost):\(tlsPort)") }
+            if let authority = tls?.authority { emit("theta-console certificate authority: \(authority)") }
         }
         dispatchMain()
     }

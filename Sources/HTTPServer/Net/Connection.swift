@@ -75,7 +75,15 @@ final class Connection {
     private var hangUpSeenWhilePaused = false
     private var peerClosed = false
 
+    /// HTTPS: the connection's TLS session, and whether its handshake is still going on. Every
+    /// read and write goes through it; its handshake is driven by the same epoll events.
+    private var tls: TLSSession?
+    private var handshaking = false
+    /// A TLS read that needs the socket writable first (TLS 1.3 can write while reading).
+    private var readWantsWrite = false
+
     // Deadlines, in monotonic nanoseconds.
+    private let acceptedAt: UInt64
     private var headStartedAt: UInt64?
     private var lastRead: UInt64
     private var lastWrite: UInt64
@@ -83,14 +91,20 @@ final class Connection {
     /// Output past this stops reading, so a pipelining peer that never reads cannot grow memory.
     private static let outputHighWater = 256 * 1024
 
-    init(fd: Int32, remoteAddress: String, loop: EventLoop) {
+    init?(fd: Int32, remoteAddress: String, loop: EventLoop, tls context: TLSServerContext? = nil) {
         self.fd = fd
         self.remoteAddress = remoteAddress
         self.loop = loop
         self.parser = HTTPRequestParser(limits: loop.core.configuration.limits)
         let now = monotonicNanoseconds()
+        acceptedAt = now
         lastRead = now
         lastWrite = now
+        if let context {
+            guard let session = TLSSession(context, fd: fd) else { return nil }
+            tls = session
+            handshaking = true
+        }
     }
 
     private var configuration: ServerConfiguration { loop.core.configuration }
@@ -98,7 +112,17 @@ final class Connection {
     // MARK: - Events
 
     func handle(events: UInt32) {
-        if events & EPOLLOUT.rawValue != 0 { flush() }
+        if handshaking {
+            if events & (EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 { return close() }
+            return continueHandshake()
+        }
+        if events & EPOLLOUT.rawValue != 0 {
+            flush()
+            if readWantsWrite {
+                readWantsWrite = false
+                readAvailable()
+            }
+        }
         guard events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 else { return }
         if readingPaused {
             // Nothing is read while an answer is pending or the output is full, but the events are
@@ -128,7 +152,8 @@ final class Connection {
                 if case .closing = phase { continue }
                 if exchange == nil && headStartedAt == nil { headStartedAt = lastRead }
                 process()
-                if n < EventLoop.readBufferSize { return }
+                // A short read emptied the socket; a TLS read returns one record at a time.
+                if n < EventLoop.readBufferSize && tls == nil { return }
             } else if n == 0 {
                 peerClosed = true
                 if exchange == nil && outputIndex < output.count, case .open = phase {
@@ -163,20 +188,97 @@ final class Connection {
     /// Leftover input (a request split across reads, or pipelined) takes the copying path.
     private func read() -> Int {
         guard input.readableCount == 0 else {
-            let (n, bytes) = loop.read(from: fd)
+            let (n, bytes) = loop.read(from: fd, through: receive)
             if n > 0 { input.append(bytes) }
             return n
         }
         var n = 0
         var error: Int32 = 0
         let fresh = [UInt8](unsafeUninitializedCapacity: EventLoop.readBufferSize) { buffer, initialized in
-            n = Glibc.read(fd, buffer.baseAddress, buffer.count)
+            n = receive(into: UnsafeMutableRawBufferPointer(buffer))
             error = errno
-            initialized = max(n, 0)  // the kernel wrote exactly these bytes
+            initialized = max(n, 0)  // exactly these bytes were written
         }
         if n > 0 { input = InputBuffer(fresh) }
         errno = error
         return n
+    }
+
+    /// read(2), or a TLS read with its outcome put the same way: bytes, 0 at the end, or -1 with
+    /// errno (EAGAIN when it must wait; ECONNRESET for a TLS failure).
+    private func receive(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        guard let tls else { return Glibc.read(fd, buffer.baseAddress, buffer.count) }
+        switch tls.read(into: buffer) {
+        case .bytes(let n): return n
+        case .endOfStream: return 0
+        case .wantRead:
+            errno = EAGAIN
+        case .wantWrite:
+            readWantsWrite = true
+            updateInterest()
+            errno = EAGAIN
+        case .failed:
+            errno = ECONNRESET
+        }
+        return -1
+    }
+
+    /// send(2), or a TLS write, put the same way.
+    private func transmit(_ buffer: UnsafeRawBufferPointer) -> Int {
+        guard let tls else { return send(fd, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL)) }
+        switch tls.write(buffer) {
+        case .bytes(let n): return n
+        case .wantRead, .wantWrite:
+            errno = EAGAIN
+        case .endOfStream, .failed:
+            errno = ECONNRESET
+        }
+        return -1
+    }
+
+    // MARK: - TLS handshake
+
+    /// Drives the handshake on each event; then serves the connection as any other. A peer that
+    /// speaks plain HTTP to this port is told so, in plain HTTP, and closed.
+    private func continueHandshake() {
+        guard let tls else { return }
+        if lastRead == acceptedAt, sentPlainHTTP() {
+            handshaking = false
+            self.tls = nil
+            tls.free()
+            fail(status: 400, detail: "this port speaks HTTPS: use https://")
+            return
+        }
+        switch tls.handshake() {
+        case .bytes:
+            handshaking = false
+            lastRead = monotonicNanoseconds()
+            interest = 0
+            updateInterest()
+            readAvailable()  // the first request may have come with the handshake's last flight
+        case .wantRead:
+            setInterest(EPOLLIN.rawValue)
+        case .wantWrite:
+            setInterest(EPOLLOUT.rawValue)
+        case .endOfStream, .failed:
+            close()
+        }
+    }
+
+    /// Whether the first bytes are an HTTP request line rather than a TLS record (which starts
+    /// with 0x16, a handshake). Looked at once, without taking them from the socket.
+    private func sentPlainHTTP() -> Bool {
+        var first: UInt8 = 0
+        guard recv(fd, &first, 1, Int32(MSG_PEEK)) == 1 else { return false }
+        lastRead = monotonicNanoseconds()
+        return (65...90).contains(first)  // GET, POST, HEAD…: a method starts with a capital letter
+    }
+
+    private func setInterest(_ events: UInt32) {
+        let wanted = events | EPOLLRDHUP.rawValue
+        guard wanted != interest else { return }
+        interest = wanted
+        if !loop.modify(fd, events: wanted) { close() }
     }
 
     /// Parses and handles buffered input until it needs more bytes, a response blocks, or it closes.
@@ -417,7 +519,7 @@ final class Connection {
     private func flush() {
         while outputIndex < output.count {
             let n = output.withUnsafeBytes { buffer in
-                send(fd, buffer.baseAddress! + outputIndex, buffer.count - outputIndex, Int32(MSG_NOSIGNAL))
+                transmit(UnsafeRawBufferPointer(rebasing: buffer[outputIndex...]))
             }
             if n > 0 {
                 outputIndex += n
@@ -451,6 +553,7 @@ final class Connection {
     /// Half-close and drain for a moment, so the peer reads our last response instead of a reset.
     private func beginLinger() {
         if peerClosed { close(); return }
+        tls?.closeNotify()
         shutdown(fd, Int32(SHUT_WR))
         phase = .lingering(until: monotonicNanoseconds() + UInt64(configuration.lingerTimeout * 1e9))
         readingPaused = false
@@ -460,8 +563,9 @@ final class Connection {
     private func updateInterest() {
         var wanted: UInt32 = readingPaused && hangUpSeenWhilePaused ? 0 : EPOLLRDHUP.rawValue
         if !readingPaused && !peerClosed { wanted |= EPOLLIN.rawValue }
-        if outputIndex < output.count { wanted |= EPOLLOUT.rawValue }
+        if outputIndex < output.count || readWantsWrite { wanted |= EPOLLOUT.rawValue }
         if case .closed = phase { return }
+        if handshaking { return }
         if wanted != interest {
             interest = wanted
             // Not watched as it needs to be, it could stall for good: close it.
@@ -480,6 +584,8 @@ final class Connection {
         phase = .closed
         holdForOutput(false)
         loop.forget(fd)
+        tls?.free()
+        tls = nil
         Glibc.close(fd)
     }
 
@@ -487,6 +593,7 @@ final class Connection {
     func closeIfIdle() {
         // Bytes may be waiting in the kernel that the loop has not read yet (a request that arrived
         // just before the drain): read them first, so that request is served, not cut off.
+        if handshaking { return close() }
         if case .open = phase, !readingPaused { readAvailable() }
         guard case .open = phase else { return }
         if exchange == nil && input.readableCount == 0 && outputIndex == output.count {
@@ -508,6 +615,10 @@ final class Connection {
             return
         case .open, .closing:
             break
+        }
+        if handshaking {
+            if passed(acceptedAt, configuration.handshakeTimeout) { close() }
+            return
         }
         if outputIndex < output.count {
             if passed(lastWrite, configuration.writeTimeout) { close() }

@@ -14,7 +14,8 @@ final class EventLoop: @unchecked Sendable {
     private let tasks = Lock<[@Sendable (EventLoop) -> Void]>([])
     // Loop-thread state from here down.
     private var connections: [Int32: Connection] = [:]
-    private var listener: Int32 = -1
+    /// The listening sockets this loop accepts from, each with its TLS context (nil: plain HTTP).
+    private var listeners: [Int32: TLSServerContext?] = [:]
     private var running = true
     private let readBuffer: UnsafeMutableRawBufferPointer
     private var cachedDate: (second: Int, text: String) = (0, "")
@@ -89,8 +90,8 @@ final class EventLoop: @unchecked Sendable {
                     var value: UInt64 = 0
                     _ = Glibc.read(wakeFD, &value, 8)
                     runTasks()
-                } else if fd == listener {
-                    acceptPending()
+                } else if let tls = listeners[fd] {
+                    acceptPending(from: fd, tls: tls)
                 } else if let connection = connections[fd] {
                     connection.handle(events: flags)
                 }
@@ -133,24 +134,28 @@ final class EventLoop: @unchecked Sendable {
     // MARK: - Accepting
 
     /// Called before the loop's thread starts (nothing else touches the loop yet).
-    func startListening(_ fd: Int32) throws {
+    func startListening(_ fd: Int32, tls: TLSServerContext?) throws {
         // EPOLLEXCLUSIVE: one loop wakes per pending connection, not all of them.
         guard control(EPOLL_CTL_ADD, fd, events: EPOLLIN.rawValue | EPOLLEXCLUSIVE.rawValue) else {
             throw SocketError("epoll_ctl")
         }
-        listener = fd
+        listeners[fd] = .some(tls)
     }
 
     func stopListening() {
-        guard listener >= 0 else { return }
-        control(EPOLL_CTL_DEL, listener)
-        listener = -1
+        for fd in listeners.keys { control(EPOLL_CTL_DEL, fd) }
+        listeners = [:]
     }
 
-    private func acceptPending() {
+    private func acceptPending(from listener: Int32, tls: TLSServerContext?) {
         for _ in 0..<64 {
-            guard listener >= 0, let (fd, address) = Socket.accept(listener) else { return }
+            guard listeners[listener] != nil, let (fd, address) = Socket.accept(listener) else { return }
             guard core.admitConnection() else {
+                // Over the cap. A TLS peer could not read a plain answer: it is only closed.
+                if tls != nil {
+                    Glibc.close(fd)
+                    continue
+                }
                 // Over the cap: a short 503, then close. The peer may retry later.
                 let body = #"{"detail":"too many connections"}"#
                 let wire = Array("HTTP/1.1 503 Service Unavailable\r\nDate: \(date())\r\n".utf8) + core.router.everyResponseHeaders
@@ -162,21 +167,27 @@ final class EventLoop: @unchecked Sendable {
             // Spread connections over the loops in turn.
             let target = core.nextLoop()
             if target === self {
-                adopt(fd: fd, address: address)
+                adopt(fd: fd, address: address, tls: tls)
             } else {
-                target.execute { $0.adopt(fd: fd, address: address) }
+                target.execute { $0.adopt(fd: fd, address: address, tls: tls) }
             }
         }
     }
 
-    func adopt(fd: Int32, address: String) {
+    func adopt(fd: Int32, address: String, tls: TLSServerContext? = nil) {
         guard control(EPOLL_CTL_ADD, fd, events: EPOLLIN.rawValue | EPOLLRDHUP.rawValue) else {
             // Not watched, it could never be served: refuse it (the peer sees the close).
             Glibc.close(fd)
             core.releaseConnection()
             return
         }
-        let connection = Connection(fd: fd, remoteAddress: address, loop: self)
+        guard let connection = Connection(fd: fd, remoteAddress: address, loop: self, tls: tls) else {
+            // No memory for its TLS session: it could never be served.
+            control(EPOLL_CTL_DEL, fd)
+            Glibc.close(fd)
+            core.releaseConnection()
+            return
+        }
         connections[fd] = connection
         // Accepted before draining began, handed to this loop after: the peer may already have
         // sent a request, which is in flight like any other. closeIfIdle reads what arrived first,
@@ -233,7 +244,16 @@ final class EventLoop: @unchecked Sendable {
 
     /// Reads into the loop's shared buffer; the connection copies what it keeps.
     func read(from fd: Int32) -> (count: Int, bytes: UnsafeRawBufferPointer) {
-        let n = Glibc.read(fd, readBuffer.baseAddress, readBuffer.count)
+        read { Glibc.read(fd, $0.baseAddress, $0.count) }
+    }
+
+    /// Reads into the loop's shared buffer with `receive` (a TLS connection's own read).
+    func read(from fd: Int32, through receive: (UnsafeMutableRawBufferPointer) -> Int) -> (count: Int, bytes: UnsafeRawBufferPointer) {
+        read(receive)
+    }
+
+    private func read(_ receive: (UnsafeMutableRawBufferPointer) -> Int) -> (count: Int, bytes: UnsafeRawBufferPointer) {
+        let n = receive(readBuffer)
         return (n, UnsafeRawBufferPointer(start: readBuffer.baseAddress, count: max(n, 0)))
     }
 

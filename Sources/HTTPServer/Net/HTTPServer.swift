@@ -25,12 +25,20 @@ public final class HTTPServer: Sendable {
             ])
         }
         let (listener, port) = try Socket.listen(host: core.configuration.host, port: core.configuration.port)
+        state.add(listener: listener)
+        var secure: (fd: Int32, context: TLSServerContext)?
+        if let tls = core.configuration.tls {
+            let (fd, tlsPort) = try Socket.listen(host: core.configuration.host, port: tls.port)
+            state.add(listener: fd)
+            state.setTLSPort(tlsPort)
+            secure = (fd, tls.context)
+        }
         let count = core.configuration.threads > 0 ? core.configuration.threads : Threads.availableProcessors
         let loops = try (0..<count).map { try EventLoop(core: core, index: $0) }
         core.setLoops(loops)
-        state.set(listener: listener)
         for loop in loops {
-            try loop.startListening(listener)
+            try loop.startListening(listener, tls: nil)
+            if let secure { try loop.startListening(secure.fd, tls: secure.context) }
             try Threads.start(name: "http-loop-\(loop.index)") { [state] in
                 loop.run()
                 state.loopFinished()
@@ -54,6 +62,9 @@ public final class HTTPServer: Sendable {
         state.closeListener()
     }
 
+    /// The HTTPS port once started (`configuration.tls`), else nil.
+    public var tlsPort: Int? { state.tlsPort }
+
     /// Open connections right now (for tests and metrics).
     public var connectionCount: Int { core.connectionCount }
 
@@ -64,12 +75,17 @@ public final class HTTPServer: Sendable {
     public var connectionsHeldByOutput: Int { core.connectionsHeldByOutput }
 }
 
-/// The listener descriptor and loop completion, shared with the loop threads.
+/// The listener descriptors and loop completion, shared with the loop threads.
 private final class ServerState: Sendable {
-    private let listener = Lock<Int32>(-1)
+    private let listeners = Lock<[Int32]>([])
+    private let boundTLSPort = Lock<Int?>(nil)
     private let finished = DispatchSemaphore(value: 0)
 
-    func set(listener fd: Int32) { listener.withLock { $0 = fd } }
+    func add(listener fd: Int32) { listeners.withLock { $0.append(fd) } }
+
+    func setTLSPort(_ port: Int) { boundTLSPort.withLock { $0 = port } }
+
+    var tlsPort: Int? { boundTLSPort.withLock { $0 } }
 
     func loopFinished() { finished.signal() }
 
@@ -78,9 +94,9 @@ private final class ServerState: Sendable {
     }
 
     func closeListener() {
-        listener.withLock { fd in
-            if fd >= 0 { Glibc.close(fd) }
-            fd = -1
+        listeners.withLock { fds in
+            for fd in fds { Glibc.close(fd) }
+            fds = []
         }
     }
 }

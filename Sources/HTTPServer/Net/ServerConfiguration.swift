@@ -19,6 +19,22 @@ public struct ServerConfiguration: Sendable {
     public var threads = 0
     /// A body a handler answered early may be read and discarded up to this size; past it, close.
     public var maxDiscardBytes = 1024 * 1024
+    /// HTTPS, on a port of its own beside `port` (same host, same limits and deadlines).
+    public var tls: TLSListener?
+    /// A TLS handshake must be done within this time of the connection's accept.
+    public var handshakeTimeout = 10.0
 
     public init() {}
+}
+
+/// Where and with what HTTPS is served.
+public struct TLSListener: Sendable {
+    /// 0 picks a free port.
+    public var port: Int
+    public var context: TLSServerContext
+
+    public init(port: Int, context: TLSServerContext) {
+        self.port = port
+        self.context = context
+    }
 }
