@@ -367,6 +367,12 @@ export interface StartOptions {
   startupTimeoutMs?: number;
   /** How long `stop()` waits after SIGTERM before SIGKILL. Default 10000. */
   stopTimeoutMs?: number;
+  /**
+   * Also serve HTTPS (`--tls-self-signed DIR --tls-port 0`): a local CA and a certificate for
+   * localhost, 127.0.0.1 and ::1. `true`: in a new temporary folder, removed by `stop()`;
+   * `{ dir }`: in your folder, made the first time and reused after. Default: HTTP only.
+   */
+  tls?: boolean | { dir: string };
 }
 
 export interface StopResult {
@@ -381,6 +387,13 @@ export declare class ThetaConsoleServer {
   private constructor();
   /** `http://127.0.0.1:PORT`. */
   readonly baseURL: string;
+  /** `https://127.0.0.1:PORT` with the `tls` option; null without it. */
+  readonly httpsURL: string | null;
+  /**
+   * The local CA's certificate (a PEM file) with the `tls` option, to trust through
+   * NODE_EXTRA_CA_CERTS or `https.request`'s `ca`; null without it.
+   */
+  readonly caFile: string | null;
   /** The admin token (random, made for this server; not shown by inspect or JSON). */
   readonly adminToken: string;
   readonly admin: AdminClient;
@@ -393,11 +406,11 @@ export declare class ThetaConsoleServer {
   url(path?: string): string;
   /** Its stderr (the log) so far. */
   stderr(): string;
-  /** Its stdout so far (the listening line). */
+  /** Its stdout so far (the listening line; with `tls`, also the HTTPS and CA lines). */
   stdout(): string;
   /** SIGTERM, then SIGKILL after `stopTimeoutMs`; the same promise on every call. */
   stop(): Promise<StopResult>;
-  toJSON(): { baseURL: string; pid: number; binary: string };
+  toJSON(): { baseURL: string; httpsURL?: string; caFile?: string; pid: number; binary: string };
   toString(): string;
 }
 

@@ -2,6 +2,9 @@
 
 import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve as resolvePath } from "node:path";
 import { inspect } from "node:util";
 
 import { AdminClient } from "./admin.js";
@@ -11,9 +14,12 @@ import { VERSION } from "./version.js";
 
 export const TOKEN_VARIABLE = "THETA_CONSOLE_ADMIN_TOKEN";
 const READY_LINE = /^theta-console listening on (http:\/\/\S+)$/;
+const HTTPS_LINE = /^theta-console listening on (https:\/\/\S+)$/;
+const CA_LINE = /^theta-console certificate authority: (.+)$/;
 const STDERR_LIMIT = 8 * 1024 * 1024; // keep the last 8 MiB of the server's log
 
 const running = new Set(); // children to kill if this process exits with them still up
+const temporaryDirs = new Set(); // `tls: true` folders to remove then, if stop() has not
 let exitHandlerInstalled = false;
 
 function installExitHandler() {
@@ -29,6 +35,7 @@ function installExitHandler() {
         // already gone
       }
     }
+    for (const dir of temporaryDirs) rmSync(dir, { recursive: true, force: true });
   });
 }
 
@@ -46,8 +53,11 @@ function binaryVersion(binary) {
   return versions.get(binary);
 }
 
-/** The `serve` arguments for `options` (never the admin token). */
-export function serveArguments(options = {}) {
+/**
+ * The `serve` arguments for `options` (never the admin token). `tlsDir`, the folder that
+ * `startThetaConsole` settled on for its `tls` option, adds `--tls-self-signed DIR --tls-port 0`.
+ */
+export function serveArguments(options = {}, tlsDir = undefined) {
   const { plan, credits, fakeTime, recordRequests = 1000, allowReset = true, extraArgs = [] } = options;
   const args = ["serve", "--host", "127.0.0.1", "--port", "0", "--db", ":memory:"];
   if (plan !== undefined) args.push("--plan", plan);
@@ -55,7 +65,35 @@ export function serveArguments(options = {}) {
   if (fakeTime !== undefined) args.push("--fake-time", fakeTime instanceof Date ? fakeTime.toISOString() : fakeTime);
   if (allowReset) args.push("--allow-reset");
   if (recordRequests > 0) args.push("--record-requests", String(recordRequests));
+  if (tlsDir !== undefined) args.push("--tls-self-signed", tlsDir, "--tls-port", "0");
   return args.concat(extraArgs.map(String));
+}
+
+/**
+ * The `tls` option: false/undefined (HTTP only), true (a new temporary folder, removed after
+ * `stop()`) or `{ dir }` (a folder of yours; its CA is made once and reused by later servers).
+ */
+function checkTLS(tls) {
+  if (tls === undefined || typeof tls === "boolean") return;
+  if (typeof tls === "object" && tls !== null && typeof tls.dir === "string" && tls.dir !== "") {
+    if (Object.keys(tls).every((name) => name === "dir")) return;
+  }
+  throw new TypeError("startThetaConsole: tls must be true, false or { dir: string }");
+}
+
+function tlsFolder(tls) {
+  if (tls === undefined || tls === false) return { dir: undefined, temporary: false };
+  if (tls === true) {
+    const dir = mkdtempSync(join(tmpdir(), "theta-console-tls-"));
+    temporaryDirs.add(dir);
+    return { dir, temporary: true };
+  }
+  return { dir: resolvePath(tls.dir), temporary: false };
+}
+
+function removeFolder(dir) {
+  temporaryDirs.delete(dir);
+  rmSync(dir, { recursive: true, force: true });
 }
 
 const OPTIONS = new Set([
@@ -69,10 +107,12 @@ const OPTIONS = new Set([
   "env",
   "startupTimeoutMs",
   "stopTimeoutMs",
+  "tls",
 ]);
 
 /**
- * A running theta-console: `baseURL`, `adminToken`, `admin`, `stop()`, `stderr()`.
+ * A running theta-console: `baseURL`, `adminToken`, `admin`, `stop()`, `stderr()`; with the `tls`
+ * option also `httpsURL` and `caFile` (null without it).
  * Made by `startThetaConsole`; the admin token is not shown by `util.inspect` or `JSON.stringify`.
  */
 export class ThetaConsoleServer {
@@ -83,15 +123,20 @@ export class ThetaConsoleServer {
   #exited;
   #stopping = null;
   #stopTimeoutMs;
+  #temporaryDir;
 
-  constructor({ child, token, baseURL, binary, args, stderr, stdout, exited, stopTimeoutMs }) {
+  constructor({ child, token, baseURL, httpsURL = null, caFile = null, temporaryDir, binary, args, stderr, stdout, exited,
+    stopTimeoutMs }) {
     this.#child = child;
     this.#token = token;
     this.#stderr = stderr;
     this.#stdout = stdout;
     this.#exited = exited;
     this.#stopTimeoutMs = stopTimeoutMs;
+    this.#temporaryDir = temporaryDir;
     this.baseURL = baseURL;
+    this.httpsURL = httpsURL;
+    this.caFile = caFile;
     this.binary = binary;
     this.args = args;
     this.pid = child.pid;
@@ -147,13 +192,15 @@ export class ThetaConsoleServer {
         clearTimeout(timer);
       }
       const { code, signal } = await this.#exited.promise;
+      if (this.#temporaryDir !== undefined) removeFolder(this.#temporaryDir);
       return { code, signal, killed };
     })();
     return this.#stopping;
   }
 
   toJSON() {
-    return { baseURL: this.baseURL, pid: this.pid, binary: this.binary };
+    const tls = this.httpsURL === null ? {} : { httpsURL: this.httpsURL, caFile: this.caFile };
+    return { baseURL: this.baseURL, ...tls, pid: this.pid, binary: this.binary };
   }
 
   toString() {
@@ -161,7 +208,8 @@ export class ThetaConsoleServer {
   }
 
   [inspect.custom]() {
-    return `ThetaConsoleServer { baseURL: ${JSON.stringify(this.baseURL)}, pid: ${this.pid} }`;
+    const tls = this.httpsURL === null ? "" : `, httpsURL: ${JSON.stringify(this.httpsURL)}`;
+    return `ThetaConsoleServer { baseURL: ${JSON.stringify(this.baseURL)}${tls}, pid: ${this.pid} }`;
   }
 }
 
@@ -192,12 +240,17 @@ class TailBuffer {
  * `theta-console listening on http://HOST:PORT`. It is killed when this process exits, if
  * `stop()` has not stopped it before. A failure to start rejects with a ServerStartError whose
  * message holds the server's stderr.
+ *
+ * With `tls` (true, or `{ dir }`) it also serves HTTPS (`--tls-self-signed DIR --tls-port 0`) and
+ * resolves once it has printed the HTTPS and certificate authority lines too (within the same
+ * `startupTimeoutMs`): `httpsURL` and `caFile` (the CA, for NODE_EXTRA_CA_CERTS or `https`'s `ca`).
  */
 export async function startThetaConsole(options = {}) {
   for (const name of Object.keys(options)) {
     if (!OPTIONS.has(name)) throw new TypeError(`startThetaConsole: unknown option '${name}' (known: ${[...OPTIONS].join(", ")})`);
   }
   const { startupTimeoutMs = 30000, stopTimeoutMs = 10000, env } = options;
+  checkTLS(options.tls);
   const binary = options.binary ?? (await findBinary());
   const version = await binaryVersion(binary);
   if (version !== null && version !== VERSION) {
@@ -205,15 +258,16 @@ export async function startThetaConsole(options = {}) {
       code: "THETA_CONSOLE_VERSION",
     });
   }
-  const args = serveArguments(options);
   const token = `node-admin-${randomBytes(24).toString("base64url")}`;
   const environment = { ...process.env, ...env, [TOKEN_VARIABLE]: token };
 
+  installExitHandler();
+  const tls = tlsFolder(options.tls);
+  const args = serveArguments(options, tls.dir);
   const child = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"], env: environment });
   const stderr = new TailBuffer();
   const stdout = [];
   running.add(child);
-  installExitHandler();
   const exited = { done: false };
   exited.promise = new Promise((done) => {
     const finish = (code, signal) => {
@@ -228,7 +282,13 @@ export async function startThetaConsole(options = {}) {
   child.stderr.on("data", (chunk) => stderr.push(chunk));
 
   const described = `theta-console (${[binary, ...args].join(" ")})`;
-  const baseURL = await new Promise((resolve, reject) => {
+  const listening = { baseURL: undefined, httpsURL: undefined, caFile: undefined };
+  const awaited = () => {
+    if (listening.baseURL === undefined) return "listening line";
+    return listening.httpsURL === undefined ? "HTTPS listening line" : "certificate authority line";
+  };
+  const removeTemporary = () => tls.temporary && removeFolder(tls.dir);
+  await new Promise((resolve, reject) => {
     let pending = "";
     let settled = false;
     const fail = async (reason, cause) => {
@@ -237,6 +297,7 @@ export async function startThetaConsole(options = {}) {
       clearTimeout(timer);
       if (!exited.done) child.kill("SIGKILL");
       const { code, signal } = await exited.promise;
+      removeTemporary();
       const log = stderr.text().trim();
       const status = reason ?? (signal ? `was killed by ${signal} before listening` : `exited with status ${code} before listening`);
       reject(
@@ -248,7 +309,7 @@ export async function startThetaConsole(options = {}) {
         }),
       );
     };
-    const timer = setTimeout(() => fail(`did not print its listening line within ${startupTimeoutMs} ms`), startupTimeoutMs);
+    const timer = setTimeout(() => fail(`did not print its ${awaited()} within ${startupTimeoutMs} ms`), startupTimeoutMs);
     child.on("error", (error) => fail(`could not be run: ${error.message}`, error));
     child.on("close", () => fail(null));
     child.stdout.setEncoding("utf8");
@@ -260,11 +321,17 @@ export async function startThetaConsole(options = {}) {
       while ((newline = pending.indexOf("\n")) >= 0) {
         const line = pending.slice(0, newline).trim();
         pending = pending.slice(newline + 1);
-        const ready = READY_LINE.exec(line);
-        if (ready) {
+        if (listening.baseURL === undefined) {
+          listening.baseURL = READY_LINE.exec(line)?.[1];
+        } else if (tls.dir !== undefined && listening.httpsURL === undefined) {
+          listening.httpsURL = HTTPS_LINE.exec(line)?.[1];
+        } else if (tls.dir !== undefined && listening.caFile === undefined) {
+          listening.caFile = CA_LINE.exec(line)?.[1];
+        }
+        if (listening.baseURL !== undefined && (tls.dir === undefined || listening.caFile !== undefined)) {
           settled = true;
           clearTimeout(timer);
-          resolve(ready[1]);
+          resolve();
           return;
         }
       }
@@ -275,6 +342,13 @@ export async function startThetaConsole(options = {}) {
   child.unref();
   child.stdout.unref?.();
   child.stderr.unref?.();
-  if (exited.done) throw new ThetaConsoleError(`${described} exited right after printing its listening line`);
-  return new ThetaConsoleServer({ child, token, baseURL, binary, args, stderr, stdout, exited, stopTimeoutMs });
+  if (exited.done) {
+    removeTemporary();
+    throw new ThetaConsoleError(`${described} exited right after printing its listening line`);
+  }
+  const { baseURL, httpsURL = null, caFile = null } = listening;
+  const temporaryDir = tls.temporary ? tls.dir : undefined;
+  return new ThetaConsoleServer({
+    child, token, baseURL, httpsURL, caFile, temporaryDir, binary, args, stderr, stdout, exited, stopTimeoutMs,
+  });
 }

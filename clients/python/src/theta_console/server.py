@@ -12,7 +12,7 @@ import threading
 import urllib.parse
 import warnings
 from dataclasses import dataclass
-from typing import Any, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, List, Mapping, Optional, Sequence, Tuple, Union
 
 from ._version import __version__
 from .admin import JSON, AdminClient, KeyRef, Number, TimeRef
@@ -21,6 +21,8 @@ from .errors import AdminAPIError, ServerStartError, ThetaConsoleError, ThetaCon
 from .keys import CreatedKey, Secret
 
 READY_LINE = re.compile(r"^theta-console listening on (http://\S+)$")
+HTTPS_LINE = re.compile(r"^theta-console listening on (https://\S+)$")
+CA_LINE = re.compile(r"^theta-console certificate authority: (.+)$")
 TOKEN_VARIABLE = "THETA_CONSOLE_ADMIN_TOKEN"
 
 
@@ -50,12 +52,19 @@ class ThetaConsole:
     admin token handed over in the environment (never on the command line).
 
     Outside pytest: `with ThetaConsole(options=ServerOptions(plan="pro")) as theta: ...`.
+
+    With `tls_dir` it also serves HTTPS (`serve --tls-self-signed DIR --tls-port 0`): a local CA and
+    a certificate for localhost, 127.0.0.1 and ::1 are made in that folder the first time and reused
+    after; `https_url` is then the HTTPS base URL and `ca_file` the CA to trust (`verify=ca_file`).
     """
 
     def __init__(self, binary: Optional[str] = None, options: Optional[ServerOptions] = None, *,
                  startup_timeout: float = 30.0, stop_timeout: float = 10.0,
-                 environment: Optional[Mapping[str, str]] = None) -> None:
+                 environment: Optional[Mapping[str, str]] = None,
+                 tls_dir: Optional[Union[str, "os.PathLike[str]"]] = None) -> None:
         self.options = options or ServerOptions()
+        self.tls_dir: Optional[str] = os.path.abspath(os.fspath(tls_dir)) if tls_dir is not None else None
+        """`--tls-self-signed DIR`: where the local CA and the server certificate are kept (None: HTTP only)."""
         self.startup_timeout = startup_timeout
         self.stop_timeout = stop_timeout
         self._binary = binary
@@ -66,6 +75,8 @@ class ThetaConsole:
         self._ready = threading.Event()
         self._stdout: List[str] = []
         self._base_url: Optional[str] = None
+        self._https_url: Optional[str] = None
+        self._ca_file: Optional[str] = None
         self._log_path: Optional[str] = None
         self._final_stderr: Optional[str] = None
         self._admin: Optional[AdminClient] = None
@@ -98,21 +109,28 @@ class ThetaConsole:
             command += ["--allow-reset"]
         if options.record_requests > 0 and "--record-requests" in known:
             command += ["--record-requests", str(options.record_requests)]
+        if self.tls_dir is not None:
+            if "--tls-self-signed" not in known:
+                raise ThetaConsoleError(f"{self.binary} cannot serve HTTPS (its `serve --help` has no "
+                                        "--tls-self-signed); tls_dir needs a newer theta-console")
+            command += ["--tls-self-signed", self.tls_dir, "--tls-port", "0"]
         return command + list(options.args)
 
     def start(self) -> "ThetaConsole":
-        """Starts the server and waits for `theta-console listening on http://HOST:PORT`."""
+        """Starts the server and waits for `theta-console listening on http://HOST:PORT` (with
+        `tls_dir`, also for the HTTPS and certificate authority lines that follow it)."""
         if self._process is not None:
             raise ThetaConsoleError("this server was already started")
         version = binary_version(self.binary)
         if version != __version__:
             warnings.warn(ThetaConsoleVersionWarning(
                 f"{self.binary} is theta-console {version}; this client is {__version__}"), stacklevel=2)
+        command = self.command()
         environment = dict(os.environ if self._environment is None else self._environment)
         environment[TOKEN_VARIABLE] = str(self._token)
         descriptor, self._log_path = tempfile.mkstemp(prefix="theta-console-", suffix=".stderr.log")
         try:
-            self._process = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                              stderr=descriptor, env=environment, text=True, bufsize=1)
         except OSError as error:
             os.close(descriptor)
@@ -121,7 +139,7 @@ class ThetaConsole:
         self._reader = threading.Thread(target=self._read_stdout, name="theta-console stdout", daemon=True)
         self._reader.start()
         woke = self._ready.wait(self.startup_timeout)
-        if self._base_url is None:
+        if not self._listening():
             code: Optional[int] = None
             if woke:  # stdout ended: the process is on its way out, though perhaps not gone yet
                 try:
@@ -132,23 +150,45 @@ class ThetaConsole:
                 self._process.kill()
                 self._process.wait()
                 reason = ("closed its stdout without listening" if woke
-                          else f"did not print its listening line within {self.startup_timeout:g} s")
+                          else f"did not print its {self._awaited()} within {self.startup_timeout:g} s")
             else:
                 reason = f"exited with status {code} before listening"
             stderr = self.stderr().strip()
             self._cleanup()
-            raise ServerStartError(f"theta-console ({' '.join(self.command()[1:])}) {reason}"
+            raise ServerStartError(f"theta-console ({' '.join(command[1:])}) {reason}"
                                    + (f"; its stderr:\n{stderr}" if stderr else "; it printed nothing on stderr"))
         self._admin = AdminClient(self.base_url, self._token)
         return self
+
+    def _listening(self) -> bool:
+        """The ready line has come, and with `tls_dir` the HTTPS and CA lines after it too."""
+        if self._base_url is None:
+            return False
+        return self.tls_dir is None or (self._https_url is not None and self._ca_file is not None)
+
+    def _awaited(self) -> str:
+        if self._base_url is None:
+            return "listening line"
+        return "HTTPS listening line" if self._https_url is None else "certificate authority line"
 
     def _read_stdout(self) -> None:
         assert self._process is not None and self._process.stdout is not None
         for line in self._process.stdout:
             self._stdout.append(line)
-            match = READY_LINE.match(line.strip())
-            if match and self._base_url is None:
-                self._base_url = match.group(1)
+            text = line.strip()
+            if self._base_url is None:
+                match = READY_LINE.match(text)
+                if match:
+                    self._base_url = match.group(1)
+            elif self.tls_dir is not None and self._https_url is None:
+                match = HTTPS_LINE.match(text)
+                if match:
+                    self._https_url = match.group(1)
+            elif self.tls_dir is not None and self._ca_file is None:
+                match = CA_LINE.match(text)
+                if match:
+                    self._ca_file = match.group(1)
+            if self._listening():
                 self._ready.set()
         self._ready.set()  # end of output: wake start() if it is still waiting
 
@@ -205,6 +245,29 @@ class ThetaConsole:
     @property
     def port(self) -> int:
         return int(urllib.parse.urlsplit(self.base_url).port or 80)
+
+    @property
+    def https_url(self) -> str:
+        """`https://127.0.0.1:PORT`: the HTTPS base URL (needs `tls_dir`); trust `ca_file` to reach it."""
+        if self.tls_dir is None:
+            raise ThetaConsoleError("this server serves HTTP only: start it with tls_dir to get an HTTPS URL")
+        if self._https_url is None:
+            raise ThetaConsoleError("the server is not started")
+        return self._https_url
+
+    @property
+    def https_port(self) -> int:
+        return int(urllib.parse.urlsplit(self.https_url).port or 443)
+
+    @property
+    def ca_file(self) -> str:
+        """The local CA's certificate (PEM) the server printed, for `requests`' `verify=`,
+        `REQUESTS_CA_BUNDLE`, `NODE_EXTRA_CA_CERTS` or `curl --cacert` (needs `tls_dir`)."""
+        if self.tls_dir is None:
+            raise ThetaConsoleError("this server serves HTTP only: start it with tls_dir to get a CA file")
+        if self._ca_file is None:
+            raise ThetaConsoleError("the server is not started")
+        return self._ca_file
 
     @property
     def admin_token(self) -> Secret:
@@ -345,6 +408,6 @@ class ThetaConsole:
         self.admin.assert_all_stubs_used()
 
     def stdout_lines(self) -> List[str]:
-        """Everything the server printed on stdout (its listening line)."""
+        """Everything the server printed on stdout (its listening line, or lines with `tls_dir`)."""
         return list(self._stdout)
 
