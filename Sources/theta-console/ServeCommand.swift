@@ -109,6 +109,9 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Seconds a client has to send a whole request head.")
     var headerTimeout = 10.0
 
+    @Option(help: "Seconds a TLS handshake may take from the connection's accept (HTTPS only).")
+    var handshakeTimeout = 10.0
+
     @Option(help: "Seconds an idle keep-alive connection stays open.")
     var idleTimeout = 60.0
 
@@ -132,7 +135,7 @@ struct ServeCommand: ParsableCommand {
         guard maxKeyRPM >= 1 else { throw ValidationError("--max-key-rpm must be at least 1") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
         guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
-        guard headerTimeout > 0, idleTimeout > 0, bodyTimeout > 0, shutdownGrace >= 0 else {
+        guard headerTimeout > 0, handshakeTimeout > 0, idleTimeout > 0, bodyTimeout > 0, shutdownGrace >= 0 else {
             throw ValidationError("timeouts must be positive")
         }
         if let credits, Credits.parse(credits) == nil {
@@ -208,6 +211,7 @@ struct ServeCommand: ParsableCommand {
         configuration.server.port = port
         configuration.server.maxConnections = maxConnections
         configuration.server.headerTimeout = headerTimeout
+        configuration.server.handshakeTimeout = handshakeTimeout
         configuration.server.idleTimeout = idleTimeout
         configuration.server.bodyTimeout = bodyTimeout
         configuration.server.threads = threads

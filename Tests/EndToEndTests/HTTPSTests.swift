@@ -76,4 +76,17 @@ struct HTTPSTests {
         let open = try runCLI(["serve", "--port", "0", "--db", ":memory:", "--tls-port", "0", "--tls-self-signed", tls])
         #expect(open.status != 0 && open.stderr.contains("--tls-self-signed:") && open.stderr.contains("too open"), "\(open.stderr)")
     }
+
+    @Test func aStalledHandshake_isClosedAtTheDeadlineServeWasGiven() throws {
+        let folder = TemporaryDirectory()
+        let server = try ServerProcess(arguments: ["--tls-self-signed", folder.path + "/tls", "--tls-port", "0",
+                                                   "--handshake-timeout", "\(0.5 * timeoutScale)"], directory: folder)
+        let (port, _) = try Self.secureLines(of: server)
+        let client = try RawHTTPClient(port: port, timeout: 20 * timeoutScale)
+        try client.send([0x16, 0x03, 0x01, 0x02, 0x00])  // a record header, and no record
+        let started = Date()
+        #expect(client.waitForClose())
+        #expect(Date().timeIntervalSince(started) < 5 * timeoutScale, "closed by the 0.5 s deadline, not the 10 s default")
+        #expect(try server.get("/healthz").status == 200)
+    }
 }
