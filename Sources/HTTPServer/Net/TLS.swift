@@ -11,7 +11,7 @@ public final class TLSServerContext: @unchecked Sendable {
     public init(certificateFile: String, keyFile: String) throws(TLSError) {
         var message = [CChar](repeating: 0, count: 512)
         guard let made = theta_tls_server_context(certificateFile, keyFile, &message, message.count) else {
-            throw TLSError(String(cString: message))
+            throw TLSError(message)
         }
         context = made
     }
@@ -31,7 +31,7 @@ public final class TLSServerContext: @unchecked Sendable {
     public static func localFiles(in folder: String) throws(TLSError) -> LocalFiles {
         var message = [CChar](repeating: 0, count: 512)
         let result = theta_tls_self_signed(folder, &message, message.count)
-        guard result > 0 else { throw TLSError(String(cString: message)) }
+        guard result > 0 else { throw TLSError(message) }
         // Absolute, so the printed path works from any folder.
         let base = realpath(folder, nil).map { resolved in
             defer { Glibc.free(resolved) }
@@ -44,7 +44,11 @@ public final class TLSServerContext: @unchecked Sendable {
 
 public struct TLSError: Error, CustomStringConvertible, Sendable {
     public let description: String
-    init(_ description: String) { self.description = description }
+
+    /// The message a shim function wrote into `buffer`, up to its NUL.
+    init(_ buffer: [CChar]) {
+        description = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
 }
 
 /// One connection's TLS session, used only on its loop's thread.
