@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+import tempfile
 from pathlib import Path
 from typing import Iterator
 
@@ -13,7 +14,7 @@ import pytest
 import requests
 
 from fakes import fake_server
-from theta_console import ServerStartError, ThetaConsole, ThetaConsoleError, make_wav
+from theta_console import ServerOptions, ServerStartError, ThetaConsole, ThetaConsoleError, make_wav
 
 KEY_FILES = ("ca-key.pem", "server-key.pem")
 CERT_FILES = ("ca.pem", "server.pem")
@@ -147,3 +148,20 @@ def test_aBinaryWithoutTLS_isAClearError_beforeItStarts(tmp_path: Path) -> None:
     with pytest.raises(ThetaConsoleError, match="cannot serve HTTPS"):
         theta.start()
     assert theta.pid is None
+
+
+@pytest.mark.theta_console(tls=True)
+def test_theMarkersTls_servesHTTPS_onACAInATemporaryFolder(theta_reset: ThetaConsole) -> None:
+    answer = requests.get(theta_reset.https_url + "/healthz", verify=theta_reset.ca_file, timeout=30)
+
+    assert answer.status_code == 200 and answer.json() == {"status": "ok"}
+    assert theta_reset.ca_file.startswith(tempfile.gettempdir())
+    assert requests.get(theta_reset.url("/healthz"), timeout=30).status_code == 200  # HTTP beside it
+
+
+def test_aTemporaryCAFolder_goesWithItsServer() -> None:
+    server = ThetaConsole(options=ServerOptions(tls=True))
+    with server:
+        folder = os.path.dirname(os.path.dirname(server.ca_file))
+        assert os.path.isfile(server.ca_file)
+    assert not os.path.exists(folder)

@@ -33,6 +33,8 @@ so a test that uses `theta_reset` sees only its own requests with no mark. A tes
 
 from __future__ import annotations
 
+import dataclasses
+
 from typing import Any, Dict, Generator, List, Optional, Set, Tuple
 
 import pytest
@@ -42,7 +44,7 @@ from .server import ServerOptions, ThetaConsole
 
 MARKER = "theta_console"
 ACCOUNT_FIELDS = ("plan", "credits")
-START_FIELDS = ("fake_time", "args")
+START_FIELDS = ("fake_time", "args", "tls")
 FIXTURES = ("theta_console", "theta_reset")
 
 _pool_key = pytest.StashKey["ServerPool"]()
@@ -114,6 +116,8 @@ class ServerPool:
             options = ServerOptions(plan=options.plan, credits=options.credits, fake_time=options.fake_time,
                                     args=options.args + tuple(str(a) for a in extra),
                                     record_requests=options.record_requests)
+        if marker.kwargs.get("tls"):
+            options = dataclasses.replace(options, tls=True)
         account = {k: marker.kwargs[k] for k in ACCOUNT_FIELDS if marker.kwargs.get(k) is not None}
         return options, account
 
@@ -138,7 +142,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         f"{MARKER}(plan=None, credits=None, fake_time=None, args=()): the theta-console state a test starts "
         "from, applied by the theta_reset fixture (plan and credits per test; fake_time and args pick a server "
-        "started with them)")
+        "started with them, as does tls=True: HTTPS beside HTTP, https_url and ca_file)")
     config.stash[_pool_key] = ServerPool(config)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -45,6 +46,9 @@ class ServerOptions:
     """`--record-requests N` (0: off), for `recorded_requests()` and failure reports."""
     allow_reset: bool = True
     """`--allow-reset`, so that `reset()` works."""
+    tls: bool = False
+    """HTTPS beside HTTP, with a local CA made in a temporary folder removed at `stop()` (`tls_dir`
+    names a folder of your own instead, kept and reused)."""
 
 
 class ThetaConsole:
@@ -65,6 +69,10 @@ class ThetaConsole:
         self.options = options or ServerOptions()
         self.tls_dir: Optional[str] = os.path.abspath(os.fspath(tls_dir)) if tls_dir is not None else None
         """`--tls-self-signed DIR`: where the local CA and the server certificate are kept (None: HTTP only)."""
+        self._own_tls_dir: Optional[str] = None
+        if self.tls_dir is None and self.options.tls:
+            self._own_tls_dir = tempfile.mkdtemp(prefix="theta-console-tls-")
+            self.tls_dir = os.path.join(self._own_tls_dir, "ca")
         self.startup_timeout = startup_timeout
         self.stop_timeout = stop_timeout
         self._binary = binary
@@ -223,6 +231,9 @@ class ThetaConsole:
             except OSError:
                 pass
             self._log_path = None
+        if self._own_tls_dir is not None:
+            shutil.rmtree(self._own_tls_dir, ignore_errors=True)
+            self._own_tls_dir = None
 
     def __enter__(self) -> "ThetaConsole":
         return self.start() if self._process is None else self
