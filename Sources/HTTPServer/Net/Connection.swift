@@ -117,11 +117,11 @@ final class Connection {
             return continueHandshake()
         }
         if events & EPOLLOUT.rawValue != 0 {
+            // Cleared before the flush, whose interest update then stops watching EPOLLOUT.
+            let readWaited = readWantsWrite
+            readWantsWrite = false
             flush()
-            if readWantsWrite {
-                readWantsWrite = false
-                readAvailable()
-            }
+            if readWaited { readAvailable() }
         }
         guard events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 else { return }
         if readingPaused {
