@@ -130,6 +130,15 @@ struct RequestJournalTests {
         #expect(count.status == 404 && count.detail == "not found: GET /v1/requests/count needs the server started with --record-requests N")
     }
 
+    @Test func aFullJournal_saysWhichSeqItLastDropped() throws {
+        let server = try InProcessServer(arguments: ["--record-requests", "2"])
+        #expect(try server.get("/v1/requests/count").object["overflowed"] as? Int == 0)
+        for _ in 0..<5 { #expect(try server.upload("/transcribe", key: nil).status == 401) }
+        let listed = try server.get("/v1/requests").object
+        #expect(listed["overflowed"] as? Int == 3 && listed["mark"] as? Int == 5, "seqs 1–3 went; 4 and 5 are kept")
+        #expect(try server.get("/v1/requests/count?after=3").object["overflowed"] as? Int == 3)
+    }
+
     @Test func aResetEmptiesTheJournal_keepsTheMark_andSeqsGoOn() throws {
         let server = try InProcessServer(arguments: ["--record-requests", "10", "--allow-reset"])
         for _ in 0..<3 { #expect(try server.upload("/transcribe", key: nil).status == 401) }
@@ -158,8 +167,10 @@ struct RequestJournalTests {
         let (entries, mark) = log.newest(10)
         #expect(entries.map(\.status) == [8, 5])
         #expect(entries.map(\.seq) == [6, 5] && mark == 6, "dropped entries take no seq")
+        #expect(log.state.overflowed == 0, "a reset forgets what overflowed before it")
         for status in [9, 10] { log.append(entry(3, status)) }
         #expect(log.newest(10).entries.map(\.status) == [10, 9, 8], "the ring goes on from the kept entries")
+        #expect(log.state.overflowed == 5, "seq 5 went for lack of room")
         #expect(log.count(matching: RequestLog.Filter(after: 6)).count == 2, "seqs 7 and 8")
     }
 }

@@ -43,15 +43,18 @@ struct FixtureAPI: Sendable {
             for entry in entries { entry.writeJSON(to: &json) }
             json.endArray()
             json.field("mark", mark)
+            json.field("overflowed", requestLog.state.overflowed)
             json.endObject()
             return .now(.json(200, json.bytes))
         }
         kit.route(&router, .GET, "/v1/requests/count") { request in
-            let (count, mark) = try journal("GET /v1/requests/count").count(matching: Self.filter(request.info.query))
+            let requestLog = try journal("GET /v1/requests/count")
+            let (count, mark) = requestLog.count(matching: try Self.filter(request.info.query))
             var json = JSONWriter()
             json.beginObject()
             json.field("count", count)
             json.field("mark", mark)
+            json.field("overflowed", requestLog.state.overflowed)
             json.endObject()
             return .now(.json(200, json.bytes))
         }

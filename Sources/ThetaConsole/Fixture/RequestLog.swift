@@ -70,6 +70,8 @@ final class RequestLog: Sendable {
         var next = 0
         /// The last `seq` given.
         var mark = 0
+        /// The newest `seq` the ring dropped for lack of room (0: none since the last reset).
+        var overflowed = 0
         /// Entries of an older usage epoch are not added: the requests were gated before a reset.
         var floor: UInt64 = 0
     }
@@ -92,11 +94,21 @@ final class RequestLog: Sendable {
             if ring.entries.count < capacity {
                 ring.entries.append(entry)
             } else {
+                ring.overflowed = max(ring.overflowed, ring.entries[ring.next].seq)
                 ring.entries[ring.next] = entry
             }
             ring.next = (ring.next + 1) % capacity
         }
     }
+
+    /// What every answer of the journal carries beside its data: the mark, and the newest seq lost
+    /// to the ring's size (a count over a mark older than it misses requests).
+    struct State: Sendable {
+        let mark: Int
+        let overflowed: Int
+    }
+
+    var state: State { ring.withLock { State(mark: $0.mark, overflowed: $0.overflowed) } }
 
     /// The entries `filter` selects, newest first, at most `limit`; and the mark.
     func newest(_ limit: Int, matching filter: Filter = Filter()) -> (entries: [Entry], mark: Int) {
@@ -134,6 +146,7 @@ final class RequestLog: Sendable {
             ring.entries = kept.reversed()
             ring.next = ring.entries.count % capacity
             ring.floor = max(ring.floor, epoch)
+            ring.overflowed = 0  // what overflowed before the reset belongs to no test after it
         }
     }
 

@@ -369,6 +369,21 @@ export class AdminClient {
     const plan = verifyPlan(criteria);
     const answer = await this.#journal(plan.filters);
     const matching = answer.data;
+    // Requests after the mark that fell out of the journal: no count over them can be trusted
+    // (but for "at least", a count already reached). A time as `since` is not compared with seqs.
+    const since = criteria.since;
+    const lost = answer.overflowed ?? 0;
+    if ((since === undefined || typeof since === "number") && lost > (since ?? 0)
+        && !(plan.max === Infinity && matching.length >= plan.min)) {
+      throw new AssertionError({
+        message: `verify: cannot judge: the journal dropped requests up to #${lost} for lack of room, after ` +
+          `${since ? `the mark #${since}` : "the last reset"}; start the server with a larger recordRequests ` +
+          `(--record-requests), or verify with since: a mark taken after #${lost}`,
+        actual: matching.length,
+        expected: plan.min,
+        operator: "verify",
+      });
+    }
     if (matching.length >= plan.min && matching.length <= plan.max) return matching;
     // Near misses come from the same moment: nothing recorded after the first answer's mark.
     const scoped = (await this.#journal(plan.scope)).data.filter((entry) => entry.seq <= answer.mark);

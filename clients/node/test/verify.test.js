@@ -245,3 +245,22 @@ describe("against the server", () => {
     await admin.assertAllStubsUsed();
   });
 });
+
+describe("a journal that dropped requests after the mark", () => {
+  test("is not judged, and says why; a count already reached still passes", async () => {
+    const theta = await startThetaConsole({ recordRequests: 2 });
+    try {
+      for (let i = 0; i < 3; i++) {
+        await postAudio(theta.baseURL, "/transcribe", { wav: makeWav(1) }); // 401s: seq 1 goes for lack of room
+      }
+      await assert.rejects(theta.admin.verify({ endpoint: "/transcribe", times: 3 }), (error) => {
+        assert.match(error.message, /dropped requests up to #1 .*--record-requests/s);
+        return true;
+      });
+      assert.equal((await theta.admin.verify({ endpoint: "/transcribe", atLeast: 2 })).length, 2);
+      assert.equal((await theta.admin.verify({ endpoint: "/transcribe", since: 1, times: 2 })).length, 2);
+    } finally {
+      await theta.stop();
+    }
+  });
+});

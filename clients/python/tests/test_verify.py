@@ -15,7 +15,7 @@ from typing import Any, Dict, Optional
 import pytest
 import requests
 
-from theta_console import (REASONS, AdminAPIError, AdminClient, CreatedKey, ThetaConsole, VerificationError,
+from theta_console import (REASONS, AdminAPIError, AdminClient, CreatedKey, ServerOptions, ThetaConsole, VerificationError,
                            make_wav)
 from theta_console.verify import Count, Criteria, differences, entry_line, failure_message, nearest, \
     unused_stubs_message
@@ -510,3 +510,15 @@ def test_aPytestFile_usingThetaResetAndVerify_passes_andFailsWithTheNearMisses(p
     # pytest shows the test's own line, not the client's internals.
     assert "theta_reset.verify(\"/transcribe\", status=200, key=key)" in result.stdout.str()
     assert "def verify(" not in result.stdout.str()
+
+
+def test_aJournalThatDroppedRequestsAfterTheMark_isNotJudged_andSaysWhy() -> None:
+    with ThetaConsole(options=ServerOptions(record_requests=2)) as theta:
+        for _ in range(3):
+            transcribe(theta, None)  # 401s: seq 1 goes for lack of room
+
+        with pytest.raises(VerificationError) as refused:
+            theta.verify("/transcribe", times=3)
+        assert "dropped requests up to #1" in str(refused.value) and "--record-requests" in str(refused.value)
+        assert len(theta.verify("/transcribe", at_least=2)) == 2  # a count reached is still reached
+        assert len(theta.verify("/transcribe", since=1, times=2)) == 2  # nothing after seq 1 was lost

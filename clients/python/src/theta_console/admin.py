@@ -312,6 +312,13 @@ class AdminClient:
         criteria = Criteria(endpoint=endpoint, status=status, reason=reason, key_id=_key_id(key, None), since=since)
         answer = self._journal(_query(criteria.query()), filtered=True)
         matches: List[JSON] = answer["data"]
+        lost = int(answer.get("overflowed") or 0)
+        if lost > (since or 0) and not (count.kind == "at least" and count.accepts(len(matches))):
+            # Requests after the mark fell out of the journal: no count over them can be trusted.
+            raise VerificationError(
+                f"cannot verify: the journal dropped requests up to #{lost} for lack of room, after "
+                f"{'the mark #' + str(since) if since else 'the last reset'}; start the server with a larger "
+                f"--record-requests, or verify with since= a mark taken after #{lost}", matches=matches)
         if count.accepts(len(matches)):
             return matches
         # Everything else in scope, up to the same mark, so both lists describe one moment.
