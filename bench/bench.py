@@ -742,8 +742,9 @@ def idle_tls_rss(pid, port, context, count):
             except BaseException:
                 raw.close()
                 raise
-        time.sleep(1)  # as G: the server finishes the last handshakes (in TLS 1.3 the client's Finished is last)
-        rss = read_status(pid)["VmRSS"]
+        # The server finishes the last handshakes after the clients (in TLS 1.3 the client's Finished
+        # comes last): read once its RSS has stopped moving.
+        rss = settled_rss(pid)
         for sock in sockets:
             status = tls_healthz(sock)
             if not status.startswith("HTTP/1.1 200"):
@@ -752,6 +753,20 @@ def idle_tls_rss(pid, port, context, count):
     finally:
         for sock in sockets:
             sock.close()
+
+
+def settled_rss(pid, stable_reads=5, interval=0.1, timeout=10.0):
+    """VmRSS once it has read the same `stable_reads` times in a row (`interval` apart), or at
+    `timeout`: a server still finishing work (handshakes, start-up) is not measured mid-way."""
+    deadline = time.monotonic() + timeout
+    last, same = None, 0
+    while True:
+        rss = read_status(pid)["VmRSS"]
+        same = same + 1 if rss == last else 1
+        last = rss
+        if same >= stable_reads or time.monotonic() >= deadline:
+            return rss
+        time.sleep(interval)
 
 
 def scenario_tls_memory(binary, workdir, tls, count=TLS_IDLE_CONNECTIONS):
@@ -767,8 +782,7 @@ def scenario_tls_memory(binary, workdir, tls, count=TLS_IDLE_CONNECTIONS):
     try:
         status, _ = request(theta.tls_port, "GET", "/healthz", token=False, tls=context)
         assert status == 200, status
-        time.sleep(1.5)  # as G
-        idle = read_status(theta.pid)["VmRSS"]
+        idle = settled_rss(theta.pid)
         connected = idle_tls_rss(theta.pid, theta.tls_port, context, count)
         theta.stop()
         nginx = Nginx(os.path.join(workdir, "nginx-tls-memory"), unknown_key(), tls=(tls["cert"], tls["key"]))
