@@ -188,7 +188,7 @@ final class Connection {
     /// Leftover input (a request split across reads, or pipelined) takes the copying path.
     private func read() -> Int {
         guard input.readableCount == 0 else {
-            let (n, bytes) = loop.read(from: fd, through: receive)
+            let (n, bytes) = loop.read(receive)
             if n > 0 { input.append(bytes) }
             return n
         }

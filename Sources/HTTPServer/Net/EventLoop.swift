@@ -247,12 +247,8 @@ final class EventLoop: @unchecked Sendable {
         read { Glibc.read(fd, $0.baseAddress, $0.count) }
     }
 
-    /// Reads into the loop's shared buffer with `receive` (a TLS connection's own read).
-    func read(from fd: Int32, through receive: (UnsafeMutableRawBufferPointer) -> Int) -> (count: Int, bytes: UnsafeRawBufferPointer) {
-        read(receive)
-    }
-
-    private func read(_ receive: (UnsafeMutableRawBufferPointer) -> Int) -> (count: Int, bytes: UnsafeRawBufferPointer) {
+    /// Reads into the loop's shared buffer with `receive` (read(2), or a TLS connection's own read).
+    func read(_ receive: (UnsafeMutableRawBufferPointer) -> Int) -> (count: Int, bytes: UnsafeRawBufferPointer) {
         let n = receive(readBuffer)
         return (n, UnsafeRawBufferPointer(start: readBuffer.baseAddress, count: max(n, 0)))
     }

@@ -36,25 +36,25 @@ struct FixtureAPI: Sendable {
                 guard let value = Int(raw), value >= 1 else { throw HTTPError(422, "limit must be a positive integer") }
                 limit = value
             }
-            let (entries, mark) = requestLog.newest(limit, matching: filter)
+            let (entries, state) = requestLog.newest(limit, matching: filter)
             var json = JSONWriter()
             json.beginObject()
             json.beginArray("data")
             for entry in entries { entry.writeJSON(to: &json) }
             json.endArray()
-            json.field("mark", mark)
-            json.field("overflowed", requestLog.state.overflowed)
+            json.field("mark", state.mark)
+            json.field("overflowed", state.overflowed)
             json.endObject()
             return .now(.json(200, json.bytes))
         }
         kit.route(&router, .GET, "/v1/requests/count") { request in
             let requestLog = try journal("GET /v1/requests/count")
-            let (count, mark) = requestLog.count(matching: try Self.filter(request.info.query))
+            let (count, state) = requestLog.count(matching: try Self.filter(request.info.query))
             var json = JSONWriter()
             json.beginObject()
             json.field("count", count)
-            json.field("mark", mark)
-            json.field("overflowed", requestLog.state.overflowed)
+            json.field("mark", state.mark)
+            json.field("overflowed", state.overflowed)
             json.endObject()
             return .now(.json(200, json.bytes))
         }

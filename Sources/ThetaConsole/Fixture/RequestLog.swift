@@ -108,29 +108,28 @@ final class RequestLog: Sendable {
         let overflowed: Int
     }
 
-    var state: State { ring.withLock { State(mark: $0.mark, overflowed: $0.overflowed) } }
-
-    /// The entries `filter` selects, newest first, at most `limit`; and the mark.
-    func newest(_ limit: Int, matching filter: Filter = Filter()) -> (entries: [Entry], mark: Int) {
+    /// The entries `filter` selects, newest first, at most `limit`; and the journal's state, read
+    /// under the same lock.
+    func newest(_ limit: Int, matching filter: Filter = Filter()) -> (entries: [Entry], state: State) {
         ring.withLock { ring in
             var found: [Entry] = []
             Self.forEachNewestFirst(ring) { entry in
                 if filter.matches(entry) { found.append(entry) }
                 return found.count < limit
             }
-            return (found, ring.mark)
+            return (found, Self.state(of: ring))
         }
     }
 
-    /// How many entries `filter` selects; and the mark.
-    func count(matching filter: Filter) -> (count: Int, mark: Int) {
+    /// How many entries `filter` selects; and the journal's state.
+    func count(matching filter: Filter) -> (count: Int, state: State) {
         ring.withLock { ring in
             var count = 0
             Self.forEachNewestFirst(ring) { entry in
                 if filter.matches(entry) { count += 1 }
                 return true
             }
-            return (count, ring.mark)
+            return (count, Self.state(of: ring))
         }
     }
 
@@ -149,6 +148,8 @@ final class RequestLog: Sendable {
             ring.overflowed = 0  // what overflowed before the reset belongs to no test after it
         }
     }
+
+    private static func state(of ring: Ring) -> State { State(mark: ring.mark, overflowed: ring.overflowed) }
 
     /// Calls `body` on each entry, newest first, while it returns true.
     private static func forEachNewestFirst(_ ring: Ring, _ body: (Entry) -> Bool) {
