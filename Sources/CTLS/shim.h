@@ -112,4 +112,61 @@ static inline void theta_tls_close_notify(SSL *ssl) {
 // The negotiated protocol, "TLSv1.3" and so on (for logs and tests).
 static inline const char *theta_tls_version(SSL *ssl) { return SSL_get_version(ssl); }
 
+// ---- The client side: the recording proxy's connection to its upstream (serve --upstream). ----
+
+// A client context: TLS 1.2 and up, the peer's certificate verified against `authority` (a PEM
+// file) or, when it is NULL, the system's trust store; no renegotiation, no compression.
+static inline SSL_CTX *theta_tls_client_context(const char *authority, char *err, size_t errlen) {
+    ERR_clear_error();
+    SSL_CTX *context = SSL_CTX_new(TLS_client_method());
+    if (context == NULL) {
+        theta_tls_describe_error(err, errlen, "cannot make a TLS context");
+        return NULL;
+    }
+    SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION);
+    SSL_CTX_set_options(context, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
+    SSL_CTX_set_verify(context, SSL_VERIFY_PEER, NULL);
+    int loaded = authority != NULL ? SSL_CTX_load_verify_locations(context, authority, NULL)
+                                   : SSL_CTX_set_default_verify_paths(context);
+    if (loaded != 1) {
+        theta_tls_describe_error(err, errlen, authority != NULL ? "cannot read the certificate authority"
+                                                                 : "cannot read the system's trust store");
+        SSL_CTX_free(context);
+        return NULL;
+    }
+    return context;
+}
+
+// One connection to `host` on the non-blocking socket `fd`: SNI and the name checked against the
+// certificate (DNS names), or the address (IP literals, which send no SNI).
+static inline SSL *theta_tls_client_session(SSL_CTX *context, int fd, const char *host, int host_is_address) {
+    SSL *ssl = SSL_new(context);
+    if (ssl == NULL) return NULL;
+    int ok = SSL_set_fd(ssl, fd) == 1;
+    if (ok && host_is_address) {
+        ok = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host) == 1;
+    } else if (ok) {
+        ok = SSL_set_tlsext_host_name(ssl, host) == 1 && SSL_set1_host(ssl, host) == 1;
+    }
+    if (!ok) {
+        SSL_free(ssl);
+        return NULL;
+    }
+    SSL_set_connect_state(ssl);
+    return ssl;
+}
+
+// Why a client handshake failed, into err: the certificate check's verdict when that is what
+// refused it, else OpenSSL's first error. Returns 1 when it was the certificate.
+static inline int theta_tls_client_failure(SSL *ssl, char *err, size_t errlen) {
+    long verdict = SSL_get_verify_result(ssl);
+    if (verdict != X509_V_OK) {
+        snprintf(err, errlen, "the certificate did not verify: %s", X509_verify_cert_error_string(verdict));
+        ERR_clear_error();
+        return 1;
+    }
+    theta_tls_describe_error(err, errlen, "the TLS handshake failed");
+    return 0;
+}
+
 #endif

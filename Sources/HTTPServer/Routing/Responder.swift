@@ -38,6 +38,23 @@ public final class LoopHandOff<Value>: Sendable {
 /// Finishes one request whose answer is produced elsewhere (`Reply.later`).
 public typealias Responder = LoopHandOff<Response>
 
+extension Reply {
+    /// This reply with `transform` applied to its response on the loop thread, once it exists, and
+    /// sent `delay` seconds later (on the loop's timer). A `.now` reply is transformed at once.
+    public func map(delay: Double = 0, _ transform: @escaping @Sendable (Response) -> Response) -> Reply {
+        switch self {
+        case .now(let response):
+            let made = transform(response)
+            guard delay > 0 else { return .now(made) }
+            return .later { responder in responder.respond(after: delay) { made } }
+        case .later(let start):
+            return .later { outer in
+                start(Responder { wait, make in outer.hand(after: wait + delay) { transform(make()) } })
+            }
+        }
+    }
+}
+
 extension LoopHandOff where Value == Response {
     convenience init(deliver: @escaping Deliver) {
         self.init(fallback: { .error(HTTPError(500, "internal server error")) }, deliver: deliver)
