@@ -35,6 +35,12 @@ public struct AppConfiguration: Sendable {
     public var allowReset = false
     /// Keep the last this-many emulated requests for `GET /v1/requests`; nil keeps none.
     public var recordRequests: Int?
+    /// `serve --upstream`: send speech requests that pass the local gate on to the real service.
+    public var upstream: UpstreamSettings?
+    /// `serve --replay DIR`: answer from the recordings in this folder; with `replayStrict`, a
+    /// request no recording matches gets a 404 instead of the emulated answer.
+    public var replayDirectory: String?
+    public var replayStrict = false
 
     public init() {}
 }

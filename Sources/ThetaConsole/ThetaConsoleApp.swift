@@ -15,6 +15,8 @@ public final class ThetaConsoleApp: Sendable {
     let faults = FaultBook()
     let stubs = StubBook()
     let requestLog: RequestLog?
+    /// Where accepted uploads are answered from (`--upstream`, `--replay`, else the emulation).
+    let source: AnswerSource
     /// The chores of the usage-flush thread (`startBackgroundWork`), and a round on demand.
     public let housekeeping: Housekeeping
 
@@ -25,6 +27,13 @@ public final class ThetaConsoleApp: Sendable {
         self.logger = logger
         recorder = try UsageRecorder(store: store)
         requestLog = configuration.recordRequests.map(RequestLog.init(capacity:))
+        if let upstream = configuration.upstream {
+            source = .upstream(try Upstream(upstream, maxBody: configuration.maxUploadBytes, clock: store.clock, logger: logger))
+        } else if let directory = configuration.replayDirectory {
+            source = .replay(try ReplayBook.load(directory: directory, strict: configuration.replayStrict))
+        } else {
+            source = .emulator
+        }
         housekeeping = Housekeeping(store: store, recorder: recorder, limiter: limiter, clock: clock,
                                     auditRetentionDays: configuration.auditRetentionDays, logger: logger)
     }
@@ -53,7 +62,7 @@ public final class ThetaConsoleApp: Sendable {
         let fixture = FixtureLayer(faults: faults, stubs: stubs, requestLog: requestLog,
                                    processingTimeout: configuration.processingTimeoutSeconds, clock: clock)
         SpeechAPI(store: store, recorder: recorder, limiter: limiter, clock: clock,
-                  maxUploadBytes: configuration.maxUploadBytes, layer: fixture,
+                  maxUploadBytes: configuration.maxUploadBytes, source: source, layer: fixture,
                   cycles: { [housekeeping] done in housekeeping.applyDueCycles(then: done) }, logger: logger)
             .register(in: &router)
 
@@ -142,6 +151,12 @@ public final class ThetaConsoleApp: Sendable {
         let loaded = try StubsAPI.load(bytes, clock: clock)
         for stub in loaded { _ = stubs.stubs.add(stub) }
         return loaded.count
+    }
+
+    /// How many recordings `--replay` loaded (nil without it).
+    public var replayCount: Int? {
+        if case .replay(let book) = source { return book.entries.count }
+        return nil
     }
 
     /// Starts the usage-flush thread (`Housekeeping`).

@@ -76,6 +76,34 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "At start-up, load response stubs from this JSON file: an array of objects as POST /v1/stubs takes them.")
     var stubs: String?
 
+    @Option(help: ArgumentHelp(
+        "Send each speech request that passes the local gate (key, plan, credits, rate limit, faults) on to the real service at this https:// URL, and answer with what it answers (a recording proxy).",
+        discussion: "The upstream's certificate and host name are verified. Its key comes from --upstream-key-env and is never stored, logged or recorded.",
+        valueName: "url"))
+    var upstream: String?
+
+    @Option(help: ArgumentHelp("The environment variable that holds the upstream's API key (with --upstream).", valueName: "name"))
+    var upstreamKeyEnv = "THETA_ONE_API_KEY"
+
+    @Option(help: ArgumentHelp("Trust the CAs in this PEM file for --upstream instead of the system's trust store.", valueName: "file"))
+    var upstreamCa: String?
+
+    @Option(help: "Seconds an exchange with --upstream may take before the request gets 504 (the real service's documented timeout).")
+    var upstreamTimeout = 60.0
+
+    @Option(help: ArgumentHelp(
+        "With --upstream, write each upstream 200 into this folder as a recording (a stub keyed by endpoint, audio SHA-256 and options), unless it holds a key.",
+        valueName: "dir"))
+    var record: String?
+
+    @Option(help: ArgumentHelp(
+        "Answer speech requests from the recordings in this folder (made with --record), matched by endpoint, audio SHA-256 and options; others get the emulated answer.",
+        valueName: "dir"))
+    var replay: String?
+
+    @Flag(help: "With --replay, a request no recording matches gets 404 naming what is missing, instead of the emulated answer.")
+    var replayStrict = false
+
     @Option(help: "At start-up, add the keys in this JSON file (mode 0600): [{name, key, rate_limit_rpm?, expires_at?, allowed_cidrs?}]; keys already present are skipped.")
     var seedKeys: String?
 
@@ -152,6 +180,23 @@ struct ServeCommand: ParsableCommand {
         guard processingTimeout > 0 && processingTimeout <= 3600 else {
             throw ValidationError("--processing-timeout must be from 0 to 3600 seconds")
         }
+        if let upstream {
+            do {
+                _ = try UpstreamURL(upstream)
+            } catch {
+                throw ValidationError("--upstream: \(error)")
+            }
+            guard let key = ProcessInfo.processInfo.environment[upstreamKeyEnv], !key.trimmedOfSpaces.isEmpty else {
+                throw ValidationError("--upstream-key-env: the environment variable \(upstreamKeyEnv) is not set; put the upstream's API key there")
+            }
+            if replay != nil { throw ValidationError("give --upstream or --replay, not both") }
+        } else if record != nil || upstreamCa != nil {
+            throw ValidationError("--record and --upstream-ca need --upstream")
+        }
+        if replayStrict && replay == nil { throw ValidationError("--replay-strict needs --replay") }
+        guard upstreamTimeout > 0 && upstreamTimeout <= 3600 else {
+            throw ValidationError("--upstream-timeout must be from 0 to 3600 seconds")
+        }
         if let auditRetentionDays, auditRetentionDays < 1 {
             throw ValidationError("--audit-retention-days must be at least 1")
         }
@@ -218,6 +263,13 @@ struct ServeCommand: ParsableCommand {
         configuration.plan = plan
         configuration.creditsMicro = credits.flatMap(Credits.parse)
         configuration.maxUploadBytes = maxUploadMB * 1024 * 1024
+        if let upstream, let key = ProcessInfo.processInfo.environment[upstreamKeyEnv] {
+            configuration.upstream = UpstreamSettings(url: try UpstreamURL(upstream),
+                                                      key: .init(key.trimmedOfSpaces),
+                                                      authority: upstreamCa, timeout: upstreamTimeout, recordDirectory: record)
+        }
+        configuration.replayDirectory = replay
+        configuration.replayStrict = replayStrict
         return configuration
     }
 
@@ -227,7 +279,16 @@ struct ServeCommand: ParsableCommand {
     func makeApp(configuration: AppConfiguration, logger: Logger) throws -> (app: ThetaConsoleApp, newToken: String?) {
         let clock: any Clock = fakeTime.flatMap(RFC3339.date(from:)).map { ManualClock($0) } ?? SystemClock()
         let store = try KeyStore(path: database.db, clock: clock, maxDatabaseBytes: maxDbMB.map { Int64($0) * 1024 * 1024 })
-        let app = try ThetaConsoleApp(store: store, configuration: configuration, logger: logger)
+        let app: ThetaConsoleApp
+        do {
+            app = try ThetaConsoleApp(store: store, configuration: configuration, logger: logger)
+        } catch let error as TLSError {
+            throw ValidationError("--upstream-ca: \(error)")
+        }
+        if let upstream = configuration.upstream {
+            logger.info("forwarding speech requests", metadata: ["upstream": "\(upstream.url)", "record": "\(upstream.recordDirectory ?? "no")"])
+        }
+        if let count = app.replayCount { logger.info("loaded recordings", metadata: ["count": "\(count)", "strict": "\(configuration.replayStrict)"]) }
         try app.applyStartingAccount()
         if let stubs {
             guard let bytes = FileBytes.read(stubs) else {
@@ -294,6 +355,13 @@ struct ServeCommand: ParsableCommand {
             logger.info("stopped")
             Glibc.exit(0)
         }
+    }
+}
+
+extension String {
+    /// Without leading or trailing whitespace (an upstream key pasted with a newline).
+    fileprivate var trimmedOfSpaces: String {
+        String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
     }
 }
 

@@ -7,18 +7,8 @@ import TestSupport
 /// curl, trusting only that CA, reaches the emulated API.
 @Suite("HTTPS: serve with a local CA (the binary)", .keepsEvidence)
 struct HTTPSTests {
-    /// The HTTPS port and the CA's path, from the lines after the HTTP one.
     private static func secureLines(of server: ServerProcess) throws -> (port: Int, authority: String) {
-        var found: (Int, String)?
-        _ = waitUntil {
-            let lines = server.stdout.split(separator: "\n").map(String.init)
-            guard let https = lines.first(where: { $0.hasPrefix("theta-console listening on https://") }),
-                  let port = https.split(separator: ":").last.flatMap({ Int($0) }),
-                  let authority = lines.first(where: { $0.hasPrefix("theta-console certificate authority: ") }) else { return false }
-            found = (port, String(authority.dropFirst("theta-console certificate authority: ".count)))
-            return true
-        }
-        return try #require(found, "stdout: \(server.stdout)")
+        try server.secureEndpoint()
     }
 
     private static func transcribe(port: Int, authority: String, key: String, audio: String) throws -> CLIResult {

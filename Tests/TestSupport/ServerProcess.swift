@@ -156,6 +156,23 @@ public final class ServerProcess: ThetaServer, @unchecked Sendable {
         return process.terminationStatus
     }
 
+    /// The HTTPS port and the local CA's path, from the lines after the HTTP one
+    /// (`serve --tls-self-signed DIR --tls-port 0`).
+    public func secureEndpoint() throws -> (port: Int, authority: String) {
+        var found: (Int, String)?
+        let prefix = "theta-console certificate authority: "
+        _ = waitUntil {
+            let lines = stdout.split(separator: "\n").map(String.init)
+            guard let https = lines.first(where: { $0.hasPrefix("theta-console listening on https://") }),
+                  let port = https.split(separator: ":").last.flatMap({ Int($0) }),
+                  let authority = lines.first(where: { $0.hasPrefix(prefix) }) else { return false }
+            found = (port, String(authority.dropFirst(prefix.count)))
+            return true
+        }
+        guard let found else { throw ClientError("no https lines on stdout: \(stdout)") }
+        return found
+    }
+
     /// The server's process id.
     public var pid: Int32 { process.pid }
 

@@ -36,7 +36,11 @@ export type Reason =
   | "rate_limited"
   | "invalid_request"
   | "too_large"
-  | "unavailable";
+  | "unavailable"
+  | "upstream"
+  | "upstream_failed"
+  | "replayed"
+  | "no_recording";
 export declare const REASONS: readonly Reason[];
 
 /** An amount of credits: a number, or a decimal string for exact values (`"0.0004"`). */

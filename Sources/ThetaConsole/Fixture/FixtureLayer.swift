@@ -125,7 +125,16 @@ final class FixtureSink: BodySink {
     }
 
     func finish() -> Reply {
-        var response = inner.answer()
+        // The answer may come later (from an upstream): what follows waits for it, on the loop.
+        let sink = LoopBound(self)
+        let delay = Double(max(0, delayMilliseconds ?? 0)) / 1000
+        return inner.finish().map(delay: delay) { sink.value.settle($0) }
+    }
+
+    /// The upload's own answer as the fixture changes it: a stub's body in place of a 200's, a
+    /// truncation, and the request log.
+    private func settle(_ answer: Response) -> Response {
+        var response = answer
         // A stub replaces the body of a 200, and nothing else about it.
         let facts = inner.facts
         if response.status == 200, let stubs, let stubbed = stubs.body(for: endpoint, StubBook.Request(
@@ -135,12 +144,7 @@ final class FixtureSink: BodySink {
         }
         if truncate { response.delivery = .halfThenClose }
         logAnswer(response)
-        guard let delayMilliseconds, delayMilliseconds > 0 else { return .now(response) }
-        // The answer waits on the loop's own timer: other connections go on meanwhile.
-        let ready = response
-        return .later { responder in
-            responder.respond(after: Double(delayMilliseconds) / 1000) { ready }
-        }
+        return response
     }
 
     func oversized(limit: Int) -> Response {
@@ -157,8 +161,16 @@ final class FixtureSink: BodySink {
         case .halfThenClose: "answer truncated by a fault"
         case .reset: "connection reset by a fault"
         }
-        let reason: AnswerReason = truncate ? .fault : stubbed ? .stub : AnswerReason(uploadStatus: response.status)
+        let reason: AnswerReason = truncate ? .fault : stubbed ? .stub
+            : inner.reason ?? AnswerReason(uploadStatus: response.status)
         log.append(RequestLog.Entry(time: clock.now(), endpoint: endpoint.rawValue, keyID: keyID, status: response.status,
                                     reason: reason, parts: inner.facts.parts, detail: detail, epoch: epoch))
     }
+}
+
+/// A fixture sink, carried into a reply that finishes later and back to its loop, where alone it
+/// is used.
+private struct LoopBound: @unchecked Sendable {
+    let value: FixtureSink
+    init(_ value: FixtureSink) { self.value = value }
 }

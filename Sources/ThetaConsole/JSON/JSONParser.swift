@@ -11,6 +11,8 @@ public struct JSONParser {
     private let bytes: [UInt8]
     private var index = 0
     private var depth = 0
+    /// When set, the byte range of each member value of the outermost object is noted here.
+    private var spans: [String: Range<Int>]?
 
     public static func parse<C: Collection>(_ input: C) throws(Failure) -> JSONValue where C.Element == UInt8 {
         var parser = JSONParser(bytes: Array(input))
@@ -19,6 +21,18 @@ public struct JSONParser {
         parser.skipWhitespace()
         guard parser.index == parser.bytes.count else { throw parser.fail("unexpected data after the value") }
         return value
+    }
+
+    /// The document, and the byte range each member of its outermost object has in `input` (for a
+    /// member whose exact bytes matter, such as a recording's `response`); none unless it is an object.
+    public static func parseKeepingSpans(_ input: [UInt8]) throws(Failure) -> (value: JSONValue, spans: [String: Range<Int>]) {
+        var parser = JSONParser(bytes: input)
+        parser.spans = [:]
+        parser.skipWhitespace()
+        let value = try parser.parseValue()
+        parser.skipWhitespace()
+        guard parser.index == parser.bytes.count else { throw parser.fail("unexpected data after the value") }
+        return (value, parser.spans ?? [:])
     }
 
     public static func parse(_ text: String) throws(Failure) -> JSONValue {
@@ -87,7 +101,9 @@ public struct JSONParser {
             guard peek == UInt8(ascii: ":") else { throw fail("expected ':'") }
             index += 1
             skipWhitespace()
+            let start = index
             members.append((name, try parseValue()))
+            if depth == 1, spans != nil { spans?[name] = start..<index }
             skipWhitespace()
             switch peek {
             case UInt8(ascii: ","): index += 1

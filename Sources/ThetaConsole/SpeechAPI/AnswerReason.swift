@@ -24,6 +24,15 @@ enum AnswerReason: String, Sendable, CaseIterable {
     case tooLarge = "too_large"
     /// 503: the key could not be looked up.
     case unavailable
+    /// An answer the upstream gave (`serve --upstream`), whatever its status.
+    case upstream
+    /// No answer from the upstream: unreachable, a certificate that did not verify, a timeout, an
+    /// answer cut off or not JSON, or too many requests already on their way (502, 503 or 504).
+    case upstreamFailed = "upstream_failed"
+    /// A 200 whose body a recording gave (`serve --replay`).
+    case replayed
+    /// `serve --replay-strict`: no recording matched (404).
+    case noRecording = "no_recording"
 
     /// The reason for an upload's own answer, which is a 200, a 400 or a 413.
     init(uploadStatus status: Int) {

@@ -17,12 +17,16 @@ import Logging
 /// 3. 429: the key's rate limit, min(key RPM, plan cap), over an exact sliding minute.
 /// 4. 400/413: not multipart, or a declared length over the upload limit. Then the body streams
 ///    through `UploadSink`, which answers 400 for a bad form, options or audio, or 200 and bills.
+///    With `serve --replay` or `--upstream`, the answer comes from a recording or the real service
+///    instead (`AnswerSource`); the gates before it are the same.
 struct SpeechAPI: Sendable {
     let store: KeyStore
     let recorder: UsageRecorder
     let limiter: RateLimiter
     let clock: any Clock
     let maxUploadBytes: Int
+    /// Where an accepted upload's answer comes from: the emulation, recordings or the real service.
+    let source: AnswerSource
     /// What may happen to a request besides the emulation: the fixture (`FixtureLayer`).
     let layer: (any SpeechLayer)?
     /// Queues the billing cycles the clock has reached (after the usage before them) and calls its
@@ -156,8 +160,9 @@ struct SpeechAPI: Sendable {
 
         // 4. The request itself, as far as the head tells.
         let boundary: String
+        let contentType = info.head.headers["Content-Type"] ?? ""
         do {
-            boundary = try MultipartParser.boundary(fromContentType: info.head.headers["Content-Type"] ?? "")
+            boundary = try MultipartParser.boundary(fromContentType: contentType)
         } catch {
             reason = .invalidRequest
             return refuse(key, HTTPError(400, error.detail), decision, epoch: epoch)
@@ -167,8 +172,8 @@ struct SpeechAPI: Sendable {
             return refuse(key, HTTPError(413, SpeechErrors.tooLarge(maxUploadBytes)), decision, epoch: epoch)
         }
         let admission = UploadSink.Admission(endpoint: endpoint, key: key, rate: decision, started: started,
-                                             epoch: epoch, counted: counted)
-        let sink = UploadSink(admission, boundary: boundary, recorder: recorder, clock: clock, collect: collect)
+                                             epoch: epoch, counted: counted, contentType: contentType)
+        let sink = UploadSink(admission, boundary: boundary, recorder: recorder, clock: clock, collect: collect, source: source)
         return .consume(wrap?(sink) ?? sink, limit: maxUploadBytes)
     }
 

@@ -19,6 +19,14 @@ enum SpeechErrors {
     static let internalError = "Internal server error."
     static let badGateway = "Bad gateway: the upstream service did not answer."
     static let processingTimeout = "Processing took too long: the request timed out."
+    /// The recording proxy's answers when the upstream gave none it could pass on (decisions.md).
+    static func upstreamFailed(_ why: String) -> String { "Bad gateway: the upstream service \(why)." }
+    static let upstreamBusy = "The service is temporarily unavailable: too many requests are waiting for the upstream. Retry shortly."
+    /// `serve --replay-strict`, for a request no recording matches.
+    static func noRecording(_ endpoint: EmulatedEndpoint, audioSHA256: String?, optionsSHA256: String) -> String {
+        "No recording for \(endpoint.rawValue) with audio_sha256 \(audioSHA256 ?? "(no file)") and options_sha256 "
+            + "\(optionsSHA256). Record it with serve --upstream URL --record DIR, or drop --replay-strict for the emulated answer."
+    }
 
     static func planLacks(_ plan: Plan, _ endpoint: EmulatedEndpoint) -> String {
         "Your plan (\(plan.displayName)) does not include \(endpoint.rawValue). Upgrade to Starter or higher."

@@ -10,6 +10,10 @@ import KeyStore
 ///
 /// What a layer around the API needs to know of the upload (its parts, the file's name, the gold
 /// text, the audio's SHA-256) it collects only when asked (`Collect`), into `facts`.
+///
+/// Its answer comes from the emulation, or from the `AnswerSource` the server was started with:
+/// recordings (`--replay`) or the real service (`--upstream`), which answers later, from another
+/// thread.
 final class UploadSink: BodySink {
     static let maxTextPart = 64 * 1024
     static let textParts: Set<String> = ["options", "transcribe_options", "native_speech_components_json"]
@@ -25,6 +29,8 @@ final class UploadSink: BodySink {
         let epoch: UInt64
         /// False for a request a layer breaks on purpose: never billed or counted.
         let counted: Bool
+        /// The request's `Content-Type`, boundary and all (sent on as is to an upstream).
+        let contentType: String
     }
 
     /// Facts about the upload, beyond what the emulation needs.
@@ -34,6 +40,8 @@ final class UploadSink: BodySink {
         static let parts = Collect(rawValue: 1)
         /// The audio's SHA-256, as it streams.
         static let audioHash = Collect(rawValue: 2)
+        /// The body's bytes, as they came (to send on to an upstream).
+        static let rawBody = Collect(rawValue: 4)
     }
 
     struct Facts {
@@ -47,7 +55,12 @@ final class UploadSink: BodySink {
     private let recorder: UsageRecorder
     private let clock: any Clock
     private let collect: Collect
+    private let source: AnswerSource
     private(set) var facts = Facts()
+    /// Why the upload was answered as it was, once it has been (an answer from the head has its
+    /// reason set by the gate).
+    private(set) var reason: AnswerReason?
+    private var raw: [UInt8] = []
     private var audioHash: SHA256.Streaming?
 
     private var parser: MultipartParser
@@ -62,16 +75,19 @@ final class UploadSink: BodySink {
     private var texts: [String: [UInt8]] = [:]
     private var textBuffer: [UInt8] = []
 
-    init(_ admission: Admission, boundary: String, recorder: UsageRecorder, clock: any Clock, collect: Collect = []) {
+    init(_ admission: Admission, boundary: String, recorder: UsageRecorder, clock: any Clock, collect: Collect = [],
+         source: AnswerSource = .emulator) {
         self.admission = admission
         self.recorder = recorder
         self.clock = clock
-        self.collect = collect
-        if collect.contains(.audioHash) { audioHash = SHA256.Streaming() }
+        self.collect = collect.union(source.collect)
+        self.source = source
+        if self.collect.contains(.audioHash) { audioHash = SHA256.Streaming() }
         parser = MultipartParser(boundary: boundary)
     }
 
     func consume(_ bytes: ArraySlice<UInt8>) throws(HTTPError) {
+        if collect.contains(.rawBody) { raw.append(contentsOf: bytes) }
         do {
             try parser.feed(bytes) { event in try handle(event) }
         } catch {
@@ -131,7 +147,13 @@ final class UploadSink: BodySink {
         }
     }
 
-    func finish() -> Reply { .now(answer()) }
+    func finish() -> Reply {
+        switch source {
+        case .emulator: return .now(answer())
+        case .replay(let book): return .now(replay(book))
+        case .upstream(let upstream): return forward(upstream)
+        }
+    }
 
     /// The answer to the whole upload, billed if it is a 200 (and the request is counted).
     func answer() -> Response {
@@ -140,6 +162,11 @@ final class UploadSink: BodySink {
         } catch {
             return respond(refusal(HTTPError(400, error.detail)))
         }
+        return emulate()
+    }
+
+    /// The emulation's answer to a well-formed upload.
+    private func emulate() -> Response {
         let form = EmulatorForm(options: texts["options"], transcribeOptions: texts["transcribe_options"],
                                 nativeSpeechComponentsJSON: texts["native_speech_components_json"])
         let request: EmulatorRequest
@@ -165,8 +192,14 @@ final class UploadSink: BodySink {
         } catch {
             return respond(refusal(HTTPError(400, error.detail)))
         }
-        // Billed per started second of audio (a hair of float noise is not a second).
-        let seconds = max(1, Int((info.durationSeconds - 1e-6).rounded(.up)))
+        reason = .ok
+        return billed(body, audioSeconds: info.durationSeconds)
+    }
+
+    /// A 200 with `body`, billed per started second of `audioSeconds` (at least one; a hair of
+    /// float noise is not a second), with the rate-limit headers.
+    private func billed(_ body: [UInt8], audioSeconds: Double) -> Response {
+        let seconds = max(1, Int((min(audioSeconds, 86_400) - 1e-6).rounded(.up)))
         let now = clock.now()
         let (endpoint, key, epoch) = (admission.endpoint, admission.key, admission.epoch)
         if admission.counted {
@@ -180,13 +213,93 @@ final class UploadSink: BodySink {
         return response
     }
 
+    /// The seconds to bill for an answer that did not come from the emulation: the audio's, as the
+    /// probe measured it, or one when it could not.
+    private var probedSeconds: Double {
+        if case .success(let info)? = audio { return info.durationSeconds }
+        return 1
+    }
+
+    /// What the request offers a recording: hashes of its audio and text parts.
+    private var recordingRequest: Recording.Request {
+        Recording.Request(filename: facts.filename, audioSHA256: facts.audioSHA256,
+                          optionsSHA256: Recording.optionsSHA256(texts), texts: texts)
+    }
+
+    /// `--replay`: the matching recording's body, billed as a 200; else the emulation, or with
+    /// `--replay-strict` a 404 naming what is missing.
+    private func replay(_ book: ReplayBook) -> Response {
+        do {
+            try parser.finish()
+        } catch {
+            return respond(refusal(HTTPError(400, error.detail)))
+        }
+        let request = recordingRequest
+        if request.audioSHA256 != nil, let recording = book.match(admission.endpoint, request) {
+            reason = .replayed
+            return billed(recording.body, audioSeconds: probedSeconds)
+        }
+        guard book.strict else { return emulate() }
+        reason = .noRecording
+        return respond(refusal(HTTPError(404, SpeechErrors.noRecording(admission.endpoint, audioSHA256: request.audioSHA256,
+                                                                        optionsSHA256: request.optionsSHA256))))
+    }
+
+    /// `--upstream`: the request's bytes go to the real service from another thread; its answer
+    /// comes back to this loop, where it is billed (a 200) or counted (anything else).
+    private func forward(_ upstream: Upstream) -> Reply {
+        do {
+            try parser.finish()
+        } catch {
+            // A form that is not even well-framed multipart is refused here, not sent on.
+            return .now(respond(refusal(HTTPError(400, error.detail))))
+        }
+        let job = Upstream.Job(endpoint: admission.endpoint, contentType: admission.contentType, body: raw,
+                               request: recordingRequest)
+        raw = []
+        let sink = LoopBound(self)
+        return .later { responder in
+            upstream.forward(job) { outcome in
+                responder.respond { sink.value.settle(outcome) }
+            }
+        }
+    }
+
+    /// The upstream's outcome as this request's answer; runs on the connection's loop thread.
+    private func settle(_ outcome: Upstream.Outcome) -> Response {
+        switch outcome {
+        case .answered(200, let body, _):
+            reason = .upstream
+            return billed(body, audioSeconds: probedSeconds)
+        case .answered(let status, let body, let retryAfter):
+            reason = .upstream
+            var error = refusal(HTTPError(status, ""))
+            // The upstream's Retry-After is passed on; a 429 or 503 without one gets 1, as here.
+            if let retryAfter, !retryAfter.isEmpty, retryAfter.utf8.count <= 32, retryAfter.utf8.allSatisfy({ $0 > 32 && $0 < 127 }) {
+                error.headers.add("Retry-After", retryAfter)
+            } else if status == 429 || status == 503 {
+                error.headers.add("Retry-After", "1")
+            }
+            var response = Response.json(status, body)
+            for (name, value) in error.headers.fields { response.headers.add(name, value) }
+            return response
+        case .failed(let status, let detail):
+            reason = .upstreamFailed
+            var error = HTTPError(status, detail)
+            if status == 503 { error.headers.add("Retry-After", "1") }
+            return respond(refusal(error))
+        }
+    }
+
     func oversized(limit: Int) -> Response {
         respond(refusal(HTTPError(413, SpeechErrors.tooLarge(limit))))
     }
 
-    /// Counts the refusal against the key, under its status, and adds the rate-limit headers.
+    /// Counts the refusal against the key, under its status, and adds the rate-limit headers. Only
+    /// the statuses a key's usage counts are counted: an upstream's 5xx, a failed exchange or a
+    /// replay's missing recording is not the key's doing (as a fault's answer is not).
     private func refusal(_ error: HTTPError) -> HTTPError {
-        if admission.counted {
+        if admission.counted && UsageCounts.statuses.contains(error.status) {
             recorder.record(keyID: admission.key.id, status: error.status, at: clock.now(), epoch: admission.epoch)
         }
         var error = error
@@ -195,6 +308,14 @@ final class UploadSink: BodySink {
     }
 
     private func respond(_ error: HTTPError) -> Response {
-        .error(error)
+        if reason == nil { reason = AnswerReason(uploadStatus: error.status) }
+        return .error(error)
     }
+}
+
+/// An upload's sink, carried through the upstream's thread and back to its loop, where alone it
+/// is used.
+private struct LoopBound: @unchecked Sendable {
+    let value: UploadSink
+    init(_ value: UploadSink) { self.value = value }
 }

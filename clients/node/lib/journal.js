@@ -24,6 +24,10 @@ export const REASONS = Object.freeze([
   "invalid_request",
   "too_large",
   "unavailable",
+  "upstream",
+  "upstream_failed",
+  "replayed",
+  "no_recording",
 ]);
 
 const FILTERS = new Set(["endpoint", "key", "status", "reason", "since", "until", "after", "limit"]);

@@ -20,7 +20,7 @@ Entry = Mapping[str, Any]
 REASONS = (
     "ok", "stub", "fault", "key_missing", "key_duplicate", "key_unknown", "key_inactive", "key_expired",
     "address_not_allowed", "plan_excludes_endpoint", "out_of_credits", "rate_limited", "invalid_request",
-    "too_large", "unavailable",
+    "too_large", "unavailable", "upstream", "upstream_failed", "replayed", "no_recording",
 )
 """The `reason` values a journal entry can carry (the server checks a `reason` filter against its own list)."""
 
