@@ -21,7 +21,7 @@ struct RecordReplayTests {
              proxyArguments: [String] = [], trustTheUpstream: Bool = true, upstreamURL: ((Int) -> String)? = nil) throws {
             folder = TemporaryDirectory()
             upstream = try ServerProcess(arguments: ["--tls-self-signed", folder.path + "/tls", "--tls-port", "0",
-                                                     "--processing-timeout", "3", "--allow-key-import"] + upstreamArguments,
+                                                     "--processing-timeout", String(3 * timeoutScale), "--allow-key-import"] + upstreamArguments,
                                          directory: folder)
             let (port, authority) = try upstream.secureEndpoint()
             upstreamKey = try upstream.createKey(name: "the real one", extra: upstreamKeyExtra)
@@ -150,7 +150,7 @@ struct RecordReplayTests {
     }
 
     @Test func anUpstreamThatFails_getsTheDocumentedStatuses_andNothingIsRecorded() throws {
-        let pair = try Pair(proxyArguments: ["--upstream-timeout", "1"])
+        let pair = try Pair(proxyArguments: ["--upstream-timeout", String(timeoutScale)])
         var answers: [WireResponse] = []
         let balance = try pair.proxy.balanceText()
         // Cut off midway: the upstream's answer stops halfway through its body.
@@ -158,7 +158,7 @@ struct RecordReplayTests {
         let cut = try pair.proxy.upload("/transcribe", key: pair.key.secret)
         #expect(cut.status == 502, "\(cut.text)")
         #expect(cut.detail?.hasPrefix("Bad gateway: the upstream service gave a broken answer (the answer was cut off after ") == true)
-        // A timeout: the upstream holds the request 3 s; the proxy gives up after 1.
+        // A timeout: the upstream holds the request 3 s; the proxy gives up after 1 (both scaled for sanitizers).
         #expect(try pair.upstream.addFault(#"{"endpoint": "*", "times": 1, "action": {"timeout": true}}"#).status == 201)
         let slow = try pair.proxy.upload("/transcribe", key: pair.key.secret)
         #expect(slow.status == 504 && slow.detail == "Processing took too long: the request timed out.", "\(slow.text)")

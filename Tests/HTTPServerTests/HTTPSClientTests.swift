@@ -9,12 +9,12 @@ import TestSupport
 @Suite("HTTPServer: the upstream client", .onOwnThreads)
 struct HTTPSClientTests {
     /// Feeds `text` one byte at a time, then all at once; both must agree.
-    private static func parse(_ text: String, maxBody: Int = 1024, close: Bool = false) throws -> HTTPResponseParser {
-        var bytewise = HTTPResponseParser(maxBody: maxBody)
+    private static func parse(_ text: String, maxHead: Int = 64 * 1024, maxBody: Int = 1024, close: Bool = false) throws -> HTTPResponseParser {
+        var bytewise = HTTPResponseParser(maxHead: maxHead, maxBody: maxBody)
         var done = false
         for byte in Array(text.utf8) where !done { done = try bytewise.feed([byte][...]) }
         if close && !done { try bytewise.finishAtClose() }
-        var whole = HTTPResponseParser(maxBody: maxBody)
+        var whole = HTTPResponseParser(maxHead: maxHead, maxBody: maxBody)
         if !(try whole.feed(Array(text.utf8)[...])) && close { try whole.finishAtClose() }
         #expect(whole.status == bytewise.status && whole.body == bytewise.body && whole.isComplete == bytewise.isComplete)
         return whole
@@ -53,6 +53,43 @@ struct HTTPSClientTests {
         #expect(throws: HTTPResponseParser.Failure(description: "a chunk size is not hexadecimal")) {
             try badChunk.feed(Array("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n".utf8)[...])
         }
+    }
+
+    /// Found by `fuzz/run http-response`; the inputs replay from fuzz/regressions/http-response/.
+    @Test func aLimitMetExactly_holdsWhereverTheBytesAreCut() throws {
+        // Fed byte by byte, the CR ending a head, a chunk size line or a trailer line was counted
+        // against it before its LF came, so a line exactly at its limit was refused.
+        let head = "HTTP/1.1 200 OK\r\nX: " + String(repeating: "a", count: 44)
+        #expect(head.utf8.count == 64)
+        let atHead = try Self.parse(head + "\r\n\r\nbody", maxHead: 64, maxBody: 16, close: true)
+        #expect(atHead.isComplete && atHead.body == Array("body".utf8))
+        let chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        let atChunkLine = try Self.parse(chunked + "1;" + String(repeating: "e", count: 1022) + "\r\nx\r\n0\r\n\r\n")
+        #expect(atChunkLine.isComplete && atChunkLine.body == Array("x".utf8))
+        let atTrailer = try Self.parse(chunked + "1\r\nx\r\n0\r\nX: " + String(repeating: "t", count: 61) + "\r\n\r\n",
+                                       maxHead: 64, maxBody: 16)
+        #expect(atTrailer.isComplete && atTrailer.body == Array("x".utf8))
+        // One byte more is refused, however it comes.
+        var overChunkLine = HTTPResponseParser(maxBody: 16)
+        #expect(throws: HTTPResponseParser.Failure(description: "a chunk size line is too long")) {
+            try overChunkLine.feed(Array((chunked + "1;" + String(repeating: "e", count: 1023) + "\r\nx\r\n0\r\n\r\n").utf8)[...])
+        }
+        var overTrailer = HTTPResponseParser(maxHead: 64, maxBody: 16)
+        #expect(throws: HTTPResponseParser.Failure(description: "the trailers are too long")) {
+            try overTrailer.feed(Array((chunked + "1\r\nx\r\n0\r\nX: " + String(repeating: "t", count: 62) + "\r\n\r\n").utf8)[...])
+        }
+    }
+
+    /// Found by `fuzz/run http-response`; the inputs replay from fuzz/regressions/http-response/.
+    @Test func aChunkSizeNearIntMax_isRefused_andSpacesBeforeACombiningMarkAreTrimmed() throws {
+        // body.count + size overflowed Int and trapped.
+        var huge = HTTPResponseParser(maxBody: 8)
+        #expect(throws: HTTPResponseParser.Failure(description: "the response body is over 8 bytes")) {
+            try huge.feed(Array("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n7fffffffffffffff\r\n".utf8)[...])
+        }
+        // OWS is bytes: a space followed by a combining mark was one Character, and kept.
+        let marked = try Self.parse("HTTP/1.1 200 OK\r\nX: \u{301}y\r\nContent-Length: 0\r\n\r\n")
+        #expect(marked.header("x")?.unicodeScalars.elementsEqual("\u{301}y".unicodeScalars) == true)
     }
 
     @Test func anExchangeOverTLS_verifiesTheCertificate_andSaysWhyItFailed() throws {

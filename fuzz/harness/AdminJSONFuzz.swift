@@ -4,6 +4,9 @@
 // - `JSONParser.parse` never traps; a failure's offset lies within the input;
 // - a parsed value, written back out (strings through the project's `JSONString.append`), parses
 //   to the same value, and writing that again gives the same bytes;
+// - `JSONParser.parseKeepingSpans` agrees with `parse`: the same value, or the same Failure. For
+//   a top-level object it notes one span per member, and each span, parsed alone, is that
+//   member's value; for anything else, no spans;
 // - what the parser accepts, Foundation's JSONSerialization accepts too (ours is the stricter one;
 //   numbers beyond Double's range are left out, as Foundation refuses them);
 // - the POST /v1/keys path (`KeySpecJSON`'s field reading, mirrored here because KeySpecJSON
@@ -157,6 +160,41 @@ func checkFixed(_ input: [UInt8]) {
     require(abs(parsed - value) <= tolerance, "fixed(\(value), \(decimals)) is \(text.debugDescription)")
 }
 
+/// `parseKeepingSpans` (a recording's members kept byte for byte) against `parse`.
+func checkSpans(_ body: [UInt8], _ parsed: Result<JSONValue, JSONParser.Failure>) {
+    let kept: (value: JSONValue, spans: [String: Range<Int>])
+    do {
+        kept = try JSONParser.parseKeepingSpans(body)
+    } catch {
+        guard case .failure(let failure) = parsed else {
+            return require(false, "parseKeepingSpans refuses \(swiftLiteral(body)) (\(error.reason) at \(error.offset)), which parse accepts")
+        }
+        return require(error == failure, """
+            parseKeepingSpans fails on \(swiftLiteral(body)) with \(error.reason) at \(error.offset), \
+            parse with \(failure.reason) at \(failure.offset)
+            """)
+    }
+    guard case .success(let value) = parsed else {
+        return require(false, "parseKeepingSpans accepts \(swiftLiteral(body)), which parse refuses")
+    }
+    require(kept.value == value, "parseKeepingSpans reads \(swiftLiteral(body)) as a different value")
+    guard case .object(let members) = value else {
+        return require(kept.spans.isEmpty, "spans \(kept.spans) for a document that is not an object: \(swiftLiteral(body))")
+    }
+    require(kept.spans.count == members.count, "\(kept.spans.count) spans for \(members.count) members of \(swiftLiteral(body))")
+    for (name, member) in members {
+        guard let span = kept.spans[name] else { return require(false, "no span for member \(name.debugDescription) of \(swiftLiteral(body))") }
+        guard span.lowerBound >= 0 && span.upperBound <= body.count else {
+            return require(false, "span \(span) of member \(name.debugDescription) outside \(body.count) bytes")
+        }
+        let alone = try? JSONParser.parse(body[span])
+        require(alone == member, """
+            member \(name.debugDescription) of \(swiftLiteral(body)) has the span \(span), \(swiftLiteral(body[span])), \
+            which does not parse to its value
+            """)
+    }
+}
+
 func fuzzAdminJSON(_ body: [UInt8]) {
     checkFixed(body)
     let value: JSONValue
@@ -164,8 +202,10 @@ func fuzzAdminJSON(_ body: [UInt8]) {
         value = try JSONParser.parse(body)
     } catch {
         require(error.offset >= 0 && error.offset <= body.count, "failure offset \(error.offset) of \(body.count)")
+        checkSpans(body, .failure(error))
         return
     }
+    checkSpans(body, .success(value))
 
     var written: [UInt8] = []
     write(value, to: &written)

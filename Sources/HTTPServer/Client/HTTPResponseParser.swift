@@ -53,6 +53,7 @@ public struct HTTPResponseParser {
 
     /// Feeds the next bytes; true once the response is complete (bytes after it are ignored).
     public mutating func feed(_ bytes: ArraySlice<UInt8>) throws(Failure) -> Bool {
+        if case .done = state { return true }
         pending.append(contentsOf: bytes)
         var index = pending.startIndex
         defer { pending.removeSubrange(pending.startIndex..<index) }
@@ -62,7 +63,9 @@ public struct HTTPResponseParser {
                 return true
             case .head:
                 guard let end = Self.find(Self.blankLine, in: pending, from: index) else {
-                    if pending.count - index > maxHead { throw Failure(description: "the response head is over \(maxHead) bytes") }
+                    // The blank line may have begun in the last 3 bytes: refuse only a head that is
+                    // over the limit whatever comes next, so the verdict does not depend on the cut.
+                    if pending.count - index - 3 > maxHead { throw Failure(description: "the response head is over \(maxHead) bytes") }
                     return false
                 }
                 guard end - index <= maxHead else { throw Failure(description: "the response head is over \(maxHead) bytes") }
@@ -80,16 +83,18 @@ public struct HTTPResponseParser {
                 index = pending.endIndex
                 return false
             case .body(.chunked), .chunkSize:
+                // As for the head: the same bound whether the line came whole or its CR came last.
                 guard let end = Self.find(Self.lineEnd, in: pending, from: index) else {
-                    if pending.count - index > 1024 { throw Failure(description: "a chunk size line is too long") }
+                    if pending.count - index - 1 > 1024 { throw Failure(description: "a chunk size line is too long") }
                     return false
                 }
+                guard end - index <= 1024 else { throw Failure(description: "a chunk size line is too long") }
                 let line = pending[index..<end].prefix { $0 != UInt8(ascii: ";") }
                 guard !line.isEmpty, line.count <= 16, let size = Int(String(decoding: line, as: UTF8.self).trimmingSpaces, radix: 16),
                       size >= 0 else {
                     throw Failure(description: "a chunk size is not hexadecimal")
                 }
-                guard body.count + size <= maxBody else { throw Failure(description: "the response body is over \(maxBody) bytes") }
+                guard size <= maxBody - body.count else { throw Failure(description: "the response body is over \(maxBody) bytes") }
                 index = end + 2
                 state = size == 0 ? .trailers : .chunkData(remaining: size)
             case .chunkData(let remaining):
@@ -108,9 +113,10 @@ public struct HTTPResponseParser {
                 state = .chunkSize
             case .trailers:
                 guard let end = Self.find(Self.lineEnd, in: pending, from: index) else {
-                    if pending.count - index > maxHead { throw Failure(description: "the trailers are too long") }
+                    if pending.count - index - 1 > maxHead { throw Failure(description: "the trailers are too long") }
                     return false
                 }
+                guard end - index <= maxHead else { throw Failure(description: "the trailers are too long") }
                 // Trailer lines are skipped; an empty line ends them, and the response.
                 let empty = end == index
                 index = end + 2
@@ -184,8 +190,10 @@ public struct HTTPResponseParser {
 }
 
 extension String {
+    /// Without the spaces and tabs at either end: scalars, not characters, so a space that a
+    /// combining mark follows is trimmed too (HTTP's OWS is bytes).
     fileprivate var trimmingSpaces: String {
-        var scalars = Substring(self)
+        var scalars = Substring(self).unicodeScalars
         while let first = scalars.first, first == " " || first == "\t" { scalars.removeFirst() }
         while let last = scalars.last, last == " " || last == "\t" { scalars.removeLast() }
         return String(scalars)

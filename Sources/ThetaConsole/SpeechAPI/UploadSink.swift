@@ -167,8 +167,6 @@ final class UploadSink: BodySink {
 
     /// The emulation's answer to a well-formed upload.
     private func emulate() -> Response {
-        let form = EmulatorForm(options: texts["options"], transcribeOptions: texts["transcribe_options"],
-                                nativeSpeechComponentsJSON: texts["native_speech_components_json"])
         let request: EmulatorRequest
         do {
             request = try SpeechEmulator.validate(admission.endpoint, form)
@@ -199,7 +197,7 @@ final class UploadSink: BodySink {
     /// A 200 with `body`, billed per started second of `audioSeconds` (at least one; a hair of
     /// float noise is not a second), with the rate-limit headers.
     private func billed(_ body: [UInt8], audioSeconds: Double) -> Response {
-        let seconds = max(1, Int((min(audioSeconds, 86_400) - 1e-6).rounded(.up)))
+        let seconds = max(1, Int((audioSeconds - 1e-6).rounded(.up)))
         let now = clock.now()
         let (endpoint, key, epoch) = (admission.endpoint, admission.key, admission.epoch)
         if admission.counted {
@@ -220,10 +218,19 @@ final class UploadSink: BodySink {
         return 1
     }
 
-    /// What the request offers a recording: hashes of its audio and text parts.
-    private var recordingRequest: Recording.Request {
-        Recording.Request(filename: facts.filename, audioSHA256: facts.audioSHA256,
-                          optionsSHA256: Recording.optionsSHA256(texts), texts: texts)
+    /// What the request offers a recording: hashes of its audio and text parts. The gold text is
+    /// noted too, where the options give one, for stubs that match on it.
+    private func recordingRequest() -> Recording.Request {
+        if facts.goldText == nil {
+            facts.goldText = (try? SpeechEmulator.validate(admission.endpoint, form))?.goldText
+        }
+        return Recording.Request(filename: facts.filename, audioSHA256: facts.audioSHA256,
+                                 optionsSHA256: Recording.optionsSHA256(texts), texts: texts)
+    }
+
+    private var form: EmulatorForm {
+        EmulatorForm(options: texts["options"], transcribeOptions: texts["transcribe_options"],
+                     nativeSpeechComponentsJSON: texts["native_speech_components_json"])
     }
 
     /// `--replay`: the matching recording's body, billed as a 200; else the emulation, or with
@@ -234,7 +241,7 @@ final class UploadSink: BodySink {
         } catch {
             return respond(refusal(HTTPError(400, error.detail)))
         }
-        let request = recordingRequest
+        let request = recordingRequest()
         if request.audioSHA256 != nil, let recording = book.match(admission.endpoint, request) {
             reason = .replayed
             return billed(recording.body, audioSeconds: probedSeconds)
@@ -255,7 +262,7 @@ final class UploadSink: BodySink {
             return .now(respond(refusal(HTTPError(400, error.detail))))
         }
         let job = Upstream.Job(endpoint: admission.endpoint, contentType: admission.contentType, body: raw,
-                               request: recordingRequest)
+                               request: recordingRequest())
         raw = []
         let sink = LoopBound(self)
         return .later { responder in

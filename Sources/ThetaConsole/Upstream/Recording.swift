@@ -138,6 +138,11 @@ final class RecordingWriter: Sendable {
     /// Records one upstream 200; a recording that holds a key is refused and reported, not written.
     func record(_ job: Upstream.Job, body: [UInt8]) {
         let name = Recording.fileName(job.endpoint, job.request)
+        // A body that is not JSON would make a file replay cannot read: it is passed on, not kept.
+        guard (try? JSONParser.parse(body)) != nil else {
+            logger.error("recording refused: the upstream's 200 is not JSON; nothing was written", metadata: ["file": "\(name)"])
+            return
+        }
         let bytes = Recording.file(job.endpoint, job.request, upstream: upstream, at: clock.now(), response: body)
         if let why = Recording.leak(in: bytes, upstreamKey: key) {
             logger.error("recording refused: \(why); nothing was written", metadata: ["file": "\(name)"])
