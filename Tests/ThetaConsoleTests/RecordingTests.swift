@@ -1,5 +1,6 @@
 @testable import ThetaConsole
 import Foundation
+import HTTPServer
 import Testing
 
 /// The recording proxy's pieces in process: the upstream's URL, the options' fingerprint, the
@@ -69,5 +70,45 @@ struct RecordingTests {
         #expect(throws: ReplayBook.LoadError.self) {
             try ReplayBook.entry(Array(#"{"endpoint":"/transcribe","match":{"audio_sha256":"nothex"},"response":{}}"#.utf8), file: "y")
         }
+    }
+
+    @Test func anUpstreamAnswer_isPassedOnAsJSON_withoutTheKey_orBecomesA502() {
+        let key = Array("sk-theta-the-real-one-0123456789".utf8)
+        func outcome(_ status: Int, _ type: String?, _ body: String, retryAfter: String? = nil) -> (Upstream.Outcome, hadKey: Bool) {
+            var headers: [(name: String, value: String)] = []
+            if let type { headers.append(("Content-Type", type)) }
+            if let retryAfter { headers.append(("Retry-After", retryAfter)) }
+            return Upstream.outcome(of: HTTPSClient.Answer(status: status, headers: headers, body: Array(body.utf8)), key: key)
+        }
+        guard case (.answered(429, let body, "7"), false) = outcome(429, "application/json", #"{"detail":"slow down"}"#, retryAfter: "7") else {
+            Issue.record("a JSON 429 was not passed on")
+            return
+        }
+        #expect(body == Array(#"{"detail":"slow down"}"#.utf8))
+        // A load balancer's HTML page is no answer of the service's.
+        guard case (.failed(502, let detail), false) = outcome(502, "text/html; charset=utf-8", "<html>bad gateway</html>") else {
+            Issue.record("an HTML 502 was passed on")
+            return
+        }
+        #expect(detail == "Bad gateway: the upstream service answered 502 with text/html; charset=utf-8, not JSON.")
+        guard case (.failed(502, let none), false) = outcome(500, nil, "oops") else {
+            Issue.record("an answer without a Content-Type was passed on")
+            return
+        }
+        #expect(none == "Bad gateway: the upstream service answered 500 with no Content-Type, not JSON.")
+        // The key is taken out of any answer that echoes it, and the caller told.
+        guard case (.answered(401, let echoed, nil), true) = outcome(401, "application/json",
+                                                                     #"{"detail":"bad key sk-theta-the-real-one-0123456789"}"#) else {
+            Issue.record("an answer that echoes the key was not flagged")
+            return
+        }
+        #expect(String(decoding: echoed, as: UTF8.self) == #"{"detail":"bad key [the upstream key was here]"}"#)
+        // Failures of the exchange itself.
+        guard case .failed(504, SpeechErrors.processingTimeout) = Upstream.outcome(of: .timedOut),
+              case .failed(502, let refused) = Upstream.outcome(of: .unreachable("localhost:1: Connection refused")) else {
+            Issue.record("an exchange's failure got the wrong status")
+            return
+        }
+        #expect(refused == "Bad gateway: the upstream service could not be reached (localhost:1: Connection refused).")
     }
 }

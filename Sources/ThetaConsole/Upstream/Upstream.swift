@@ -185,21 +185,27 @@ final class Upstream: Sendable {
     /// An answer to pass on: JSON only, with the upstream's key taken out wherever it appears; a
     /// 200 is recorded first (unless the key or any other key is in it).
     private func passOn(_ answer: HTTPSClient.Answer, _ job: Job) -> Outcome {
-        let type = answer.header("Content-Type")?.lowercased() ?? ""
-        guard type.hasPrefix("application/json") || type.contains("+json") else {
-            return .failed(status: 502, detail: SpeechErrors.upstreamFailed(
-                "answered \(answer.status) with \(type.isEmpty ? "no Content-Type" : String(type.prefix(60))), not JSON"))
-        }
-        let key = Array(settings.key.secret.utf8)
-        let (body, hadKey) = Self.removing(key, from: answer.body)
+        let (outcome, hadKey) = Self.outcome(of: answer, key: Array(settings.key.secret.utf8))
         if hadKey {
             logger.error("the upstream's answer held its own key; it was taken out before the answer was passed on",
                          metadata: ["endpoint": "\(job.endpoint.rawValue)", "status": "\(answer.status)"])
         }
-        if answer.status == 200, let recorder {
+        if case .answered(200, _, _) = outcome, let recorder {
             recorder.record(job, body: answer.body)
         }
-        return .answered(status: answer.status, body: body, retryAfter: answer.header("Retry-After"))
+        return outcome
+    }
+
+    /// What the client gets for an upstream's answer: its status, its JSON body with `key` taken
+    /// out, and its `Retry-After`; a 502 for a body that is not JSON. And whether the key was there.
+    static func outcome(of answer: HTTPSClient.Answer, key: [UInt8]) -> (Outcome, hadKey: Bool) {
+        let type = answer.header("Content-Type")?.lowercased() ?? ""
+        guard type.hasPrefix("application/json") || type.contains("+json") else {
+            return (.failed(status: 502, detail: SpeechErrors.upstreamFailed(
+                "answered \(answer.status) with \(type.isEmpty ? "no Content-Type" : String(type.prefix(60))), not JSON")), false)
+        }
+        let (body, hadKey) = removing(key, from: answer.body)
+        return (.answered(status: answer.status, body: body, retryAfter: answer.header("Retry-After")), hadKey)
     }
 
     static let keyRemoved = Array("[the upstream key was here]".utf8)
