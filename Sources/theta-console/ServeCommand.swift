@@ -88,7 +88,9 @@ struct ServeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Trust the CAs in this PEM file for --upstream instead of the system's trust store.", valueName: "file"))
     var upstreamCa: String?
 
-    @Option(help: "Seconds an exchange with --upstream may take before the request gets 504 (the real service's documented timeout).")
+    @Option(help: ArgumentHelp(
+        "Seconds an exchange with --upstream may take before the request gets 504 (the real service's documented timeout).",
+        valueName: "seconds"))
     var upstreamTimeout = 60.0
 
     @Option(help: ArgumentHelp(
