@@ -155,8 +155,7 @@ public final class ThetaConsoleApp: Sendable {
 
     /// How many recordings `--replay` loaded (nil without it).
     public var replayCount: Int? {
-        if case .replay(let book) = source { return book.entries.count }
-        return nil
+        source.replay?.entries.count
     }
 
     /// Starts the usage-flush thread (`Housekeeping`).

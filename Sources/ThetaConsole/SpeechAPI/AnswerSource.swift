@@ -1,19 +1,21 @@
-/// Where the answer to an accepted upload comes from, once the local gate has let it through.
-enum AnswerSource: Sendable {
-    /// The emulation (the default).
-    case emulator
-    /// Recordings (`serve --replay DIR`): a matching one's body, else the emulation, or with
-    /// `strict` a 404 that names what is missing.
-    case replay(ReplayBook)
-    /// The real service (`serve --upstream URL`), recording its 200s when told to.
-    case upstream(Upstream)
+/// Where the answer to an accepted upload comes from, once the local gate has let it through: the
+/// emulation (the default), recordings (`serve --replay DIR`: a matching one's body, else the
+/// emulation, or with `--replay-strict` a 404 that names what is missing), or the real service
+/// (`serve --upstream URL`, recording its 200s when told to). At most one of the two is set.
+///
+/// A struct of two optionals rather than an enum with a payload per case: a multi-payload enum
+/// keeps its tag in the spare bits of the reference, which LeakSanitizer does not take for a
+/// pointer, so it reported the long-lived book or upstream as leaked at exit.
+struct AnswerSource: Sendable {
+    let replay: ReplayBook?
+    let upstream: Upstream?
+
+    static let emulator = AnswerSource(replay: nil, upstream: nil)
+    static func replay(_ book: ReplayBook) -> AnswerSource { AnswerSource(replay: book, upstream: nil) }
+    static func upstream(_ upstream: Upstream) -> AnswerSource { AnswerSource(replay: nil, upstream: upstream) }
 
     /// What an upload must collect for this source.
     var collect: UploadSink.Collect {
-        switch self {
-        case .emulator: []
-        case .replay: [.audioHash]
-        case .upstream: [.audioHash, .rawBody]
-        }
+        upstream != nil ? [.audioHash, .rawBody] : replay != nil ? [.audioHash] : []
     }
 }

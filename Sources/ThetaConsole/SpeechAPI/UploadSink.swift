@@ -148,11 +148,9 @@ final class UploadSink: BodySink {
     }
 
     func finish() -> Reply {
-        switch source {
-        case .emulator: return .now(answer())
-        case .replay(let book): return .now(replay(book))
-        case .upstream(let upstream): return forward(upstream)
-        }
+        if let upstream = source.upstream { return forward(upstream) }
+        if let book = source.replay { return .now(replay(book)) }
+        return .now(answer())
     }
 
     /// The answer to the whole upload, billed if it is a 200 (and the request is counted).
