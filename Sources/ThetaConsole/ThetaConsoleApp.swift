@@ -27,13 +27,15 @@ public final class ThetaConsoleApp: Sendable {
         self.logger = logger
         recorder = try UsageRecorder(store: store)
         requestLog = configuration.recordRequests.map(RequestLog.init(capacity:))
-        if let upstream = configuration.upstream {
-            source = .upstream(try Upstream(upstream, maxBody: configuration.maxUploadBytes, clock: store.clock, logger: logger))
-        } else if let directory = configuration.replayDirectory {
-            source = .replay(try ReplayBook.load(directory: directory, strict: configuration.replayStrict))
-        } else {
-            source = .emulator
+        // Recordings first, then the real service for what they lack (both may be given).
+        let replay = try configuration.replayDirectory.map {
+            try ReplayBook.load(directory: $0, strict: configuration.replayStrict,
+                                createIfMissing: configuration.upstream?.recordDirectory == $0)
         }
+        let upstream = try configuration.upstream.map {
+            try Upstream($0, maxBody: configuration.maxUploadBytes, clock: store.clock, replay: replay, logger: logger)
+        }
+        source = AnswerSource(replay: replay, upstream: upstream)
         housekeeping = Housekeeping(store: store, recorder: recorder, limiter: limiter, clock: clock,
                                     auditRetentionDays: configuration.auditRetentionDays, logger: logger)
     }

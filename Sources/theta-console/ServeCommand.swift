@@ -99,7 +99,7 @@ struct ServeCommand: ParsableCommand {
     var record: String?
 
     @Option(help: ArgumentHelp(
-        "Answer speech requests from the recordings in this folder (made with --record), matched by endpoint, audio SHA-256 and options; others get the emulated answer.",
+        "Answer speech requests from the recordings in this folder (made with --record), matched by endpoint, audio SHA-256 and options; others get the emulated answer, or with --upstream the real service's (recorded with --record, then replayed).",
         valueName: "dir"))
     var replay: String?
 
@@ -191,7 +191,7 @@ struct ServeCommand: ParsableCommand {
             guard let key = ProcessInfo.processInfo.environment[upstreamKeyEnv], !key.trimmedOfSpaces.isEmpty else {
                 throw ValidationError("--upstream-key-env: the environment variable \(upstreamKeyEnv) is not set; put the upstream's API key there")
             }
-            if replay != nil { throw ValidationError("give --upstream or --replay, not both") }
+            if replayStrict { throw ValidationError("--replay-strict and --upstream exclude each other: a missing recording is fetched") }
         } else if record != nil || upstreamCa != nil {
             throw ValidationError("--record and --upstream-ca need --upstream")
         }

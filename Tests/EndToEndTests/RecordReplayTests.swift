@@ -30,6 +30,8 @@ struct RecordReplayTests {
                              "--upstream", upstreamURL?(port) ?? "https://localhost:\(port)", "--record", recordings,
                              "--upstream-key-env", "UPSTREAM_KEY_FOR_TEST"]
             if trustTheUpstream { arguments += ["--upstream-ca", authority] }
+            let folderPath = folder.path + "/recordings"
+            let proxyArguments = proxyArguments.map { $0 == "RECORDINGS" ? folderPath : $0 }
             proxy = try ServerProcess(arguments: arguments + proxyArguments, databasePath: folder.file("proxy.sqlite3"),
                                       directory: folder, environment: ["UPSTREAM_KEY_FOR_TEST": upstreamKey.secret])
             key = try proxy.createKey(name: "local")
@@ -120,6 +122,27 @@ struct RecordReplayTests {
         let lenientKey = try lenient.createKey()
         let emulated = try lenient.upload("/transcribe", key: lenientKey.secret, audio: other)
         #expect(emulated.status == 200 && emulated.object["text"] as? String == "Welcome to Theta One AI!")
+    }
+
+    @Test func replayAndUpstreamTogether_answerFromRecordings_andFetchOnlyWhatIsMissing() throws {
+        // One folder to replay from and record into, not there yet: the first run makes it.
+        let pair = try Pair(upstreamArguments: ["--plan", "pro", "--record-requests", "100"],
+                            proxyArguments: ["--replay", "RECORDINGS"])
+        let first = try pair.proxy.upload("/transcribe", key: pair.key.secret)
+        #expect(first.status == 200, "\(first.text)")
+        let again = try pair.proxy.upload("/transcribe", key: pair.key.secret)
+        #expect(again.status == 200 && again.body == first.body)
+        let other = try pair.proxy.upload("/transcribe", key: pair.key.secret, audio: AudioFiles.wav(seconds: 2))
+        #expect(other.status == 200)
+        let reasons = (try pair.proxy.get("/v1/requests").object["data"] as? [[String: Any]])?.compactMap { $0["reason"] as? String }
+        #expect(reasons == ["upstream", "replayed", "upstream"], "newest first: \(reasons ?? [])")
+        // The upstream saw two requests, not three; both are recorded.
+        #expect(try pair.upstream.get("/v1/requests/count").object["count"] as? Int == 2)
+        #expect(pair.recordedFiles.count == 2)
+        // A strict replay with an upstream makes no sense: the missing recording would be fetched.
+        let strict = try runCLI(["serve", "--port", "0", "--db", ":memory:", "--upstream", "https://localhost:1",
+                                 "--replay", pair.recordings, "--replay-strict"], environment: ["THETA_ONE_API_KEY": "sk-theta-x"])
+        #expect(strict.status != 0 && strict.stderr.contains("--replay-strict and --upstream exclude each other"), "\(strict.stderr)")
     }
 
     @Test func theUpstreamsRefusals_401_402_429_comeBackAsTheyAre() throws {

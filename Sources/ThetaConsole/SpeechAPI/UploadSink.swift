@@ -148,9 +148,11 @@ final class UploadSink: BodySink {
     }
 
     func finish() -> Reply {
-        if let upstream = source.upstream { return forward(upstream) }
-        if let book = source.replay { return .now(replay(book)) }
-        return .now(answer())
+        switch (source.replay, source.upstream) {
+        case (nil, nil): return .now(answer())
+        case (let book?, nil): return .now(replay(book))
+        case (let book, let upstream?): return forward(upstream, unless: book)
+        }
     }
 
     /// The answer to the whole upload, billed if it is a 200 (and the request is counted).
@@ -251,16 +253,23 @@ final class UploadSink: BodySink {
     }
 
     /// `--upstream`: the request's bytes go to the real service from another thread; its answer
-    /// comes back to this loop, where it is billed (a 200) or counted (anything else).
-    private func forward(_ upstream: Upstream) -> Reply {
+    /// comes back to this loop, where it is billed (a 200) or counted (anything else). With
+    /// `--replay` too, a request a recording matches is answered from it and not sent.
+    private func forward(_ upstream: Upstream, unless book: ReplayBook?) -> Reply {
         do {
             try parser.finish()
         } catch {
             // A form that is not even well-framed multipart is refused here, not sent on.
             return .now(respond(refusal(HTTPError(400, error.detail))))
         }
+        let request = recordingRequest()
+        if let book, request.audioSHA256 != nil, let recording = book.match(admission.endpoint, request) {
+            raw = []
+            reason = .replayed
+            return .now(billed(recording.body, audioSeconds: probedSeconds))
+        }
         let job = Upstream.Job(endpoint: admission.endpoint, contentType: admission.contentType, body: raw,
-                               request: recordingRequest())
+                               request: request)
         raw = []
         let sink = LoopBound(self)
         return .later { responder in

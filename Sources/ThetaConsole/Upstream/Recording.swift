@@ -3,6 +3,7 @@ import Glibc
 import JSONText
 import KeyStore
 import Logging
+import PosixThreads
 
 /// A recorded upstream 200 (`serve --upstream … --record DIR`), one JSON file per request, read
 /// back by `serve --replay DIR`. The file is a stub as `/v1/stubs` shows one, plus what was sent:
@@ -136,24 +137,29 @@ final class RecordingWriter: Sendable {
     }
 
     /// Records one upstream 200; a recording that holds a key is refused and reported, not written.
-    func record(_ job: Upstream.Job, body: [UInt8]) {
+    /// Returns the recording as replay reads it, once it is on disk.
+    @discardableResult
+    func record(_ job: Upstream.Job, body: [UInt8]) -> ReplayBook.Entry? {
         let name = Recording.fileName(job.endpoint, job.request)
         // A body that is not JSON would make a file replay cannot read: it is passed on, not kept.
         guard (try? JSONParser.parse(body)) != nil else {
             logger.error("recording refused: the upstream's 200 is not JSON; nothing was written", metadata: ["file": "\(name)"])
-            return
+            return nil
         }
         let bytes = Recording.file(job.endpoint, job.request, upstream: upstream, at: clock.now(), response: body)
         if let why = Recording.leak(in: bytes, upstreamKey: key) {
             logger.error("recording refused: \(why); nothing was written", metadata: ["file": "\(name)"])
-            return
+            return nil
         }
         do {
             try write(bytes, to: name)
             logger.info("recorded", metadata: ["file": "\(name)"])
         } catch {
             logger.error("recording failed", metadata: ["file": "\(name)", "error": "\(error)"])
+            return nil
         }
+        return ReplayBook.Entry(file: name, endpoint: job.endpoint, filename: nil, audioSHA256: job.request.audioSHA256,
+                                optionsSHA256: job.request.optionsSHA256, body: body)
     }
 
     private func write(_ bytes: [UInt8], to name: String) throws {
@@ -201,17 +207,35 @@ final class ReplayBook: Sendable {
 
     static let matchFields: Set<String> = ["filename", "audio_sha256", "options_sha256"]
 
-    let entries: [Entry]
+    private let book: Lock<[Entry]>
     let strict: Bool
 
     init(entries: [Entry], strict: Bool) {
-        self.entries = entries
+        book = Lock(entries)
         self.strict = strict
     }
 
+    var entries: [Entry] { book.withLock { $0 } }
+
+    /// A recording just made (`--replay` with `--upstream --record`): the next request like it is
+    /// answered from it. It replaces one from the same file, as the file itself was replaced.
+    func add(_ entry: Entry) {
+        book.withLock { entries in
+            if let index = entries.firstIndex(where: { $0.file == entry.file }) {
+                entries[index] = entry
+            } else {
+                entries.append(entry)
+            }
+        }
+    }
+
     /// Every `*.json` file in `directory` (not those starting with "."), or an error naming the
-    /// file and what is wrong with it.
-    static func load(directory: String, strict: Bool) throws -> ReplayBook {
+    /// file and what is wrong with it. `createIfMissing`: the folder is also where new recordings
+    /// go (`--replay DIR --upstream URL --record DIR`), so a first run may start without it.
+    static func load(directory: String, strict: Bool, createIfMissing: Bool = false) throws -> ReplayBook {
+        if createIfMissing && mkdir(directory, 0o755) != 0 && errno != EEXIST {
+            throw LoadError(description: "--replay: cannot make \(directory): \(String(cString: strerror(errno)))")
+        }
         guard let folder = opendir(directory) else {
             throw LoadError(description: "--replay: cannot read \(directory): \(String(cString: strerror(errno)))")
         }
@@ -287,11 +311,11 @@ final class ReplayBook: Sendable {
 
     /// The first recording for `endpoint` that `request` matches.
     func match(_ endpoint: EmulatedEndpoint, _ request: Recording.Request) -> Entry? {
-        entries.first { entry in
+        book.withLock { entries in entries.first { entry in
             entry.endpoint == endpoint
                 && (entry.filename == nil || entry.filename == request.filename)
                 && (entry.audioSHA256 == nil || entry.audioSHA256 == request.audioSHA256)
                 && (entry.optionsSHA256 == nil || entry.optionsSHA256 == request.optionsSHA256)
-        }
+        } }
     }
 }

@@ -114,11 +114,14 @@ final class Upstream: Sendable {
     let settings: UpstreamSettings
     private let client: HTTPSClient
     private let recorder: RecordingWriter?
+    /// With `--replay` too: where a new recording goes, so the next request like it is replayed.
+    private let replay: ReplayBook?
     private let logger: Logger
     private let inFlight = Atomic<Int>(0)
 
-    init(_ settings: UpstreamSettings, maxBody: Int, clock: any Clock, logger: Logger) throws {
+    init(_ settings: UpstreamSettings, maxBody: Int, clock: any Clock, replay: ReplayBook? = nil, logger: Logger) throws {
         self.settings = settings
+        self.replay = replay
         client = try HTTPSClient(host: settings.url.host, port: settings.url.port, authority: settings.authority, maxBody: maxBody)
         recorder = try settings.recordDirectory.map {
             try RecordingWriter(directory: $0, upstream: settings.url.description, key: settings.key.secret, clock: clock, logger: logger)
@@ -190,8 +193,8 @@ final class Upstream: Sendable {
             logger.error("the upstream's answer held its own key; it was taken out before the answer was passed on",
                          metadata: ["endpoint": "\(job.endpoint.rawValue)", "status": "\(answer.status)"])
         }
-        if case .answered(200, _, _) = outcome, let recorder {
-            recorder.record(job, body: answer.body)
+        if case .answered(200, _, _) = outcome, let recorder, let recording = recorder.record(job, body: answer.body) {
+            replay?.add(recording)
         }
         return outcome
     }
