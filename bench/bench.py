@@ -1229,14 +1229,18 @@ def runs_detail(results):
     def rates(runs):
         return f"{rps(runs)}; {p99(runs)}"
 
-    lines = []
-    for name in ("A", "A-paced", "B", "C"):
+    def against_nginx(name, label):
+        """One line per side of a scenario measured against nginx, if it ran."""
         if name not in results:
-            continue
+            return
         r = results[name]
         for side in ("nginx", "theta"):
             cpu = numbers(x["per_cpu_s"] for x in r[side])
-            lines.append(f"- {name} {side}: {rps(r[side])}; requests per CPU-second {cpu}; {p99(r[side])}")
+            lines.append(f"- {label} {side}: {rps(r[side])}; requests per CPU-second {cpu}; {p99(r[side])}")
+
+    lines = []
+    for name in ("A", "A-paced", "B", "C"):
+        against_nginx(name, name)
     for connections, runs in results.get("D", {}).items():
         lines.append(f"- D theta, {connections} connection(s): {rates(runs)}")
     if "E" in results:
@@ -1271,12 +1275,7 @@ def runs_detail(results):
                      f"connections {g['connections']:.1f}; upload {g['upload_before']:.1f} before, "
                      f"{g['upload_peak']:.1f} peak")
     for name, label in (("A-TLS", "A over TLS"), ("B-TLS", "B over TLS"), ("T-connect", "T new TLS connections")):
-        if name not in results:
-            continue
-        r = results[name]
-        for side in ("nginx", "theta"):
-            cpu = numbers(x["per_cpu_s"] for x in r[side])
-            lines.append(f"- {label} {side}: {rps(r[side])}; requests per CPU-second {cpu}; {p99(r[side])}")
+        against_nginx(name, label)
     if "T-handshake" in results:
         h = results["T-handshake"]
         lines.append("- T handshake of a default client: " + "; ".join(

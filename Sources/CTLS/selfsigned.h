@@ -8,13 +8,6 @@
 // end) is for callers; the `theta_tls__…` helpers and `THETA_TLS__…` constants are internal.
 // Only libcrypto is needed. Meant to run once, at startup, before other threads use OpenSSL.
 //
-// Under a strict C mode (`-std=c11`) glibc hides POSIX (fdopen, fsync, link, fchmod…). Swift's
-// importer uses a GNU mode, which does not; a C test compiled with -std=c11 must include this header
-// before any system header for the define below to take effect.
-#if defined(__STRICT_ANSI__) && defined(__linux__) && !defined(_POSIX_C_SOURCE) \
-    && !defined(_XOPEN_SOURCE) && !defined(_GNU_SOURCE) && !defined(_DEFAULT_SOURCE)
-#define _POSIX_C_SOURCE 200809L
-#endif
 
 #include <errno.h>
 #include <fcntl.h>
@@ -83,10 +76,17 @@ static inline int theta_tls__fail(char *err, size_t errlen, const char *fmt, ...
     return -1;
 }
 
-// `what` failed inside OpenSSL: append the oldest error on this thread's queue (the root cause, as
-// shim.h reports too: "bad decrypt" rather than the "cipherfinal error" stacked on it), then empty
-// the queue so a stale entry cannot confuse a later, unrelated SSL_get_error on the same thread.
-static inline int theta_tls__fail_openssl(char *err, size_t errlen, const char *what) {
+// What `fmt` says failed inside OpenSSL: append the oldest error on this thread's queue (the root
+// cause, as shim.h reports too: "bad decrypt" rather than the "cipherfinal error" stacked on it),
+// then empty the queue so a stale entry cannot confuse a later, unrelated SSL_get_error on the same
+// thread.
+__attribute__((format(printf, 3, 4)))
+static inline int theta_tls__fail_openssl(char *err, size_t errlen, const char *fmt, ...) {
+    char what[THETA_TLS__PATH_MAX + 128];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
     char reason[256] = "no OpenSSL error recorded";
     unsigned long code = ERR_peek_error();
     if (code != 0) ERR_error_string_n(code, reason, sizeof reason);
@@ -114,11 +114,7 @@ static inline X509 *theta_tls__read_cert(const char *path, char *err, size_t err
     BIO *bio = BIO_new_file(path, "r");
     X509 *cert = bio != NULL ? PEM_read_bio_X509(bio, NULL, theta_tls__no_password, NULL) : NULL;
     BIO_free(bio);
-    if (cert == NULL) {
-        char what[THETA_TLS__PATH_MAX + 64];
-        snprintf(what, sizeof what, "could not read the certificate %s", path);
-        theta_tls__fail_openssl(err, errlen, what);
-    }
+    if (cert == NULL) theta_tls__fail_openssl(err, errlen, "could not read the certificate %s", path);
     return cert;
 }
 
@@ -127,9 +123,7 @@ static inline EVP_PKEY *theta_tls__read_key(const char *path, char *err, size_t 
     EVP_PKEY *key = bio != NULL ? PEM_read_bio_PrivateKey(bio, NULL, theta_tls__no_password, NULL) : NULL;
     BIO_free(bio);
     if (key == NULL) {
-        char what[THETA_TLS__PATH_MAX + 64];
-        snprintf(what, sizeof what, "could not read the private key %s (it must be unencrypted PEM)", path);
-        theta_tls__fail_openssl(err, errlen, what);
+        theta_tls__fail_openssl(err, errlen, "could not read the private key %s (it must be unencrypted PEM)", path);
     }
     return key;
 }
@@ -292,11 +286,8 @@ static inline X509 *theta_tls__make_cert(X509 *issuer, EVP_PKEY *issuer_key, EVP
 
     BN_free(serial);
     return cert;
-fail: {
-        char what[160];
-        snprintf(what, sizeof what, "could not make the certificate for \"%s\"", cn);
-        theta_tls__fail_openssl(err, errlen, what);
-    }
+fail:
+    theta_tls__fail_openssl(err, errlen, "could not make the certificate for \"%s\"", cn);
     BN_free(serial);
     X509_free(cert);
     return NULL;
@@ -329,9 +320,7 @@ static inline int theta_tls__write_pem(const char *path, X509 *cert, EVP_PKEY *k
     if (written != 1) {
         fclose(file);
         unlink(path);
-        char what[THETA_TLS__PATH_MAX + 32];
-        snprintf(what, sizeof what, "could not write %s", path);
-        return theta_tls__fail_openssl(err, errlen, what);
+        return theta_tls__fail_openssl(err, errlen, "could not write %s", path);
     }
     int synced = fflush(file) == 0 && fsync(fileno(file)) == 0;
     int saved = errno;

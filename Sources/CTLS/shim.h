@@ -30,17 +30,24 @@ static inline void theta_tls_describe_error(char *err, size_t errlen, const char
 // match), partial writes from a buffer that may move between tries (the connection's output grows),
 // buffers released while a connection is idle, no renegotiation, and a peer's missing
 // close_notify taken as an end of stream (most clients just close).
-static inline SSL_CTX *theta_tls_server_context(const char *certificate, const char *key, char *err, size_t errlen) {
+// A context of `method` with what both sides share: TLS 1.2 and up, no renegotiation, no compression.
+static inline SSL_CTX *theta_tls__context(const SSL_METHOD *method, char *err, size_t errlen) {
     ERR_clear_error();
-    SSL_CTX *context = SSL_CTX_new(TLS_server_method());
+    SSL_CTX *context = SSL_CTX_new(method);
     if (context == NULL) {
         theta_tls_describe_error(err, errlen, "cannot make a TLS context");
         return NULL;
     }
     SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION);
+    SSL_CTX_set_options(context, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
+    return context;
+}
+
+static inline SSL_CTX *theta_tls_server_context(const char *certificate, const char *key, char *err, size_t errlen) {
+    SSL_CTX *context = theta_tls__context(TLS_server_method(), err, errlen);
+    if (context == NULL) return NULL;
     SSL_CTX_set_mode(context, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
-    SSL_CTX_set_options(context, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_COMPRESSION
-                                     | SSL_OP_IGNORE_UNEXPECTED_EOF);
+    SSL_CTX_set_options(context, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_IGNORE_UNEXPECTED_EOF);
     if (SSL_CTX_use_certificate_chain_file(context, certificate) != 1) {
         theta_tls_describe_error(err, errlen, "cannot read the certificate");
     } else if (SSL_CTX_use_PrivateKey_file(context, key, SSL_FILETYPE_PEM) != 1) {
@@ -109,22 +116,14 @@ static inline void theta_tls_close_notify(SSL *ssl) {
     ERR_clear_error();
 }
 
-// The negotiated protocol, "TLSv1.3" and so on (for logs and tests).
-static inline const char *theta_tls_version(SSL *ssl) { return SSL_get_version(ssl); }
 
 // ---- The client side: the recording proxy's connection to its upstream (serve --upstream). ----
 
 // A client context: TLS 1.2 and up, the peer's certificate verified against `authority` (a PEM
 // file) or, when it is NULL, the system's trust store; no renegotiation, no compression.
 static inline SSL_CTX *theta_tls_client_context(const char *authority, char *err, size_t errlen) {
-    ERR_clear_error();
-    SSL_CTX *context = SSL_CTX_new(TLS_client_method());
-    if (context == NULL) {
-        theta_tls_describe_error(err, errlen, "cannot make a TLS context");
-        return NULL;
-    }
-    SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION);
-    SSL_CTX_set_options(context, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
+    SSL_CTX *context = theta_tls__context(TLS_client_method(), err, errlen);
+    if (context == NULL) return NULL;
     SSL_CTX_set_verify(context, SSL_VERIFY_PEER, NULL);
     int loaded = authority != NULL ? SSL_CTX_load_verify_locations(context, authority, NULL)
                                    : SSL_CTX_set_default_verify_paths(context);
@@ -157,16 +156,15 @@ static inline SSL *theta_tls_client_session(SSL_CTX *context, int fd, const char
 }
 
 // Why a client handshake failed, into err: the certificate check's verdict when that is what
-// refused it, else OpenSSL's first error. Returns 1 when it was the certificate.
-static inline int theta_tls_client_failure(SSL *ssl, char *err, size_t errlen) {
+// refused it, else OpenSSL's first error.
+static inline void theta_tls_client_failure(SSL *ssl, char *err, size_t errlen) {
     long verdict = SSL_get_verify_result(ssl);
     if (verdict != X509_V_OK) {
         snprintf(err, errlen, "the certificate did not verify: %s", X509_verify_cert_error_string(verdict));
         ERR_clear_error();
-        return 1;
+        return;
     }
     theta_tls_describe_error(err, errlen, "the TLS handshake failed");
-    return 0;
 }
 
 #endif

@@ -30,7 +30,7 @@ public final class ThetaConsoleApp: Sendable {
         // Recordings first, then the real service for what they lack (both may be given).
         let replay = try configuration.replayDirectory.map {
             try ReplayBook.load(directory: $0, strict: configuration.replayStrict,
-                                createIfMissing: configuration.upstream?.recordDirectory == $0)
+                                mayBeMissing: configuration.upstream?.recordDirectory == $0)
         }
         let upstream = try configuration.upstream.map {
             try Upstream($0, maxBody: configuration.maxUploadBytes, clock: store.clock, replay: replay, logger: logger)

@@ -330,7 +330,7 @@ struct ServeCommand: ParsableCommand {
             let boundPort = try server.start()
             try app.startBackgroundWork()
             try handleShutdownSignals(server: server, app: app, logger: logger, grace: shutdownGrace)
-            let shownHost = host.contains(":") ? "[\(host)]" : host
+            let shownHost = bracketedHost(host)
             logger.info("serving", metadata: ["db": "\(database.db)", "port": "\(boundPort)", "tls_port": "\(server.tlsPort.map(String.init) ?? "none")"])
             emit("theta-console listening on http://\(shownHost):\(boundPort)")
             if let tlsPort = server.tlsPort { emit("theta-console listening on https://\(shownHost):\(tlsPort)") }
@@ -367,28 +367,6 @@ extension String {
     }
 }
 
-/// A file that holds nothing secret (`--stubs`), whole, at most 4 MiB.
-enum FileBytes {
-    static func read(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        return read(fd: fd)
-    }
-
-    /// What is left to read from `fd`, at most 4 MiB (nil past that, or on an error).
-    static func read(fd: Int32) -> [UInt8]? {
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        while bytes.count <= 4 * 1024 * 1024 {
-            let n = Glibc.read(fd, &buffer, buffer.count)
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { return n == 0 ? bytes : nil }
-            bytes += buffer[0..<n]
-        }
-        return nil
-    }
-}
 
 /// Files that hold secrets (`--admin-token-file`, `--seed-keys`): refused unless they belong to
 /// the user running theta-console and only that user may read or write them, since a secret others

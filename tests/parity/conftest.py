@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import collections
 import datetime
 import os
 import sys
@@ -313,9 +314,7 @@ def _cell(text: str) -> str:
 
 def _report(state: ParityState) -> str:
     ran = [state.results[n] for n in state.order if state.results[n].outcome != "not run"]
-    counts: Dict[str, int] = {}
-    for result in ran:
-        counts[result.outcome.split(" ")[0]] = counts.get(result.outcome.split(" ")[0], 0) + 1
+    counts = collections.Counter(result.outcome.split(" ")[0] for result in ran)
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     where = (f"the real service at {state.base_url}" if state.is_real
              else f"theta-console (started by the plugin at {state.local_url or 'a local port'})")

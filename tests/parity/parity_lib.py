@@ -10,7 +10,6 @@ import datetime
 import io
 import json
 import math
-import os
 import re
 import secrets
 import string
@@ -95,6 +94,8 @@ def wav_seconds(data: bytes) -> Optional[float]:
 # -- keys ----------------------------------------------------------------------------------------
 
 def mask_secret(secret: str) -> str:
+    """The key's hint, `sk-theta-ABCD…WXYZ`: theta_console.keys.mask, copied so that a run against
+    the real service needs no theta_console package (see the module's docstring)."""
     prefix = "sk-theta-"
     if secret.startswith(prefix) and len(secret) > len(prefix) + 8:
         return f"{prefix}{secret[len(prefix):len(prefix) + 4]}\u2026{secret[-4:]}"
@@ -165,7 +166,6 @@ class Exchange:
     status: int
     headers: requests.structures.CaseInsensitiveDict
     text: str
-    seconds_sent: float = 0.0
     elapsed: float = 0.0
 
     @property
@@ -180,11 +180,6 @@ class Exchange:
     @property
     def media_type(self) -> str:
         return self.headers.get("Content-Type", "").split(";")[0].strip().lower()
-
-    def detail(self) -> Any:
-        body = self.body
-        assert isinstance(body, dict), f"expected a JSON object, got {body!r}"
-        return body.get("detail")
 
     def __repr__(self) -> str:
         return f"<{self.method} {self.path} → {self.status} {self.text[:200]!r}>"
@@ -439,7 +434,6 @@ class Target:
         self._log = log
         self.pacer = pacer
         self.timeout = timeout
-        self.exchanges: List[Exchange] = []
         self.recorded: List[Exchange] = []
         self.session = requests.Session()
         self.speech: File = File(make_wav(1.0), "speech sample")
@@ -502,9 +496,8 @@ class Target:
                                         files=files or None, timeout=self.timeout)
         seconds = file.seconds if file is not None else 0.0
         exchange = Exchange(method, path, description, response.status_code, response.headers, response.text,
-                            seconds_sent=seconds, elapsed=time.monotonic() - started)
+                            elapsed=time.monotonic() - started)
         self._log.add(path, response.status_code, seconds)
-        self.exchanges.append(exchange)
         if record:
             self.recorded.append(exchange)
         return exchange
@@ -566,11 +559,6 @@ class LocalTarget(Target):
         return self.server.advance(seconds)
 
 
-def env_key(variable: str, label: str) -> Optional[Key]:
-    value = os.environ.get(variable, "").strip()
-    return Key(value, label) if value else None
-
-
 # -- the documentation's own examples ------------------------------------------------------------
 
 EMULATED_RESPONSES = HERE.parent.parent / "docs" / "emulated-responses.md"
@@ -583,6 +571,11 @@ def doc_example(heading: str) -> Any:
     opening = next(i for i in range(start + 1, len(lines)) if lines[i].strip() == "```json")
     closing = next(i for i in range(opening + 1, len(lines)) if lines[i].strip() == "```")
     return json.loads("\n".join(lines[opening + 1:closing]))
+
+
+def native_example() -> str:
+    """The /analyze-native example's `speech_components`, as `native_speech_components_json`."""
+    return json.dumps(doc_example("### `POST /analyze-native`")["speech_components"])
 
 
 def words_of(text: str) -> List[str]:

@@ -9,13 +9,12 @@ import pytest
 import parity_lib as lib
 from parity_needs import not_refused_by_plan, require_pronunciation_plan
 
-NATIVE = json.dumps(lib.doc_example("### `POST /analyze-native`")["speech_components"])
-
 
 def send(target, endpoint, options, seconds=1.0):
     parts = {"options": options}
     if endpoint == "/pronunciation":
-        parts["native_speech_components_json"] = lib.Described(NATIVE, "<the /analyze-native example's components>")
+        parts["native_speech_components_json"] = lib.Described(lib.native_example(),
+                                                               "<the /analyze-native example's components>")
     exchange = target.post(endpoint, file=lib.tone(seconds), parts=parts)
     not_refused_by_plan(target, exchange)
     return exchange

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 
 import pytest
@@ -24,8 +23,7 @@ def send(target, endpoint, *, key=lib.USE_TARGET_KEY, seconds=1.0, file=None):
     if endpoint != "/transcribe":
         parts["options"] = '{"gold_text": "Wow, hi."}'
     if endpoint == "/pronunciation":
-        parts["native_speech_components_json"] = json.dumps(
-            lib.doc_example("### `POST /analyze-native`")["speech_components"])
+        parts["native_speech_components_json"] = lib.native_example()
     return target.post(endpoint, file=file or lib.tone(seconds), parts=parts, key=key)
 
 

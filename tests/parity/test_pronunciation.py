@@ -13,10 +13,6 @@ SECTION = "/pronunciation"
 DIMENSIONS = ("pronunciation", "stress", "pause", "speed")
 
 
-def native_example() -> str:
-    return json.dumps(lib.doc_example("### `POST /analyze-native`")["speech_components"])
-
-
 @pytest.mark.parity("200 with the four dimensions (Pronunciation, Stress, Pause, Speed: each a score and a text) and "
                     "`user_speech_components` (phoneme-level detail); the reference is `/analyze-native`'s "
                     "`speech_components`, unmodified (key names other than `user_speech_components` are unstated: "
@@ -50,7 +46,7 @@ def test_success_shape(target):
 def test_documented_example(target):
     exchange = target.post("/pronunciation", file=lib.tone(1.3),
                            parts={"options": '{"gold_text": "Wow, hi."}',
-                                  "native_speech_components_json": native_example()})
+                                  "native_speech_components_json": lib.native_example()})
     assert exchange.status == 200, exchange
     expected = lib.doc_example("### `POST /pronunciation`")
     body = exchange.body
@@ -75,7 +71,7 @@ def test_native_components_not_json(target):
                     "instead of its array): 400 `Invalid native_speech_components format`", section=SECTION, ref="§4")
 def test_native_components_wrong_shape(target):
     require_pronunciation_plan(target)
-    whole_answer = json.dumps({"speech_components": json.loads(native_example())})
+    whole_answer = json.dumps({"speech_components": json.loads(lib.native_example())})
     exchange = target.post("/pronunciation", file=lib.tone(1),
                            parts={"options": '{"gold_text": "Wow, hi."}',
                                   "native_speech_components_json": whole_answer})

@@ -21,7 +21,7 @@ def assert_transcript(exchange: lib.Exchange) -> dict:
     assert isinstance(body["text"], str)
     assert body["text_type"] in lib.TEXT_TYPES, body["text_type"]
     assert isinstance(body["metadata"], dict)
-    assert isinstance(body["response_time_in_sec"], (int, float)) and not isinstance(body["response_time_in_sec"], bool)
+    assert lib.is_number(body["response_time_in_sec"])
     assert body["response_time_in_sec"] >= 0
     return body
 

@@ -179,13 +179,7 @@ public struct HTTPResponseParser {
     private static let lineEnd: [UInt8] = [13, 10]
 
     private static func find(_ needle: [UInt8], in bytes: [UInt8], from start: Int) -> Int? {
-        guard bytes.count - start >= needle.count else { return nil }
-        var index = start
-        while index <= bytes.count - needle.count {
-            if bytes[index] == needle[0] && bytes[index..<(index + needle.count)].elementsEqual(needle) { return index }
-            index += 1
-        }
-        return nil
+        bytes[start...].firstRange(of: needle)?.lowerBound
     }
 }
 

@@ -69,12 +69,14 @@ public final class HTTPSClient: @unchecked Sendable {
                      timeout: Double) -> Result<Answer, Failure> {
         let deadline = monotonicNanoseconds() + UInt64(max(0, timeout) * 1e9)
         let fd: Int32
-        switch connect(deadline: deadline) {
+        switch Socket.connect(host: host, port: port, deadline: deadline) {
         case .success(let connected): fd = connected
-        case .failure(let failure): return .failure(failure)
+        case .failure(.timedOut): return .failure(.timedOut)
+        case .failure(.unreachable(let why)): return .failure(.unreachable(why))
         }
         defer { close(fd) }
-        let isAddress = host.contains(":") || host.allSatisfy { $0.isNumber || $0 == "." }
+        var address = in6_addr()
+        let isAddress = inet_pton(AF_INET, host, &address) == 1 || inet_pton(AF_INET6, host, &address) == 1
         guard let ssl = theta_tls_client_session(context, fd, host, isAddress ? 1 : 0) else {
             return .failure(.tls("cannot start a TLS session"))
         }
@@ -87,11 +89,11 @@ public final class HTTPSClient: @unchecked Sendable {
             let step = theta_tls_handshake(ssl)
             if step == 1 { break }
             if step == THETA_TLS_WANT_READ || step == THETA_TLS_WANT_WRITE {
-                guard wait(fd, writable: step == THETA_TLS_WANT_WRITE, deadline: deadline) else { return .failure(.timedOut) }
+                guard Socket.wait(fd, writable: step == THETA_TLS_WANT_WRITE, deadline: deadline) else { return .failure(.timedOut) }
                 continue
             }
             var message = [CChar](repeating: 0, count: 512)
-            _ = theta_tls_client_failure(ssl, &message, message.count)
+            theta_tls_client_failure(ssl, &message, message.count)
             return .failure(.tls(TLSError(message).description))
         }
         // The request.
@@ -106,7 +108,7 @@ public final class HTTPSClient: @unchecked Sendable {
             if step > 0 {
                 sent += step
             } else if step == THETA_TLS_WANT_READ || step == THETA_TLS_WANT_WRITE {
-                guard wait(fd, writable: step == THETA_TLS_WANT_WRITE, deadline: deadline) else { return .failure(.timedOut) }
+                guard Socket.wait(fd, writable: step == THETA_TLS_WANT_WRITE, deadline: deadline) else { return .failure(.timedOut) }
             } else {
                 // The upstream may have answered early (a refusal from the head) and closed: read it.
                 break
@@ -121,7 +123,7 @@ public final class HTTPSClient: @unchecked Sendable {
                 if step > 0 {
                     if try parser.feed(buffer[0..<step]) { break }
                 } else if step == THETA_TLS_WANT_READ || step == THETA_TLS_WANT_WRITE {
-                    guard wait(fd, writable: step == THETA_TLS_WANT_WRITE, deadline: deadline) else { return .failure(.timedOut) }
+                    guard Socket.wait(fd, writable: step == THETA_TLS_WANT_WRITE, deadline: deadline) else { return .failure(.timedOut) }
                 } else {
                     // The end of the stream, clean or not: complete only when the framing says so.
                     try parser.finishAtClose()
@@ -135,60 +137,7 @@ public final class HTTPSClient: @unchecked Sendable {
     }
 
     private var hostHeader: String {
-        let name = host.contains(":") ? "[\(host)]" : host
+        let name = bracketedHost(host)
         return port == 443 ? name : "\(name):\(port)"
-    }
-
-    /// A connected non-blocking socket to the first of the host's addresses that answers.
-    private func connect(deadline: UInt64) -> Result<Int32, Failure> {
-        var hints = addrinfo()
-        hints.ai_family = AF_UNSPEC
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        hints.ai_flags = AI_NUMERICSERV
-        var result: UnsafeMutablePointer<addrinfo>?
-        let status = getaddrinfo(host, String(port), &hints, &result)
-        guard status == 0, result != nil else {
-            return .failure(.unreachable("cannot resolve \(host): \(String(cString: gai_strerror(status)))"))
-        }
-        defer { freeaddrinfo(result) }
-        var why = "no address"
-        var next = result
-        while let info = next {
-            next = info.pointee.ai_next
-            let fd = socket(info.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-            guard fd >= 0 else { continue }
-            var one: Int32 = 1
-            setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-            if Glibc.connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 { return .success(fd) }
-            guard errno == EINPROGRESS else {
-                why = String(cString: strerror(errno))
-                close(fd)
-                continue
-            }
-            guard wait(fd, writable: true, deadline: deadline) else {
-                close(fd)
-                return .failure(.timedOut)
-            }
-            var error: Int32 = 0
-            var length = socklen_t(MemoryLayout<Int32>.size)
-            getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length)
-            if error == 0 { return .success(fd) }
-            why = String(cString: strerror(error))
-            close(fd)
-        }
-        return .failure(.unreachable("\(host):\(port): \(why)"))
-    }
-
-    /// Waits until the socket is readable (or writable), or the deadline passes (false).
-    private func wait(_ fd: Int32, writable: Bool, deadline: UInt64) -> Bool {
-        while true {
-            let now = monotonicNanoseconds()
-            guard now < deadline else { return false }
-            var entry = pollfd(fd: fd, events: Int16(writable ? POLLOUT : POLLIN), revents: 0)
-            let milliseconds = Int32(min(UInt64(Int32.max), (deadline - now + 999_999) / 1_000_000))
-            let ready = poll(&entry, 1, milliseconds)
-            if ready > 0 { return true }
-            if ready < 0 && errno != EINTR { return true }  // the next call reports the error
-        }
     }
 }

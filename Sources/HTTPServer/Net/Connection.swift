@@ -91,7 +91,7 @@ final class Connection {
     /// Output past this stops reading, so a pipelining peer that never reads cannot grow memory.
     private static let outputHighWater = 256 * 1024
 
-    init?(fd: Int32, remoteAddress: String, loop: EventLoop, tls context: TLSServerContext? = nil) {
+    init?(fd: Int32, remoteAddress: String, loop: EventLoop, tls context: TLSServerContext?) {
         self.fd = fd
         self.remoteAddress = remoteAddress
         self.loop = loop
@@ -253,7 +253,6 @@ final class Connection {
         case .bytes:
             handshaking = false
             lastRead = monotonicNanoseconds()
-            interest = 0
             updateInterest()
             readAvailable()  // the first request may have come with the handshake's last flight
         case .wantRead:
@@ -275,7 +274,11 @@ final class Connection {
     }
 
     private func setInterest(_ events: UInt32) {
-        let wanted = events | EPOLLRDHUP.rawValue
+        watch(events | EPOLLRDHUP.rawValue)
+    }
+
+    /// Has the loop watch `wanted`; not watched as it needs to be, it could stall for good: closed.
+    private func watch(_ wanted: UInt32) {
         guard wanted != interest else { return }
         interest = wanted
         if !loop.modify(fd, events: wanted) { close() }
@@ -566,11 +569,7 @@ final class Connection {
         if outputIndex < output.count || readWantsWrite { wanted |= EPOLLOUT.rawValue }
         if case .closed = phase { return }
         if handshaking { return }
-        if wanted != interest {
-            interest = wanted
-            // Not watched as it needs to be, it could stall for good: close it.
-            if !loop.modify(fd, events: wanted) { close() }
-        }
+        watch(wanted)
     }
 
     private func holdForOutput(_ held: Bool) {

@@ -75,9 +75,73 @@ enum Socket {
             }
         }
         guard fd >= 0 else { return nil }
+        setNoDelay(fd)
+        return (fd, describe(storage))
+    }
+
+    private static func setNoDelay(_ fd: Int32) {
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        return (fd, describe(storage))
+    }
+
+    enum ConnectFailure: Error {
+        /// Refused, unreachable or unresolvable, and why.
+        case unreachable(String)
+        case timedOut
+    }
+
+    /// A connected non-blocking socket to the first of `host`'s addresses that answers, by
+    /// `deadline` (monotonic nanoseconds). For the upstream client (`HTTPSClient`).
+    static func connect(host: String, port: Int, deadline: UInt64) -> Result<Int32, ConnectFailure> {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_flags = AI_NUMERICSERV
+        var result: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(host, String(port), &hints, &result)
+        guard status == 0, result != nil else {
+            return .failure(.unreachable("cannot resolve \(host): \(String(cString: gai_strerror(status)))"))
+        }
+        defer { freeaddrinfo(result) }
+        var why = "no address"
+        var next = result
+        while let info = next {
+            next = info.pointee.ai_next
+            let fd = socket(info.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            guard fd >= 0 else { continue }
+            setNoDelay(fd)
+            if Glibc.connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 { return .success(fd) }
+            guard errno == EINPROGRESS else {
+                why = String(cString: strerror(errno))
+                close(fd)
+                continue
+            }
+            guard wait(fd, writable: true, deadline: deadline) else {
+                close(fd)
+                return .failure(.timedOut)
+            }
+            var error: Int32 = 0
+            var length = socklen_t(MemoryLayout<Int32>.size)
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length)
+            if error == 0 { return .success(fd) }
+            why = String(cString: strerror(error))
+            close(fd)
+        }
+        return .failure(.unreachable("\(host):\(port): \(why)"))
+    }
+
+    /// Waits until the socket is readable (or writable), or the deadline passes (false). An error
+    /// on the socket counts as ready: the next call on it reports it.
+    static func wait(_ fd: Int32, writable: Bool, deadline: UInt64) -> Bool {
+        while true {
+            let now = monotonicNanoseconds()
+            guard now < deadline else { return false }
+            var entry = pollfd(fd: fd, events: Int16(writable ? POLLOUT : POLLIN), revents: 0)
+            let milliseconds = Int32(min(UInt64(Int32.max), (deadline - now + 999_999) / 1_000_000))
+            let ready = poll(&entry, 1, milliseconds)
+            if ready > 0 { return true }
+            if ready < 0 && errno != EINTR { return true }
+        }
     }
 
     private static func describe(_ address: sockaddr_storage) -> String {

@@ -71,7 +71,8 @@ struct TLSSession {
 
     /// Advances the handshake: `.bytes(0)` when it is done.
     func handshake() -> Outcome {
-        Self.outcome(Int(theta_tls_handshake(ssl)), done: 1)
+        let step = theta_tls_handshake(ssl)
+        return step == 1 ? .bytes(0) : Self.outcome(Int(step))
     }
 
     func read(into buffer: UnsafeMutableRawBufferPointer) -> Outcome {
@@ -84,12 +85,9 @@ struct TLSSession {
 
     func closeNotify() { theta_tls_close_notify(ssl) }
 
-    var version: String { String(cString: theta_tls_version(ssl)) }
-
     func free() { SSL_free(ssl) }
 
-    private static func outcome(_ value: Int, done: Int? = nil) -> Outcome {
-        if let done, value == done { return .bytes(0) }
+    private static func outcome(_ value: Int) -> Outcome {
         switch value {
         case Int(THETA_TLS_WANT_READ): return .wantRead
         case Int(THETA_TLS_WANT_WRITE): return .wantWrite

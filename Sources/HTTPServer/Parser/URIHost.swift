@@ -174,3 +174,8 @@ enum URIHost {
         isDigit(c) || (c | 0x20 >= UInt8(ascii: "a") && c | 0x20 <= UInt8(ascii: "f"))
     }
 }
+
+/// `host` as a URL or a Host header writes it: an IPv6 address in brackets, anything else as is.
+public func bracketedHost(_ host: String) -> String {
+    host.contains(":") ? "[\(host)]" : host
+}

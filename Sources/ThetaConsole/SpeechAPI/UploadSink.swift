@@ -233,6 +233,13 @@ final class UploadSink: BodySink {
                      nativeSpeechComponentsJSON: texts["native_speech_components_json"])
     }
 
+    /// The body of the recording `request` matches, billed as a 200; nil when none does.
+    private func answer(from book: ReplayBook, _ request: Recording.Request) -> Response? {
+        guard request.audioSHA256 != nil, let recording = book.match(admission.endpoint, request) else { return nil }
+        reason = .replayed
+        return billed(recording.body, audioSeconds: probedSeconds)
+    }
+
     /// `--replay`: the matching recording's body, billed as a 200; else the emulation, or with
     /// `--replay-strict` a 404 naming what is missing.
     private func replay(_ book: ReplayBook) -> Response {
@@ -242,10 +249,7 @@ final class UploadSink: BodySink {
             return respond(refusal(HTTPError(400, error.detail)))
         }
         let request = recordingRequest()
-        if request.audioSHA256 != nil, let recording = book.match(admission.endpoint, request) {
-            reason = .replayed
-            return billed(recording.body, audioSeconds: probedSeconds)
-        }
+        if let replayed = answer(from: book, request) { return replayed }
         guard book.strict else { return emulate() }
         reason = .noRecording
         return respond(refusal(HTTPError(404, SpeechErrors.noRecording(admission.endpoint, audioSHA256: request.audioSHA256,
@@ -263,10 +267,9 @@ final class UploadSink: BodySink {
             return .now(respond(refusal(HTTPError(400, error.detail))))
         }
         let request = recordingRequest()
-        if let book, request.audioSHA256 != nil, let recording = book.match(admission.endpoint, request) {
+        if let book, let replayed = answer(from: book, request) {
             raw = []
-            reason = .replayed
-            return .now(billed(recording.body, audioSeconds: probedSeconds))
+            return .now(replayed)
         }
         let job = Upstream.Job(endpoint: admission.endpoint, contentType: admission.contentType, body: raw,
                                request: request)
@@ -287,15 +290,15 @@ final class UploadSink: BodySink {
             return billed(body, audioSeconds: probedSeconds)
         case .answered(let status, let body, let retryAfter):
             reason = .upstream
-            var error = refusal(HTTPError(status, ""))
+            var response = Response.json(status, body)
+            count(status)
+            response.headers.addRateLimit(admission.rate)
             // The upstream's Retry-After is passed on; a 429 or 503 without one gets 1, as here.
             if let retryAfter, !retryAfter.isEmpty, retryAfter.utf8.count <= 32, retryAfter.utf8.allSatisfy({ $0 > 32 && $0 < 127 }) {
-                error.headers.add("Retry-After", retryAfter)
+                response.headers.add("Retry-After", retryAfter)
             } else if status == 429 || status == 503 {
-                error.headers.add("Retry-After", "1")
+                response.headers.add("Retry-After", "1")
             }
-            var response = Response.json(status, body)
-            for (name, value) in error.headers.fields { response.headers.add(name, value) }
             return response
         case .failed(let status, let detail):
             reason = .upstreamFailed
@@ -313,12 +316,16 @@ final class UploadSink: BodySink {
     /// the statuses a key's usage counts are counted: an upstream's 5xx, a failed exchange or a
     /// replay's missing recording is not the key's doing (as a fault's answer is not).
     private func refusal(_ error: HTTPError) -> HTTPError {
-        if admission.counted && UsageCounts.statuses.contains(error.status) {
-            recorder.record(keyID: admission.key.id, status: error.status, at: clock.now(), epoch: admission.epoch)
-        }
+        count(error.status)
         var error = error
         error.headers.addRateLimit(admission.rate)
         return error
+    }
+
+    private func count(_ status: Int) {
+        if admission.counted && UsageCounts.statuses.contains(status) {
+            recorder.record(keyID: admission.key.id, status: status, at: clock.now(), epoch: admission.epoch)
+        }
     }
 
     private func respond(_ error: HTTPError) -> Response {

@@ -50,37 +50,38 @@ enum Recording {
         "\(endpoint.rawValue.dropFirst())-\((request.audioSHA256 ?? "no-file").prefix(16))-\(request.optionsSHA256.prefix(16)).json"
     }
 
-    /// The file's bytes.
+    /// The file's bytes: one member a line, `response` spliced in as the upstream sent it.
     static func file(_ endpoint: EmulatedEndpoint, _ request: Request, upstream: String, at time: Date, response: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = []
-        func line(_ name: String, _ value: [UInt8], last: Bool = false) {
-            JSONString.append(name, to: &out)
-            out.append(contentsOf: Array(": ".utf8))
-            out.append(contentsOf: value)
-            out.append(contentsOf: Array((last ? "\n" : ",\n").utf8))
-        }
-        func string(_ text: String) -> [UInt8] {
-            var bytes: [UInt8] = []
-            JSONString.append(text, to: &bytes)
-            return bytes
-        }
-        out.append(contentsOf: Array("{\n".utf8))
-        line("endpoint", string(endpoint.rawValue))
-        var match = Array("{".utf8)
-        if let audio = request.audioSHA256 { match += string("audio_sha256") + Array(": ".utf8) + string(audio) + Array(", ".utf8) }
-        match += string("options_sha256") + Array(": ".utf8) + string(request.optionsSHA256) + Array("}".utf8)
-        line("match", match)
-        var sent: [[UInt8]] = []
-        if let filename = request.filename { sent.append(string("filename") + Array(": ".utf8) + string(filename)) }
+        var match: [(String, String)] = request.audioSHA256.map { [("audio_sha256", $0)] } ?? []
+        match.append(("options_sha256", request.optionsSHA256))
+        var sent: [(String, String)] = request.filename.map { [("filename", $0)] } ?? []
         for name in request.texts.keys.sorted() {
-            sent.append(string(name) + Array(": ".utf8) + string(String(decoding: request.texts[name] ?? [], as: UTF8.self)))
+            sent.append((name, String(decoding: request.texts[name] ?? [], as: UTF8.self)))
         }
-        line("request", Array("{".utf8) + Array(sent.joined(separator: Array(", ".utf8))) + Array("}".utf8))
-        line("upstream", string(upstream))
-        line("recorded_at", string(RFC3339.string(from: Date(timeIntervalSince1970: time.timeIntervalSince1970.rounded(.down)))))
-        line("response", response, last: true)
-        out.append(contentsOf: Array("}\n".utf8))
+        let seconds = Date(timeIntervalSince1970: time.timeIntervalSince1970.rounded(.down))
+        let members: [(String, [UInt8])] = [
+            ("endpoint", quoted(endpoint.rawValue)), ("match", object(match)), ("request", object(sent)),
+            ("upstream", quoted(upstream)), ("recorded_at", quoted(RFC3339.string(from: seconds))), ("response", response),
+        ]
+        var out = Array("{\n".utf8)
+        for (index, (name, value)) in members.enumerated() {
+            JSONString.append(name, to: &out)
+            out += Array(": ".utf8) + value + Array((index == members.count - 1 ? "\n" : ",\n").utf8)
+        }
+        out += Array("}\n".utf8)
         return out
+    }
+
+    /// `{"name": "value", …}`, strings only, on one line.
+    private static func object(_ members: [(String, String)]) -> [UInt8] {
+        Array("{".utf8) + Array(members.map { quoted($0.0) + Array(": ".utf8) + quoted($0.1) }.joined(separator: Array(", ".utf8)))
+            + Array("}".utf8)
+    }
+
+    private static func quoted(_ text: String) -> [UInt8] {
+        var bytes: [UInt8] = []
+        JSONString.append(text, to: &bytes)
+        return bytes
     }
 
     /// Why these bytes must not be written, or nil: a theta-console key (the leak scanner's finding
@@ -90,19 +91,15 @@ enum Recording {
         let (findings, lookalikes) = LeakScanner.scan(bytes)
         if let first = findings.first { return "it holds an API key (\(first.hint)) at line \(first.line)" }
         if lookalikes > 0 { return "it holds \(lookalikes) token(s) shaped like a theta-console key" }
-        if !upstreamKey.isEmpty, Upstream.removing(upstreamKey, from: bytes).1 { return "it holds the upstream key" }
+        if !upstreamKey.isEmpty, bytes.firstRange(of: upstreamKey) != nil { return "it holds the upstream key" }
         let prefix = Array("sk-theta-".utf8)
-        var index = 0
-        while index + prefix.count <= bytes.count {
-            if bytes[index] == prefix[0], bytes[index..<(index + prefix.count)].elementsEqual(prefix) {
-                let run = bytes[(index + prefix.count)...].prefix { byte in
-                    (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte) || byte == 45 || byte == 95
-                }
-                if run.count >= 16 { return "it holds a token shaped like a Theta One key (sk-theta-\(run.prefix(4).map { Character(UnicodeScalar($0)) }.map(String.init).joined())…)" }
-                index += prefix.count
-            } else {
-                index += 1
+        var rest = bytes[...]
+        while let found = rest.firstRange(of: prefix) {
+            let run = rest[found.upperBound...].prefix { byte in
+                (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte) || byte == 45 || byte == 95
             }
+            if run.count >= 16 { return "it holds a token shaped like a Theta One key (sk-theta-\(String(decoding: run.prefix(4), as: UTF8.self))…)" }
+            rest = rest[found.upperBound...]
         }
         return nil
     }
@@ -230,13 +227,12 @@ final class ReplayBook: Sendable {
     }
 
     /// Every `*.json` file in `directory` (not those starting with "."), or an error naming the
-    /// file and what is wrong with it. `createIfMissing`: the folder is also where new recordings
-    /// go (`--replay DIR --upstream URL --record DIR`), so a first run may start without it.
-    static func load(directory: String, strict: Bool, createIfMissing: Bool = false) throws -> ReplayBook {
-        if createIfMissing && mkdir(directory, 0o755) != 0 && errno != EEXIST {
-            throw LoadError(description: "--replay: cannot make \(directory): \(String(cString: strerror(errno)))")
-        }
+    /// file and what is wrong with it. `mayBeMissing`: the folder is also where new recordings go
+    /// (`--replay DIR --upstream URL --record DIR`; the recorder makes it), so a first run may
+    /// start without it.
+    static func load(directory: String, strict: Bool, mayBeMissing: Bool = false) throws -> ReplayBook {
         guard let folder = opendir(directory) else {
+            if mayBeMissing && errno == ENOENT { return ReplayBook(entries: [], strict: strict) }
             throw LoadError(description: "--replay: cannot read \(directory): \(String(cString: strerror(errno)))")
         }
         var names: [String] = []
@@ -249,7 +245,7 @@ final class ReplayBook: Sendable {
         closedir(folder)
         var entries: [Entry] = []
         for name in names.sorted() {
-            guard let bytes = readWhole(directory + "/" + name, limit: 64 << 20) else {
+            guard let bytes = FileBytes.read(directory + "/" + name, limit: 64 << 20) else {
                 throw LoadError(description: "--replay: cannot read \(name)")
             }
             do {
@@ -259,22 +255,6 @@ final class ReplayBook: Sendable {
             }
         }
         return ReplayBook(entries: entries, strict: strict)
-    }
-
-    /// The whole file, at most `limit` bytes (nil past that, or on an error).
-    private static func readWhole(_ path: String, limit: Int) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        while bytes.count <= limit {
-            let count = Glibc.read(fd, &buffer, buffer.count)
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { return count == 0 ? bytes : nil }
-            bytes += buffer[0..<count]
-        }
-        return nil
     }
 
     static func entry(_ bytes: [UInt8], file: String) throws -> Entry {

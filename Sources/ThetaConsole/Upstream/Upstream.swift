@@ -82,7 +82,7 @@ public struct UpstreamURL: Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        let name = host.contains(":") ? "[\(host)]" : host
+        let name = bracketedHost(host)
         return "https://\(name)\(port == 443 ? "" : ":\(port)")\(basePath)"
     }
 }
@@ -215,21 +215,7 @@ final class Upstream: Sendable {
 
     /// `bytes` with every occurrence of `key` replaced, and whether there was one.
     static func removing(_ key: [UInt8], from bytes: [UInt8]) -> ([UInt8], Bool) {
-        guard !key.isEmpty, bytes.count >= key.count else { return (bytes, false) }
-        var out: [UInt8] = []
-        var found = false
-        var index = 0
-        let last = bytes.count - key.count
-        while index < bytes.count {
-            if index <= last, bytes[index] == key[0], bytes[index..<(index + key.count)].elementsEqual(key) {
-                out.append(contentsOf: keyRemoved)
-                index += key.count
-                found = true
-            } else {
-                out.append(bytes[index])
-                index += 1
-            }
-        }
-        return found ? (out, true) : (bytes, false)
+        guard !key.isEmpty, bytes.firstRange(of: key) != nil else { return (bytes, false) }
+        return (bytes.replacing(key, with: keyRemoved), true)
     }
 }

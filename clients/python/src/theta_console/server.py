@@ -260,11 +260,7 @@ class ThetaConsole:
     @property
     def https_url(self) -> str:
         """`https://127.0.0.1:PORT`: the HTTPS base URL (needs `tls_dir`); trust `ca_file` to reach it."""
-        if self.tls_dir is None:
-            raise ThetaConsoleError("this server serves HTTP only: start it with tls_dir to get an HTTPS URL")
-        if self._https_url is None:
-            raise ThetaConsoleError("the server is not started")
-        return self._https_url
+        return self._tls_value(self._https_url, "an HTTPS URL")
 
     @property
     def https_port(self) -> int:
@@ -274,11 +270,14 @@ class ThetaConsole:
     def ca_file(self) -> str:
         """The local CA's certificate (PEM) the server printed, for `requests`' `verify=`,
         `REQUESTS_CA_BUNDLE`, `NODE_EXTRA_CA_CERTS` or `curl --cacert` (needs `tls_dir`)."""
+        return self._tls_value(self._ca_file, "a CA file")
+
+    def _tls_value(self, value: Optional[str], what: str) -> str:
         if self.tls_dir is None:
-            raise ThetaConsoleError("this server serves HTTP only: start it with tls_dir to get a CA file")
-        if self._ca_file is None:
+            raise ThetaConsoleError(f"this server serves HTTP only: start it with tls_dir to get {what}")
+        if value is None:
             raise ThetaConsoleError("the server is not started")
-        return self._ca_file
+        return value
 
     @property
     def admin_token(self) -> Secret:
